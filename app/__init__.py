@@ -1,0 +1,119 @@
+"""zwfw-admin: the provincial back office for government-service items."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+from flask import Flask, g, has_request_context, jsonify, redirect, request
+from flask_babel import lazy_gettext as _l
+
+import config as default_config
+from app.extensions import appbuilder, db, limiter, migrate
+
+# Domain packages, each with ``register(appbuilder)``; their order is the menu's order.
+DOMAINS = ("app.core",)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """The application factory. ``overrides`` replace configuration values (used by tests)."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(default_config)
+    if overrides:
+        app.config.update(overrides)
+    _refuse_unsafe_production(app)
+    _prepare_sqlite(app)
+
+    from app.core.audit import install_session_hooks
+    from app.core.index import ZwIndexView
+    from app.core.security import ZwSecurityManager
+
+    install_session_hooks()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(default_config.BASE_DIR / "migrations"))
+    limiter.init_app(app)
+    appbuilder.security_manager_class = ZwSecurityManager
+    appbuilder.indexview = ZwIndexView
+    with app.app_context():
+        appbuilder.init_app(app, db.session)
+        for package in DOMAINS:
+            importlib.import_module(f"{package}.register").register(appbuilder)
+        _limit_api_login(app)
+    _register_error_handlers(app)
+    _register_context(app)
+    from app.core.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _refuse_unsafe_production(app: Flask) -> None:
+    if app.config.get("ENV") == "production" and (
+        app.config["SECRET_KEY"] == default_config.DEFAULT_SECRET_KEY
+        or len(app.config["SECRET_KEY"]) < 32
+    ):
+        raise RuntimeError(
+            "ZWFW_ENV=production needs SECRET_KEY set to a random value of at least 32 characters"
+        )
+
+
+def _prepare_sqlite(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
+        os.makedirs(os.path.dirname(uri[len("sqlite:///"):]) or ".", exist_ok=True)
+    if uri.startswith("sqlite"):
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        @event.listens_for(Engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            if dbapi_connection.__class__.__module__.startswith("sqlite3"):
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA busy_timeout=10000")
+                cursor.close()
+
+
+def _limit_api_login(app: Flask) -> None:
+    """Flask-Limiter on the JWT login (FAB limits only the login form) and on every API."""
+    login_limit = app.config["LOGIN_RATE_LIMIT"]
+    api_limit = app.config["API_RATE_LIMIT"]
+    security_api = app.view_functions.get("SecurityApi.login")
+    if security_api is not None:
+        app.view_functions["SecurityApi.login"] = limiter.limit(login_limit)(security_api)
+    for name, blueprint in app.blueprints.items():
+        if name.endswith("Api") and name != "SecurityApi":
+            limiter.limit(api_limit)(blueprint)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from flask import flash
+
+    from app.core.errors import DomainError
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> Any:
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            return jsonify(message=str(error)), error.status
+        flash(str(error), "danger")
+        return redirect(request.referrer or appbuilder.get_url_for_index)
+
+    @app.errorhandler(429)
+    def _too_many(error: Any) -> Any:
+        message = str(_l("Too many requests. Wait a minute and try again."))
+        if request.path.startswith("/api/"):
+            return jsonify(message=message), 429
+        return message, 429
+
+
+def _register_context(app: Flask) -> None:
+    from app.core.context import calendar_alert
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        if not has_request_context() or not getattr(g, "user", None):
+            return {}
+        return {"zwfw_calendar_alert": calendar_alert()}

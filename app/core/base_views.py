@@ -1,0 +1,197 @@
+"""Base classes for every domain's FAB views and REST APIs.
+
+They bind the data interface to :class:`~app.core.reach.ReachInterface`, map every method to the
+two permissions ``can_read``/``can_write``, close FAB's action gap (rows loaded by id outside the
+user's reach), and implement optimistic locking for models with a ``version`` column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, request
+from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.actions import ActionItem
+from flask_appbuilder.api import expose as api_expose
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.views import expose
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect
+from wtforms import HiddenField
+
+from app.core.errors import DomainError, StaleRecord
+from app.core.roles import METHOD_PERMISSIONS
+from app.extensions import db
+
+
+def _rollback_and_raise(error: Exception) -> None:
+    db.session.rollback()
+    raise error
+
+
+class ZwModelView(ModelView):
+    """A reach-scoped, permission-grouped FAB ModelView.
+
+    Subclasses set ``datamodel = ReachInterface(Model)`` and ``class_permission_name``, and
+    put their rules in ``validate(item)`` (a call into the domain's services).
+    """
+
+    method_permission_name = METHOD_PERMISSIONS
+    page_size = 25
+    list_template = "appbuilder/general/model/list.html"
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Actions (bulk buttons) change data: they need can_write, not a permission of their own.
+        permissions = dict(self.method_permission_name)
+        for name in dir(type(self)):
+            if hasattr(getattr(type(self), name, None), "_action"):
+                permissions.setdefault(name, "write")
+        self.method_permission_name = permissions
+        if self._is_versioned():
+            self.edit_form_extra_fields = {
+                **(self.edit_form_extra_fields or {}),
+                "lock_version": HiddenField(),
+            }
+        super().__init__(**kwargs)
+
+    @classmethod
+    def _is_versioned(cls) -> bool:
+        datamodel = getattr(cls, "datamodel", None)
+        return datamodel is not None and hasattr(datamodel.obj, "version")
+
+    # -- hooks ---------------------------------------------------------------------------
+
+    def validate(self, item: Any) -> None:
+        """Check the domain rules for a new or edited item; raise DomainError."""
+
+    def pre_add(self, item: Any) -> None:
+        try:
+            self.validate(item)
+        except DomainError as error:
+            _rollback_and_raise(error)
+
+    def pre_update(self, item: Any) -> None:
+        try:
+            if self._is_versioned():
+                check_version(item, getattr(item, "lock_version", None))
+            self.validate(item)
+        except DomainError as error:
+            _rollback_and_raise(error)
+
+    def prefill_form(self, form: Any, pk: Any) -> None:
+        if self._is_versioned():
+            item = self.datamodel.get(pk)
+            form.lock_version.data = item.version if item is not None else ""
+
+    # -- actions: every row must be in reach ----------------------------------------------
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    @has_access
+    def action(self, name: str, pk: Any) -> Any:
+        if request.method == "GET" and not self._action_allowed_by_get():
+            abort(405)
+        action: ActionItem | None = self.actions.get(name)
+        if action is None or self.datamodel.get(pk) is None:
+            abort(404)
+        return action.func(self.datamodel.get(pk))
+
+    @expose("/action_post", methods=["POST"])
+    @has_access
+    def action_post(self) -> Any:
+        name = request.form.get("action", "")
+        pks = request.form.getlist("rowid")
+        action: ActionItem | None = self.actions.get(name)
+        if action is None:
+            abort(404)
+        items = [self.datamodel.get(self._deserialize_pk_if_composite(pk)) for pk in pks]
+        if not items or any(item is None for item in items):
+            abort(404)
+        return action.func(items)
+
+    @staticmethod
+    def _action_allowed_by_get() -> bool:
+        from flask import current_app
+
+        return bool(current_app.config.get("FAB_ALLOW_GET_UNSAFE_MUTATIONS", False))
+
+
+def check_version(item: Any, submitted: Any) -> None:
+    """Refuse the save when the version the user loaded is not the stored one."""
+    state = inspect(item)
+    history = state.attrs.version.history
+    stored = history.deleted[0] if history.deleted else item.version
+    try:
+        submitted_version = int(submitted)
+    except (TypeError, ValueError):
+        raise StaleRecord() from None
+    if submitted_version != stored:
+        raise StaleRecord()
+    if history.deleted:
+        item.version = stored
+
+
+class ZwModelRestApi(ModelRestApi):
+    """A reach-scoped, permission-grouped FAB ModelRestApi with optimistic locking on PUT.
+
+    Domain errors raised by the hooks (or by the flush-time reach check) become JSON answers
+    with their own status (404, 409, 422) instead of FAB's generic 500.
+    """
+
+    method_permission_name = METHOD_PERMISSIONS
+    allow_browser_login = True
+    page_size = 25
+    max_page_size = 200
+
+    def domain_error_response(self, error: DomainError) -> Any:
+        db.session.rollback()
+        payload: dict[str, Any] = {"message": str(error)}
+        errors = getattr(error, "errors", None)
+        if errors:
+            payload["errors"] = {key: str(value) for key, value in errors.items()}
+        return self.response(error.status, **payload)
+
+    def post_headless(self) -> Any:
+        try:
+            return super().post_headless()
+        except DomainError as error:
+            return self.domain_error_response(error)
+
+    def put_headless(self, pk: Any) -> Any:
+        try:
+            return super().put_headless(pk)
+        except DomainError as error:
+            return self.domain_error_response(error)
+
+    def delete_headless(self, pk: Any) -> Any:
+        try:
+            return super().delete_headless(pk)
+        except DomainError as error:
+            return self.domain_error_response(error)
+
+    def validate(self, item: Any) -> None:
+        """Check the domain rules for a new or edited item; raise DomainError."""
+
+    def pre_add(self, item: Any) -> None:
+        try:
+            self.validate(item)
+        except DomainError as error:
+            _rollback_and_raise(error)
+
+    def pre_update(self, item: Any) -> None:
+        try:
+            if hasattr(item, "version"):
+                payload = request.get_json(silent=True) or {}
+                if "version" not in payload:
+                    raise StaleRecord(_l("Send the record's current \"version\" with every "
+                                         "update (optimistic locking)."))
+                check_version(item, payload["version"])
+            self.validate(item)
+        except DomainError as error:
+            _rollback_and_raise(error)
+
+
+def flash_domain_error(error: DomainError) -> None:
+    flash(str(error), "danger")
+
+
+__all__ = ["ZwModelView", "ZwModelRestApi", "check_version", "api_expose", "flash_domain_error"]

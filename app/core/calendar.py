@@ -1,0 +1,228 @@
+"""The PRC working-day calendar (DOMAIN.md §7): the only place deadlines are computed.
+
+Weekends are off and weekdays on, except for the exceptions stored in ``calendar_day``
+(statutory holidays on weekdays, make-up working days 调休 on weekends). The calendar is seeded
+from the ``chinese-calendar`` package for the years it knows (2004–2026 in 1.11.0) and edited by
+the provincial administrator, who enters each new year's schedule when the State Council
+announces it.
+
+A computation that touches a year the calendar does not know uses weekdays only and is marked
+*provisional*; deadlines stored in ``deadline`` keep that mark, the administrator is alerted, and
+entering the year (or any calendar edit) recomputes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from app.core.models import CalendarDay, CalendarYear, Deadline
+
+PACKAGE_SOURCE = "chinese-calendar"
+HOLIDAY_NAMES_ZH = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+@dataclass(frozen=True)
+class WorkingDate:
+    """A computed date; ``provisional`` when a year the calendar does not know was involved."""
+
+    date: dt.date
+    provisional: bool
+
+
+class WorkingCalendar:
+    """An in-memory view of the calendar tables, for computing many dates with one load."""
+
+    def __init__(self, known_years: Iterable[int], exceptions: dict[dt.date, bool]) -> None:
+        self.known_years = frozenset(known_years)
+        self.exceptions = dict(exceptions)
+
+    @classmethod
+    def load(cls, session: Session) -> WorkingCalendar:
+        years = session.execute(select(CalendarYear.year)).scalars().all()
+        days = session.execute(select(CalendarDay.day, CalendarDay.is_working_day)).all()
+        return cls(years, {day: working for day, working in days})
+
+    def knows(self, day: dt.date) -> bool:
+        return day.year in self.known_years
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day.year in self.known_years and day in self.exceptions:
+            return self.exceptions[day]
+        return day.weekday() < 5
+
+    def add_working_days(self, start: dt.date, n: int) -> WorkingDate:
+        """The n-th working day after ``start`` (``start`` itself is not counted; n ≥ 0)."""
+        if n < 0:
+            raise ValueError("n must not be negative")
+        day, provisional, remaining = start, not self.knows(start), n
+        while remaining:
+            day += dt.timedelta(days=1)
+            provisional = provisional or not self.knows(day)
+            if self.is_working_day(day):
+                remaining -= 1
+        return WorkingDate(day, provisional)
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days in (start, end]; negative when ``end`` is before ``start``."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        count, day = 0, start
+        while day < end:
+            day += dt.timedelta(days=1)
+            count += self.is_working_day(day)
+        return count
+
+    def range_is_provisional(self, start: dt.date, end: dt.date) -> bool:
+        low, high = min(start, end), max(start, end)
+        return any(year not in self.known_years for year in range(low.year, high.year + 1))
+
+
+def _session(session: Session | None) -> Session:
+    if session is not None:
+        return session
+    from app.extensions import db
+
+    return db.session
+
+
+def is_working_day(day: dt.date, *, session: Session | None = None) -> bool:
+    return WorkingCalendar.load(_session(session)).is_working_day(day)
+
+
+def add_working_days(start: dt.date, n: int, *, session: Session | None = None) -> WorkingDate:
+    return WorkingCalendar.load(_session(session)).add_working_days(start, n)
+
+
+def working_days_between(start: dt.date, end: dt.date, *, session: Session | None = None) -> int:
+    return WorkingCalendar.load(_session(session)).working_days_between(start, end)
+
+
+def schedule_deadline(session: Session, start: dt.date, working_days: int, purpose: str) -> Deadline:
+    """Create a stored deadline ``working_days`` after ``start``; the caller links it."""
+    result = WorkingCalendar.load(session).add_working_days(start, working_days)
+    deadline = Deadline(
+        purpose=purpose,
+        start_date=start,
+        working_days=working_days,
+        due_date=result.date,
+        provisional=result.provisional,
+    )
+    session.add(deadline)
+    return deadline
+
+
+def recompute_deadlines(session: Session, since: dt.date | None = None) -> int:
+    """Recompute open deadlines after a calendar change; return how many moved or firmed up.
+
+    Every provisional deadline is recomputed, and so is every open deadline whose window reaches
+    ``since`` (the earliest changed day), because a new holiday moves it.
+    """
+    calendar = WorkingCalendar.load(session)
+    condition = Deadline.provisional.is_(True)
+    if since is not None:
+        condition = or_(condition, Deadline.due_date >= since)
+    deadlines = session.execute(
+        select(Deadline).where(Deadline.completed_at.is_(None), condition)
+    ).scalars()
+    changed = 0
+    for deadline in deadlines:
+        result = calendar.add_working_days(deadline.start_date, deadline.working_days)
+        if (result.date, result.provisional) != (deadline.due_date, deadline.provisional):
+            deadline.due_date, deadline.provisional = result.date, result.provisional
+            changed += 1
+    return changed
+
+
+def missing_years(session: Session, today: dt.date, horizon_days: int = 60) -> list[int]:
+    """Years the calendar must know soon: this year, and next year once it is near.
+
+    Also every year that an open provisional deadline already reaches.
+    """
+    known = set(session.execute(select(CalendarYear.year)).scalars())
+    wanted = {today.year, (today + dt.timedelta(days=horizon_days)).year}
+    reached = session.execute(
+        select(Deadline.due_date).where(
+            Deadline.provisional.is_(True), Deadline.completed_at.is_(None)
+        )
+    ).scalars()
+    wanted.update(day.year for day in reached)
+    return sorted(year for year in wanted if year not in known)
+
+
+def provisional_deadline_count(session: Session) -> int:
+    from sqlalchemy import func
+
+    return session.execute(
+        select(func.count()).select_from(Deadline).where(
+            Deadline.provisional.is_(True), Deadline.completed_at.is_(None)
+        )
+    ).scalar_one()
+
+
+def enter_year(
+    session: Session,
+    year: int,
+    *,
+    holidays: Iterable[tuple[dt.date, str]],
+    workdays: Iterable[tuple[dt.date, str]] = (),
+    source: str = "manual",
+    note: str | None = None,
+) -> int:
+    """Enter (or replace) a year's official schedule and recompute affected deadlines.
+
+    ``holidays`` are days off (including weekend days of a holiday period, which only label them),
+    ``workdays`` the make-up working days. Returns how many open deadlines changed.
+    """
+    holidays, workdays = list(holidays), list(workdays)
+    for day, _name in holidays + workdays:
+        if day.year != year:
+            raise ValueError(f"{day} is not in {year}")
+    session.execute(
+        delete(CalendarDay).where(
+            CalendarDay.day >= dt.date(year, 1, 1), CalendarDay.day <= dt.date(year, 12, 31)
+        ).execution_options(synchronize_session="fetch")
+    )
+    for day, name in holidays:
+        session.add(CalendarDay(day=day, is_working_day=False, name=name, source=source))
+    for day, name in workdays:
+        session.add(CalendarDay(day=day, is_working_day=True, name=name, source=source))
+    entry = session.get(CalendarYear, year)
+    if entry is None:
+        session.add(CalendarYear(year=year, source=source, note=note))
+    else:
+        entry.source, entry.note = source, note
+    session.flush()
+    return recompute_deadlines(session, since=dt.date(year, 1, 1))
+
+
+def seed_from_package(session: Session) -> list[int]:
+    """Load every year the ``chinese-calendar`` package knows that the table does not have yet."""
+    from chinese_calendar import constants
+
+    known = set(session.execute(select(CalendarYear.year)).scalars())
+    years = sorted({d.year for d in constants.holidays} - known)
+    for year in years:
+        enter_year(
+            session,
+            year,
+            holidays=[(d, HOLIDAY_NAMES_ZH.get(n, n)) for d, n in constants.holidays.items()
+                      if d.year == year],
+            workdays=[(d, HOLIDAY_NAMES_ZH.get(n, n) + "调休") for d, n in
+                      constants.workdays.items() if d.year == year],
+            source=PACKAGE_SOURCE,
+        )
+    return years

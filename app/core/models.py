@@ -1,0 +1,209 @@
+"""Tables of the core domain: regions, implementing units, users' reach, calendar, deadlines, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Optional
+
+from flask_appbuilder.security.sqla.models import User as FabUser
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.states import ExerciseLevel, RegionLevel, UnitKind
+from app.extensions import db
+
+AuditId = BigInteger().with_variant(Integer, "sqlite")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class ReachRule:
+    """How a model's rows are placed in the reach of users (see :mod:`app.core.reach`).
+
+    ``region``: the column holding the row's region id; ``unit``: the column holding its unit id;
+    ``via``: a many-to-one relationship whose target decides instead (for child rows).
+    """
+
+    region: str | None = None
+    unit: str | None = None
+    via: str | None = None
+
+
+class Region(db.Model):
+    """A node of the administrative-division tree (区划)."""
+
+    __tablename__ = "region"
+    __reach__ = ReachRule(region="id")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    level: Mapped[str] = mapped_column(String(16), nullable=False)
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
+    # Materialised path of codes, "/460000/460100/460105/": a subtree is a prefix match.
+    path: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    parent: Mapped[Optional[Region]] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Region]] = relationship(back_populates="parent")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def level_enum(self) -> RegionLevel:
+        return RegionLevel(self.level)
+
+    @property
+    def level_label(self) -> str:
+        return RegionLevel.label_of(self.level)
+
+    def __repr__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+
+class Unit(db.Model):
+    """An implementing unit (实施单位), identified by its unified social credit code."""
+
+    __tablename__ = "unit"
+    __reach__ = ReachRule(region="region_id", unit="id")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True, nullable=False)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default=UnitKind.DEPARTMENT.value)
+    exercise_level: Mapped[str] = mapped_column(String(1), nullable=False)
+    liaison_name: Mapped[Optional[str]] = mapped_column(String(64))
+    liaison_phone: Mapped[Optional[str]] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    region: Mapped[Region] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_unit_region_id_name", "region_id", "name"),)
+
+    @property
+    def kind_label(self) -> str:
+        return UnitKind.label_of(self.kind)
+
+    @property
+    def exercise_level_label(self) -> str:
+        return ExerciseLevel.label_of(self.exercise_level)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class AppUser(FabUser):
+    """FAB's user with the reach fields: every user has a region and optionally a unit."""
+
+    __tablename__ = "ab_user"
+    __table_args__ = {"extend_existing": True}
+    __reach__ = ReachRule(region="region_id", unit="unit_id")
+
+    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"), index=True)
+
+    region: Mapped[Optional[Region]] = relationship(foreign_keys=[region_id])
+    unit: Mapped[Optional[Unit]] = relationship(foreign_keys=[unit_id])
+
+
+class CalendarYear(db.Model):
+    """A year whose official holiday schedule is known (entered or seeded)."""
+
+    __tablename__ = "calendar_year"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(32), nullable=False, default="manual")
+    note: Mapped[Optional[str]] = mapped_column(String(256))
+
+    def __repr__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(db.Model):
+    """An exception to the weekday rule: a holiday on a weekday or a make-up working day (调休)."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    is_working_day: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    name: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    source: Mapped[str] = mapped_column(String(32), nullable=False, default="manual")
+
+    def __repr__(self) -> str:
+        return f"{self.day.isoformat()} {self.name}"
+
+
+class Deadline(db.Model):
+    """A working-day deadline that domain records point at, so the calendar can recompute it."""
+
+    __tablename__ = "deadline"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(64), nullable=False)
+    start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    working_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    due_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    # Computed on weekdays only because the calendar does not know a year it reaches.
+    provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    completed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("ix_deadline_open_due", "completed_at", "due_date"),
+        Index("ix_deadline_provisional", "provisional"),
+    )
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        today = today or dt.date.today()
+        if self.completed_at is not None:
+            return self.completed_at.date() > self.due_date
+        return today > self.due_date
+
+    def __repr__(self) -> str:
+        return f"{self.purpose} → {self.due_date.isoformat()}"
+
+
+class AuditLog(db.Model):
+    """Append-only audit record; ``hash`` chains it to the previous row (see app.core.audit)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(AuditId, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    actor_id: Mapped[Optional[int]] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(128), nullable=False, default="")
+    ip: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    object_type: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    object_id: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    summary: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    before: Mapped[Optional[str]] = mapped_column(Text)
+    after: Mapped[Optional[str]] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+
+    __table_args__ = (
+        Index("ix_audit_log_occurred_at_id", "occurred_at", "id"),
+        Index("ix_audit_log_object", "object_type", "object_id"),
+        Index("ix_audit_log_actor_name", "actor_name"),
+        Index("ix_audit_log_action", "action"),
+    )
+
+    def __repr__(self) -> str:
+        return f"#{self.id} {self.action} {self.object_type}:{self.object_id}"

@@ -1,0 +1,187 @@
+"""Reach (data scope): the one mechanism that decides which rows a user may see and write.
+
+Every model that belongs somewhere declares ``__reach__ = ReachRule(...)``. Reads are scoped in
+:class:`ReachInterface`, the data interface under every FAB view and REST API (lists, show, edit,
+delete, actions, related select lists, exports), and services scope their own queries with
+:meth:`Reach.scope`. Writes are checked at flush time by :func:`check_writes` (wired in
+:mod:`app.core.audit`'s session hook), so a form, an API payload or a service cannot place a row
+outside the actor's reach either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy import false, inspect, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.core.errors import OutOfReach
+from app.core.models import Region, ReachRule
+from app.core.states import ReachKind
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What one actor may see: the whole province, a region subtree, one unit, or nothing."""
+
+    kind: ReachKind
+    region_path: str | None = None
+    unit_id: int | None = None
+
+    @classmethod
+    def unrestricted(cls) -> Reach:
+        return cls(ReachKind.PROVINCE)
+
+    @classmethod
+    def nothing(cls) -> Reach:
+        return cls(ReachKind.NONE)
+
+    @classmethod
+    def for_user(cls, user: Any) -> Reach:
+        """The broadest reach among the user's roles, anchored at the user's region or unit."""
+        from app.core.roles import reach_kind_of_roles
+
+        kind = reach_kind_of_roles(role.name for role in (user.roles or []))
+        if kind is ReachKind.PROVINCE:
+            return cls(ReachKind.PROVINCE)
+        unit = getattr(user, "unit", None)
+        region = getattr(user, "region", None) or (unit.region if unit is not None else None)
+        if kind is ReachKind.REGION:
+            return cls(kind, region_path=region.path) if region is not None else cls.nothing()
+        if kind is ReachKind.UNIT and unit is not None:
+            return cls(kind, region_path=unit.region.path, unit_id=unit.id)
+        return cls.nothing()
+
+    @property
+    def is_unrestricted(self) -> bool:
+        return self.kind is ReachKind.PROVINCE
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def criterion(self, model: type) -> ColumnElement[bool] | None:
+        """A WHERE clause limiting ``model`` to this reach, or None when nothing is limited."""
+        rule: ReachRule | None = getattr(model, "__reach__", None)
+        if rule is None or self.kind is ReachKind.PROVINCE:
+            return None
+        if self.kind is ReachKind.NONE:
+            return false()
+        if rule.via:
+            relationship = getattr(model, rule.via)
+            inner = self.criterion(relationship.property.mapper.class_)
+            return None if inner is None else relationship.has(inner)
+        if self.kind is ReachKind.UNIT and rule.unit:
+            return getattr(model, rule.unit) == self.unit_id
+        if rule.region is None:
+            return false()
+        if model is Region:
+            return Region.path.startswith(self.region_path, autoescape=True)
+        subtree = select(Region.id).where(Region.path.startswith(self.region_path, autoescape=True))
+        return getattr(model, rule.region).in_(subtree)
+
+    def scope(self, query: Any, model: type) -> Any:
+        """Apply this reach to a ``Query`` or ``Select`` over ``model``."""
+        clause = self.criterion(model)
+        return query if clause is None else query.filter(clause)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def allows(self, obj: Any, session: Session) -> bool:
+        """Whether ``obj``, in its current (unflushed) state, lies within this reach."""
+        rule: ReachRule | None = getattr(type(obj), "__reach__", None)
+        if rule is None or self.kind is ReachKind.PROVINCE:
+            return True
+        if self.kind is ReachKind.NONE:
+            return False
+        if rule.via:
+            parent = getattr(obj, rule.via)
+            return parent is None or self.allows(parent, session)
+        if self.kind is ReachKind.UNIT and rule.unit:
+            return _value(obj, rule.unit) == self.unit_id
+        if rule.region is None:
+            return False
+        return self._region_in_reach(_value(obj, rule.region), obj, session)
+
+    def _region_in_reach(self, region_id: int | None, obj: Any, session: Session) -> bool:
+        if isinstance(obj, Region):
+            path = obj.path
+        else:
+            if region_id is None:
+                return False
+            with session.no_autoflush:
+                path = session.execute(
+                    select(Region.path).where(Region.id == region_id)
+                ).scalar_one_or_none()
+        return bool(path) and path.startswith(self.region_path or "\0")
+
+
+def _value(obj: Any, attribute: str) -> Any:
+    """A foreign-key value, also when only the relationship object has been assigned."""
+    value = getattr(obj, attribute)
+    if value is None and attribute.endswith("_id"):
+        related = getattr(obj, attribute[: -len("_id")], None)
+        value = getattr(related, "id", None)
+    return value
+
+
+def current_reach() -> Reach:
+    from app.core.actor import current_actor
+
+    reach = current_actor().reach
+    return reach if reach is not None else Reach.nothing()
+
+
+def check_writes(session: Session) -> None:
+    """Refuse a flush that would create or change a row outside the actor's reach."""
+    reach = current_reach()
+    if reach.is_unrestricted:
+        return
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        rule = getattr(type(obj), "__reach__", None)
+        if rule is None or (obj in session.dirty and not session.is_modified(obj)):
+            continue
+        if not reach.allows(obj, session):
+            raise OutOfReach()
+        if obj in session.dirty and not _previous_state_allowed(obj, rule, reach, session):
+            raise OutOfReach()
+
+
+def _previous_state_allowed(obj: Any, rule: ReachRule, reach: Reach, session: Session) -> bool:
+    """A row may not be moved *out of* someone else's reach either: check the old owner too."""
+    state = inspect(obj)
+    for column in (rule.unit, rule.region):
+        if not column or column == "id":
+            continue
+        history = state.attrs[column].history
+        for old in history.deleted or ():
+            if column == rule.unit and reach.kind is ReachKind.UNIT:
+                if old != reach.unit_id:
+                    return False
+            elif old is not None and not reach._region_in_reach(old, obj, session):
+                return False
+    return True
+
+
+class ReachInterface(SQLAInterface):
+    """FAB's SQLAlchemy interface with the current actor's reach applied to every query.
+
+    FAB's list, show, edit, delete, ``action``/``action_post`` (which load rows by primary key
+    without base filters) and the REST API all query through ``apply_filters`` or
+    ``_get_base_query``; related select lists use ``get_related_interface``, which keeps this class.
+    """
+
+    def apply_filters(self, query: Any, filters: Any) -> Any:
+        return current_reach().scope(super().apply_filters(query, filters), self.obj)
+
+    def _get_base_query(self, query: Any, filters: Any = None, order_column: str = "",
+                        order_direction: str = "") -> Any:
+        query = current_reach().scope(query, self.obj)
+        return super()._get_base_query(query, filters, order_column, order_direction)
+
+    def get_related_obj(self, col_name: str, value: Any) -> Any:
+        model = self.get_related_model(col_name)
+        pk = inspect(model).primary_key[0]
+        query = current_reach().scope(self.session.query(model).filter(pk == value), model)
+        return query.one_or_none()

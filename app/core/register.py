@@ -1,0 +1,28 @@
+"""Menu entries and APIs of the core domain."""
+
+from __future__ import annotations
+
+from flask_appbuilder import AppBuilder
+from flask_babel import lazy_gettext as _l
+
+from app.core.api import CalendarDayApi, RegionApi, UnitApi, WorkingDayApi
+from app.core.views import AuditLogView, CalendarDayView, CalendarYearView, RegionView, UnitView
+
+
+def register(appbuilder: AppBuilder) -> None:
+    org = {"category": "Organisation", "category_label": _l("Organisation"),
+           "category_icon": "fa-sitemap"}
+    appbuilder.add_view(RegionView, "Regions", label=_l("Regions"), icon="fa-map", **org)
+    appbuilder.add_view(UnitView, "Units", label=_l("Implementing units"), icon="fa-building",
+                        **org)
+    cal = {"category": "Working calendar", "category_label": _l("Working calendar"),
+           "category_icon": "fa-calendar"}
+    appbuilder.add_view(CalendarDayView, "Calendar days",
+                        label=_l("Holidays and make-up days"), icon="fa-calendar-day", **cal)
+    appbuilder.add_view(CalendarYearView, "Calendar years", label=_l("Calendar years"),
+                        icon="fa-calendar-alt", **cal)
+    appbuilder.add_view(AuditLogView, "Audit log", label=_l("Audit log"), icon="fa-list",
+                        category="Audit", category_label=_l("Audit"),
+                        category_icon="fa-shield-alt")
+    for api in (RegionApi, UnitApi, CalendarDayApi, WorkingDayApi):
+        appbuilder.add_api(api)

@@ -1,0 +1,256 @@
+"""Views of the core domain: regions, units, the working-day calendar, the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_appbuilder.actions import action
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterStartsWith
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+from wtforms.validators import ValidationError as FormValidationError
+
+from app.core import calendar, services
+from app.core.audit import AuditAction, record
+from app.core.base_views import ZwModelView
+from app.core.models import AuditLog, CalendarDay, CalendarYear, Region, Unit
+from app.core.reach import ReachInterface
+from app.core.states import ExerciseLevel, RegionLevel, UnitKind
+from app.excel.writer import stream_workbook
+from app.extensions import db
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def credit_code_validator(form: Any, field: Any) -> None:
+    message = services.credit_code_message((field.data or "").strip().upper())
+    if message:
+        raise FormValidationError(message)
+
+
+class RegionView(ZwModelView):
+    datamodel = ReachInterface(Region)
+    class_permission_name = "Regions"
+    list_title = show_title = add_title = edit_title = _l("Regions")
+    list_columns = ["code", "name", "level_label", "parent"]
+    search_columns = ["code", "name", "level", "parent"]
+    add_columns = edit_columns = ["code", "name", "level", "parent"]
+    show_columns = ["code", "name", "level_label", "parent", "path"]
+    base_order = ("path", "asc")
+    label_columns = {
+        "code": _l("Division code"),
+        "name": _l("Name"),
+        "level": _l("Level"),
+        "level_label": _l("Level"),
+        "parent": _l("Parent region"),
+        "path": _l("Path"),
+    }
+    description_columns = {
+        "code": _l("6 digits down to county level (e.g. 460105), 9 for a township, 12 for a "
+                   "village; it starts with the parent's prefix."),
+    }
+    def __init__(self, **kwargs: Any) -> None:
+        self.add_form_extra_fields = {"level": SelectField(
+            _l("Level"), choices=[(m.value, m.label) for m in RegionLevel])}
+        self.edit_form_extra_fields = dict(self.add_form_extra_fields)
+        super().__init__(**kwargs)
+
+    def validate(self, item: Region) -> None:
+        services.prepare_region(db.session, item)
+
+    def pre_delete(self, item: Region) -> None:
+        services.ensure_region_deletable(db.session, item)
+
+
+class UnitView(ZwModelView):
+    datamodel = ReachInterface(Unit)
+    class_permission_name = "Units"
+    list_title = show_title = add_title = edit_title = _l("Implementing units")
+    list_columns = ["name", "credit_code", "region", "kind_label", "exercise_level_label",
+                    "liaison_name", "active"]
+    search_columns = ["name", "credit_code", "region", "kind", "active"]
+    add_columns = edit_columns = ["name", "credit_code", "region", "kind", "exercise_level",
+                                  "liaison_name", "liaison_phone", "active"]
+    show_columns = ["name", "credit_code", "region", "kind_label", "exercise_level_label",
+                    "liaison_name", "liaison_phone", "active"]
+    base_order = ("name", "asc")
+    # Units are deactivated, never deleted: the audit trail keeps their names.
+    include_route_methods = {"list", "show", "add", "edit", "action", "action_post", "api_read"}
+    label_columns = {
+        "name": _l("Unit name"),
+        "credit_code": _l("Unified social credit code"),
+        "region": _l("Region"),
+        "kind": _l("Kind"),
+        "kind_label": _l("Kind"),
+        "exercise_level": _l("Exercise level"),
+        "exercise_level_label": _l("Exercise level"),
+        "liaison_name": _l("Liaison"),
+        "liaison_phone": _l("Liaison phone"),
+        "active": _l("Active"),
+    }
+    validators_columns = {"credit_code": [credit_code_validator]}
+    search_filters = {"credit_code": [FilterEqual, FilterStartsWith]}
+
+    def __init__(self, **kwargs: Any) -> None:
+        fields = {
+            "kind": SelectField(_l("Kind"), choices=[(m.value, m.label) for m in UnitKind]),
+            "exercise_level": SelectField(
+                _l("Exercise level"),
+                choices=[("", _l("From the region"))] + [(m.value, m.label) for m in ExerciseLevel],
+            ),
+        }
+        self.add_form_extra_fields = dict(fields)
+        self.edit_form_extra_fields = dict(fields)
+        super().__init__(**kwargs)
+
+    def validate(self, item: Unit) -> None:
+        services.prepare_unit(db.session, item)
+
+    @action("deactivate", _l("Deactivate"), _l("Deactivate the selected units?"), "fa-ban")
+    def deactivate(self, items: Any) -> Any:
+        items = items if isinstance(items, list) else [items]
+        for item in items:
+            item.active = False
+        db.session.commit()
+        flash(_("%(n)d unit(s) deactivated.", n=len(items)), "success")
+        return redirect(self.get_redirect())
+
+
+class CalendarDayView(ZwModelView):
+    datamodel = ReachInterface(CalendarDay)
+    class_permission_name = "Calendar"
+    list_title = show_title = add_title = edit_title = _l("Holidays and make-up working days")
+    list_columns = ["day", "is_working_day", "name", "source"]
+    add_columns = edit_columns = ["day", "is_working_day", "name"]
+    search_columns = ["day", "is_working_day", "name", "source"]
+    base_order = ("day", "desc")
+    label_columns = {
+        "day": _l("Date"),
+        "is_working_day": _l("Working day"),
+        "name": _l("Name"),
+        "source": _l("Source"),
+    }
+    description_columns = {
+        "is_working_day": _l("Tick for a make-up working day (调休) on a weekend; leave empty "
+                             "for a holiday."),
+    }
+
+    def validate(self, item: CalendarDay) -> None:
+        if db.session.get(CalendarYear, item.day.year) is None:
+            from app.core.errors import ValidationError
+
+            raise ValidationError(message=_(
+                "The calendar does not know %(year)d yet: enter the year first.",
+                year=item.day.year))
+
+    def post_add(self, item: CalendarDay) -> None:
+        self._recompute(item.day)
+
+    def post_update(self, item: CalendarDay) -> None:
+        self._recompute(item.day)
+
+    def post_delete(self, item: CalendarDay) -> None:
+        self._recompute(item.day)
+
+    def _recompute(self, since: dt.date) -> None:
+        changed = calendar.recompute_deadlines(db.session, since=since)
+        db.session.commit()
+        if changed:
+            flash(_("%(n)d open deadline(s) were recomputed.", n=changed), "info")
+
+
+class CalendarYearView(ZwModelView):
+    datamodel = ReachInterface(CalendarYear)
+    class_permission_name = "Calendar"
+    list_title = show_title = add_title = edit_title = _l("Calendar years")
+    list_columns = ["year", "source", "note"]
+    add_columns = ["year", "note"]
+    edit_columns = ["note"]
+    base_order = ("year", "desc")
+    include_route_methods = {"list", "show", "add", "edit", "api_read"}
+    label_columns = {"year": _l("Year"), "source": _l("Source"), "note": _l("Note")}
+    description_columns = {
+        "year": _l("Enter a year once the State Council has announced its schedule, then add its "
+                   "holidays and make-up working days. Deadlines reaching this year are "
+                   "recomputed."),
+    }
+
+    def validate(self, item: CalendarYear) -> None:
+        from app.core.errors import ValidationError
+
+        if not item.year or not 2000 <= item.year <= 2100:
+            raise ValidationError(message=_("Enter a year between 2000 and 2100."))
+
+    def post_add(self, item: CalendarYear) -> None:
+        changed = calendar.recompute_deadlines(db.session, since=dt.date(item.year, 1, 1))
+        db.session.commit()
+        flash(_("%(n)d open deadline(s) were recomputed.", n=changed), "info")
+
+
+class AuditLogView(ZwModelView):
+    """Read-only audit log for the audit administrator, with filters and Excel export."""
+
+    datamodel = ReachInterface(AuditLog)
+    class_permission_name = "AuditLog"
+    list_title = show_title = _l("Audit log")
+    include_route_methods = {"list", "show", "export"}
+    list_columns = ["occurred_at", "actor_name", "ip", "action", "object_type", "object_id",
+                    "summary"]
+    show_columns = ["id", "occurred_at", "actor_name", "actor_id", "ip", "action", "object_type",
+                    "object_id", "summary", "before", "after", "prev_hash", "hash"]
+    search_columns = ["occurred_at", "actor_name", "ip", "action", "object_type", "object_id"]
+    search_filters = {
+        "actor_name": [FilterEqual, FilterStartsWith],
+        "action": [FilterEqual],
+        "object_type": [FilterEqual],
+        "object_id": [FilterEqual],
+    }
+    base_order = ("id", "desc")
+    page_size = 50
+    list_template = "zwfw/audit_list.html"
+    label_columns = {
+        "id": _l("No."),
+        "occurred_at": _l("Time (UTC)"),
+        "actor_name": _l("User"),
+        "actor_id": _l("User id"),
+        "ip": _l("IP address"),
+        "action": _l("Action"),
+        "object_type": _l("Object type"),
+        "object_id": _l("Object id"),
+        "summary": _l("Object"),
+        "before": _l("Before"),
+        "after": _l("After"),
+        "prev_hash": _l("Previous hash"),
+        "hash": _l("Hash"),
+    }
+    EXPORT_LIMIT = 100_000
+
+    @expose("/export/")
+    @has_access
+    def export(self) -> Response:
+        """The filtered list as .xlsx (streamed from the database in batches)."""
+        get_filter_args(self._filters)
+        order = get_order_args().get(self.__class__.__name__) or ("id", "desc")
+        _count, items = self.datamodel.query(
+            self._filters, order_column=order[0], order_direction=order[1],
+            page=0, page_size=self.EXPORT_LIMIT,
+        )
+        columns = self.show_columns
+        headers = [str(self.label_columns[c]) for c in columns]
+        rows = ([getattr(item, c) for c in columns] for item in items)
+        output = stream_workbook(str(_l("Audit log")), headers, rows)
+        record(db.session, AuditAction.EXPORT, object_type="AuditLog",
+               summary=_("Audit log export (%(n)d rows)", n=len(items)),
+               after={"filters": request.query_string.decode("utf-8", "replace")[:500]})
+        db.session.commit()
+        filename = f"audit-log-{dt.date.today().isoformat()}.xlsx"
+        return Response(
+            output, mimetype=XLSX_MIMETYPE,
+            headers={"Content-Disposition": f"attachment; filename={filename}"},
+        )

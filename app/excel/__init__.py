@@ -1,0 +1,1 @@
+"""The one spreadsheet engine: column specs, reading, writing, preview and commit."""

@@ -1,0 +1,93 @@
+"""Configuration, read from the environment in one place.
+
+Every setting has a default that is safe for a newcomer's laptop (SQLite, in-memory rate limits).
+Production is chosen by environment variables alone; see README "Configuration".
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+DEFAULT_SECRET_KEY = "zwfw-development-only-key-never-use-in-production"
+
+# "production" refuses to start with the default secret key (see app.create_app).
+ENV = os.environ.get("ZWFW_ENV", "development")
+SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+
+SQLALCHEMY_DATABASE_URI = os.environ.get(
+    "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'zwfw.db'}"
+)
+if SQLALCHEMY_DATABASE_URI.startswith("postgres://"):
+    SQLALCHEMY_DATABASE_URI = "postgresql://" + SQLALCHEMY_DATABASE_URI[len("postgres://") :]
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+# Flask-Limiter: memory:// by default, redis://127.0.0.1:6379/0 in production.
+RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+RATELIMIT_HEADERS_ENABLED = True
+RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+
+# Uploads (Excel imports, licence samples).
+MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+IMPORTS_DIR = os.environ.get("IMPORTS_DIR", str(BASE_DIR / "imports"))
+REPORTS_DIR = os.environ.get("REPORTS_DIR", str(BASE_DIR / "reports"))
+
+# Flask-AppBuilder
+APP_NAME = "政务服务事项管理"
+APP_THEME = ""
+AUTH_TYPE = 1  # AUTH_DB
+AUTH_ROLE_ADMIN = "Admin"
+AUTH_ROLE_PUBLIC = "Public"
+AUTH_USER_REGISTRATION = False
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = LOGIN_RATE_LIMIT
+# The schema belongs to the migrations and permissions are synced by `flask setup`;
+# starting the app must never write to the database.
+FAB_CREATE_DB = False
+FAB_UPDATE_PERMS = False
+FAB_ADD_SECURITY_API = True
+FAB_API_SWAGGER_UI = _bool("FAB_API_SWAGGER_UI", ENV != "production")
+FAB_BASE_TEMPLATE = "zwfw/base.html"
+FAB_PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
+FAB_API_MAX_PAGE_SIZE = 200
+JWT_ACCESS_TOKEN_EXPIRES = _int("JWT_ACCESS_TOKEN_MINUTES", 30) * 60
+
+# Babel: Simplified Chinese by default, English available.
+BABEL_DEFAULT_LOCALE = "zh"
+BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+LANGUAGES = {
+    "zh": {"flag": "cn", "name": "简体中文"},
+    "en": {"flag": "gb", "name": "English"},
+}
+
+# Sessions and cookies.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV == "production")
+REMEMBER_COOKIE_HTTPONLY = True
+WTF_CSRF_ENABLED = True
+
+# Demo data
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Zwfw@2026demo")
+
+# Audit log retention (days); rows younger than this are never dropped.
+AUDIT_RETENTION_DAYS = max(_int("AUDIT_RETENTION_DAYS", 180), 180)

@@ -1,0 +1,169 @@
+"""Test set-up: a fresh database per run (SQLite by default, PostgreSQL when DATABASE_URL says so),
+migrated once, with every test starting from the same clean state.
+
+* ``app``: the application, migrated and with roles, permissions and the calendar in place.
+* ``world``: a small province (two cities, three counties, units, one user per role).
+* ``login(username)``: a test client logged in through the real login form.
+* ``api_token(username)``: a JWT from FAB's standard ``/api/v1/security/login``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.factories import World, build_world
+
+PERMANENT_TABLES = {
+    "ab_permission", "ab_view_menu", "ab_permission_view", "ab_role",
+    "ab_permission_view_role", "alembic_version", "calendar_year", "calendar_day",
+    # Append-only by design (a database trigger refuses DELETE): tests never wipe it.
+    "audit_log",
+}
+
+
+def fresh_database_url(tag: str) -> tuple[str, Any]:
+    """A new, empty database for this run, and a function that drops it afterwards."""
+    base = os.environ.get("DATABASE_URL", "")
+    if base.startswith(("postgresql", "postgres")):
+        parts = urlsplit(base)
+        name = f"zwfw_{tag}_{os.getpid()}_{secrets.token_hex(3)}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = urlunsplit(parts._replace(path="/" + name))
+
+        def drop() -> None:
+            with admin.connect() as conn:
+                conn.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            admin.dispose()
+
+        return url, drop
+    directory = tempfile.mkdtemp(prefix=f"zwfw-{tag}-")
+    return f"sqlite:///{directory}/zwfw.db", lambda: None
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    url, drop = fresh_database_url("test")
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Any]:
+    os.environ["DATABASE_URL"] = database_url
+    from app import create_app
+    from app.core.cli import prepare_database
+
+    application = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "IMPORTS_DIR": tempfile.mkdtemp(prefix="zwfw-imports-"),
+        "REPORTS_DIR": tempfile.mkdtemp(prefix="zwfw-reports-"),
+    })
+    with application.app_context():
+        prepare_database()
+    # No application context stays pushed: each test-client request gets its own, as in
+    # production (a shared one would carry ``g`` and the logged-in user across requests).
+    yield application
+
+
+@pytest.fixture
+def ctx(app: Any) -> Iterator[Any]:
+    """An application context for direct database work inside a test (not around requests)."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture(scope="session")
+def calendar_baseline(app: Any) -> tuple:
+    with app.app_context():
+        return _calendar_fingerprint()
+
+
+def _calendar_fingerprint() -> tuple:
+    from app.extensions import db
+
+    return tuple(db.session.execute(text(
+        "SELECT (SELECT count(*) FROM calendar_year), (SELECT count(*) FROM calendar_day), "
+        "(SELECT count(*) FROM calendar_day WHERE is_working_day = :t), "
+        "(SELECT count(*) FROM calendar_day WHERE source <> 'chinese-calendar')"),
+        {"t": True}).one())
+
+
+@pytest.fixture(autouse=True)
+def clean_database(app: Any, calendar_baseline: tuple) -> Iterator[None]:
+    """Each test starts from an empty province; the calendar is restored if a test changed it."""
+    from app.extensions import db
+
+    yield
+    with app.app_context():
+        _wipe(db, calendar_baseline)
+
+
+def _wipe(db: Any, calendar_baseline: tuple) -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in PERMANENT_TABLES]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables)
+                              + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+    if _calendar_fingerprint() != calendar_baseline:
+        from app.core import calendar
+        from app.core.models import CalendarDay, CalendarYear
+
+        db.session.query(CalendarDay).delete()
+        db.session.query(CalendarYear).delete()
+        calendar.seed_from_package(db.session)
+        db.session.commit()
+
+
+@pytest.fixture
+def world(app: Any) -> World:
+    return build_world(app)
+
+
+@pytest.fixture
+def login(app: Any) -> Any:
+    def _login(username: str, password: str | None = None) -> Any:
+        from tests.factories import PASSWORD
+
+        client = app.test_client()
+        response = client.post("/login/", data={"username": username,
+                                                "password": password or PASSWORD})
+        assert response.status_code == 302, f"login of {username} failed"
+        assert "/login" not in response.headers["Location"], f"login of {username} refused"
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api_token(app: Any) -> Any:
+    def _token(username: str, password: str | None = None) -> dict[str, str]:
+        from tests.factories import PASSWORD
+
+        client = app.test_client()
+        response = client.post("/api/v1/security/login", json={
+            "username": username, "password": password or PASSWORD,
+            "provider": "db", "refresh": False})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return {"Authorization": f"Bearer {response.json['access_token']}"}
+
+    return _token
