@@ -61,7 +61,7 @@ def _refuse_unsafe_production(app: Flask) -> None:
 def _prepare_sqlite(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
-        os.makedirs(os.path.dirname(uri[len("sqlite:///"):]) or ".", exist_ok=True)
+        os.makedirs(os.path.dirname(uri[len("sqlite:///") :]) or ".", exist_ok=True)
     if uri.startswith("sqlite"):
         from sqlalchemy import event
         from sqlalchemy.engine import Engine

@@ -22,8 +22,14 @@ from sqlalchemy import create_engine, text
 from tests.factories import World, build_world
 
 PERMANENT_TABLES = {
-    "ab_permission", "ab_view_menu", "ab_permission_view", "ab_role",
-    "ab_permission_view_role", "alembic_version", "calendar_year", "calendar_day",
+    "ab_permission",
+    "ab_view_menu",
+    "ab_permission_view",
+    "ab_role",
+    "ab_permission_view_role",
+    "alembic_version",
+    "calendar_year",
+    "calendar_day",
     # Append-only by design (a database trigger refuses DELETE): tests never wipe it.
     "audit_log",
 }
@@ -42,9 +48,13 @@ def fresh_database_url(tag: str) -> tuple[str, Any]:
 
         def drop() -> None:
             with admin.connect() as conn:
-                conn.execute(text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :n AND pid <> pg_backend_pid()"
+                    ),
+                    {"n": name},
+                )
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             admin.dispose()
 
@@ -66,15 +76,17 @@ def app(database_url: str) -> Iterator[Any]:
     from app import create_app
     from app.core.cli import prepare_database
 
-    application = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        "IMPORTS_DIR": tempfile.mkdtemp(prefix="zwfw-imports-"),
-        "REPORTS_DIR": tempfile.mkdtemp(prefix="zwfw-reports-"),
-    })
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "IMPORTS_DIR": tempfile.mkdtemp(prefix="zwfw-imports-"),
+            "REPORTS_DIR": tempfile.mkdtemp(prefix="zwfw-reports-"),
+        }
+    )
     with application.app_context():
         prepare_database()
     # No application context stays pushed: each test-client request gets its own, as in
@@ -98,11 +110,16 @@ def calendar_baseline(app: Any) -> tuple:
 def _calendar_fingerprint() -> tuple:
     from app.extensions import db
 
-    return tuple(db.session.execute(text(
-        "SELECT (SELECT count(*) FROM calendar_year), (SELECT count(*) FROM calendar_day), "
-        "(SELECT count(*) FROM calendar_day WHERE is_working_day = :t), "
-        "(SELECT count(*) FROM calendar_day WHERE source <> 'chinese-calendar')"),
-        {"t": True}).one())
+    return tuple(
+        db.session.execute(
+            text(
+                "SELECT (SELECT count(*) FROM calendar_year), (SELECT count(*) FROM calendar_day), "
+                "(SELECT count(*) FROM calendar_day WHERE is_working_day = :t), "
+                "(SELECT count(*) FROM calendar_day WHERE source <> 'chinese-calendar')"
+            ),
+            {"t": True},
+        ).one()
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -119,8 +136,13 @@ def _wipe(db: Any, calendar_baseline: tuple) -> None:
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in PERMANENT_TABLES]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables)
-                              + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text(
+                    "TRUNCATE "
+                    + ", ".join(f'"{t.name}"' for t in tables)
+                    + " RESTART IDENTITY CASCADE"
+                )
+            )
         else:
             for table in tables:
                 conn.execute(table.delete())
@@ -145,8 +167,9 @@ def login(app: Any) -> Any:
         from tests.factories import PASSWORD
 
         client = app.test_client()
-        response = client.post("/login/", data={"username": username,
-                                                "password": password or PASSWORD})
+        response = client.post(
+            "/login/", data={"username": username, "password": password or PASSWORD}
+        )
         assert response.status_code == 302, f"login of {username} failed"
         assert "/login" not in response.headers["Location"], f"login of {username} refused"
         return client
@@ -160,9 +183,15 @@ def api_token(app: Any) -> Any:
         from tests.factories import PASSWORD
 
         client = app.test_client()
-        response = client.post("/api/v1/security/login", json={
-            "username": username, "password": password or PASSWORD,
-            "provider": "db", "refresh": False})
+        response = client.post(
+            "/api/v1/security/login",
+            json={
+                "username": username,
+                "password": password or PASSWORD,
+                "provider": "db",
+                "refresh": False,
+            },
+        )
         assert response.status_code == 200, response.get_data(as_text=True)
         return {"Authorization": f"Bearer {response.json['access_token']}"}
 

@@ -79,15 +79,23 @@ def _build_world() -> World:
     units: dict[str, Unit] = {}
     session = db.session
     for code, name, level, parent_code in REGIONS:
-        region = Region(code=code, name=name, level=level.value,
-                        parent=regions.get(parent_code) if parent_code else None)
+        region = Region(
+            code=code,
+            name=name,
+            level=level.value,
+            parent=regions.get(parent_code) if parent_code else None,
+        )
         services.prepare_region(session, region)
         session.add(region)
         regions[code] = region
     session.flush()
     for key, (name, region_code) in UNITS.items():
-        unit = Unit(name=name, region=regions[region_code], kind=UnitKind.DEPARTMENT.value,
-                    credit_code=demo_credit_code(name, region_code, UnitKind.DEPARTMENT))
+        unit = Unit(
+            name=name,
+            region=regions[region_code],
+            kind=UnitKind.DEPARTMENT.value,
+            credit_code=demo_credit_code(name, region_code, UnitKind.DEPARTMENT),
+        )
         services.prepare_unit(session, unit)
         session.add(unit)
         units[key] = unit
@@ -96,9 +104,14 @@ def _build_world() -> World:
     world.units = {key: unit.id for key, unit in units.items()}
     sm = appbuilder.sm
     for username, (role_name, region_code, unit_key) in USERS.items():
-        user = sm.add_user(username=username, first_name=username, last_name="",
-                           email=f"{username}@test.example", role=[sm.find_role(role_name)],
-                           password=PASSWORD)
+        user = sm.add_user(
+            username=username,
+            first_name=username,
+            last_name="",
+            email=f"{username}@test.example",
+            role=[sm.find_role(role_name)],
+            password=PASSWORD,
+        )
         assert user, username
         user = session.get(AppUser, user.id)
         user.region_id = world.regions[region_code]

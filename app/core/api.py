@@ -41,12 +41,38 @@ class UnitApi(ZwModelRestApi):
     class_permission_name = "Units"
     datamodel = ReachInterface(Unit)
     include_route_methods = {"get", "get_list", "info", "post", "put"}
-    list_columns = ["id", "name", "credit_code", "region_id", "region.name", "kind",
-                    "exercise_level", "active"]
-    show_columns = ["id", "name", "credit_code", "region_id", "kind", "exercise_level",
-                    "liaison_name", "liaison_phone", "active", "version"]
-    add_columns = ["name", "credit_code", "region", "kind", "exercise_level", "liaison_name",
-                   "liaison_phone", "active"]
+    list_columns = [
+        "id",
+        "name",
+        "credit_code",
+        "region_id",
+        "region.name",
+        "kind",
+        "exercise_level",
+        "active",
+    ]
+    show_columns = [
+        "id",
+        "name",
+        "credit_code",
+        "region_id",
+        "kind",
+        "exercise_level",
+        "liaison_name",
+        "liaison_phone",
+        "active",
+        "version",
+    ]
+    add_columns = [
+        "name",
+        "credit_code",
+        "region",
+        "kind",
+        "exercise_level",
+        "liaison_name",
+        "liaison_phone",
+        "active",
+    ]
     edit_columns = add_columns + ["version"]
     order_columns = ["name", "credit_code"]
     search_columns = ["name", "credit_code", "region", "kind", "active"]
@@ -72,9 +98,12 @@ class CalendarDayApi(ZwModelRestApi):
         from app.core.errors import ValidationError
 
         if db.session.get(CalendarYear, item.day.year) is None:
-            raise ValidationError(message=_(
-                "The calendar does not know %(year)d yet: enter the year first.",
-                year=item.day.year))
+            raise ValidationError(
+                message=_(
+                    "The calendar does not know %(year)d yet: enter the year first.",
+                    year=item.day.year,
+                )
+            )
 
     def post_add(self, item: CalendarDay) -> None:
         calendar.recompute_deadlines(db.session, since=item.day)
@@ -132,8 +161,10 @@ class WorkingDayApi(BaseApi):
             due = cal.add_working_days(start, n)
             result.update(n=n, date=due.date.isoformat(), provisional=due.provisional)
         if end is not None:
-            result.update(end=end.isoformat(),
-                          working_days_between=cal.working_days_between(start, end),
-                          provisional=result.get("provisional", False)
-                          or cal.range_is_provisional(start, end))
+            result.update(
+                end=end.isoformat(),
+                working_days_between=cal.working_days_between(start, end),
+                provisional=result.get("provisional", False)
+                or cal.range_is_provisional(start, end),
+            )
         return self.response(200, result=result)

@@ -112,9 +112,12 @@ def _append(session: Session, entries: Iterable[_Entry]) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    prev = connection.execute(
-        select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)
-    ).scalar_one_or_none() or GENESIS
+    prev = (
+        connection.execute(
+            select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)
+        ).scalar_one_or_none()
+        or GENESIS
+    )
     actor = current_actor()
     rows = []
     for entry in entries:
@@ -228,8 +231,14 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     for obj in session.deleted:
         if _audited(obj):
             pending.append(
-                _Entry("delete", type(obj).__name__, _identity(obj), repr(obj),
-                       _column_values(obj), None)
+                _Entry(
+                    "delete",
+                    type(obj).__name__,
+                    _identity(obj),
+                    repr(obj),
+                    _column_values(obj),
+                    None,
+                )
             )
     session.info["zwfw_audit_new"] = [o for o in session.new if _audited(o)]
 
@@ -238,8 +247,9 @@ def _after_flush(session: Session, flush_context: Any) -> None:
     entries = session.info.pop("zwfw_audit_pending", [])
     for obj in session.info.pop("zwfw_audit_new", []):
         entries.append(
-            _Entry("create", type(obj).__name__, _identity(obj), repr(obj), None,
-                   _column_values(obj))
+            _Entry(
+                "create", type(obj).__name__, _identity(obj), repr(obj), None, _column_values(obj)
+            )
         )
     _append(session, entries)
 
@@ -280,9 +290,13 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
     last_id = 0
     table = AuditLog.__table__
     while True:
-        rows = session.execute(
-            select(table).where(table.c.id > last_id).order_by(table.c.id).limit(batch)
-        ).mappings().all()
+        rows = (
+            session.execute(
+                select(table).where(table.c.id > last_id).order_by(table.c.id).limit(batch)
+            )
+            .mappings()
+            .all()
+        )
         if not rows:
             return ChainReport(checked, None)
         for row in rows:

@@ -182,8 +182,12 @@ class ZwModelRestApi(ModelRestApi):
             if hasattr(item, "version"):
                 payload = request.get_json(silent=True) or {}
                 if "version" not in payload:
-                    raise StaleRecord(_l("Send the record's current \"version\" with every "
-                                         "update (optimistic locking)."))
+                    raise StaleRecord(
+                        _l(
+                            'Send the record\'s current "version" with every '
+                            "update (optimistic locking)."
+                        )
+                    )
                 check_version(item, payload["version"])
             self.validate(item)
         except DomainError as error:
@@ -194,4 +198,4 @@ def flash_domain_error(error: DomainError) -> None:
     flash(str(error), "danger")
 
 
-__all__ = ["ZwModelView", "ZwModelRestApi", "check_version", "api_expose", "flash_domain_error"]
+__all__ = ["ZwModelRestApi", "ZwModelView", "api_expose", "check_version", "flash_domain_error"]

@@ -111,7 +111,9 @@ def working_days_between(start: dt.date, end: dt.date, *, session: Session | Non
     return WorkingCalendar.load(_session(session)).working_days_between(start, end)
 
 
-def schedule_deadline(session: Session, start: dt.date, working_days: int, purpose: str) -> Deadline:
+def schedule_deadline(
+    session: Session, start: dt.date, working_days: int, purpose: str
+) -> Deadline:
     """Create a stored deadline ``working_days`` after ``start``; the caller links it."""
     result = WorkingCalendar.load(session).add_working_days(start, working_days)
     deadline = Deadline(
@@ -167,9 +169,9 @@ def provisional_deadline_count(session: Session) -> int:
     from sqlalchemy import func
 
     return session.execute(
-        select(func.count()).select_from(Deadline).where(
-            Deadline.provisional.is_(True), Deadline.completed_at.is_(None)
-        )
+        select(func.count())
+        .select_from(Deadline)
+        .where(Deadline.provisional.is_(True), Deadline.completed_at.is_(None))
     ).scalar_one()
 
 
@@ -192,9 +194,9 @@ def enter_year(
         if day.year != year:
             raise ValueError(f"{day} is not in {year}")
     session.execute(
-        delete(CalendarDay).where(
-            CalendarDay.day >= dt.date(year, 1, 1), CalendarDay.day <= dt.date(year, 12, 31)
-        ).execution_options(synchronize_session="fetch")
+        delete(CalendarDay)
+        .where(CalendarDay.day >= dt.date(year, 1, 1), CalendarDay.day <= dt.date(year, 12, 31))
+        .execution_options(synchronize_session="fetch")
     )
     for day, name in holidays:
         session.add(CalendarDay(day=day, is_working_day=False, name=name, source=source))
@@ -219,10 +221,16 @@ def seed_from_package(session: Session) -> list[int]:
         enter_year(
             session,
             year,
-            holidays=[(d, HOLIDAY_NAMES_ZH.get(n, n)) for d, n in constants.holidays.items()
-                      if d.year == year],
-            workdays=[(d, HOLIDAY_NAMES_ZH.get(n, n) + "调休") for d, n in
-                      constants.workdays.items() if d.year == year],
+            holidays=[
+                (d, HOLIDAY_NAMES_ZH.get(n, n))
+                for d, n in constants.holidays.items()
+                if d.year == year
+            ],
+            workdays=[
+                (d, HOLIDAY_NAMES_ZH.get(n, n) + "调休")
+                for d, n in constants.workdays.items()
+                if d.year == year
+            ],
             source=PACKAGE_SOURCE,
         )
     return years

@@ -8,10 +8,9 @@ import sys
 
 import click
 from flask import Flask, current_app
+from flask_appbuilder.security.manager import BaseSecurityManager
 from flask_migrate import upgrade
 from sqlalchemy import delete, text
-
-from flask_appbuilder.security.manager import BaseSecurityManager
 
 from app.core import calendar
 from app.core.roles import sync_roles
@@ -83,8 +82,11 @@ def register_commands(app: Flask) -> None:
         if report.ok:
             click.echo(f"audit chain intact: {report.checked} rows checked")
             return
-        click.echo(f"audit chain BROKEN at row {report.first_bad_id}: {report.reason} "
-                   f"({report.checked} rows verified before it)", err=True)
+        click.echo(
+            f"audit chain BROKEN at row {report.first_bad_id}: {report.reason} "
+            f"({report.checked} rows verified before it)",
+            err=True,
+        )
         sys.exit(1)
 
     @app.cli.command("audit-retention")

@@ -22,13 +22,14 @@ _ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
 
 def credit_check_character(first17: str) -> str:
     """The GB 32100-2015 check character for the first 17 characters of a credit code."""
-    total = sum(CREDIT_ALPHABET.index(ch) * w for ch, w in zip(first17, CREDIT_WEIGHTS))
+    pairs = zip(first17, CREDIT_WEIGHTS, strict=True)
+    total = sum(CREDIT_ALPHABET.index(ch) * w for ch, w in pairs)
     return CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 
 def organisation_check_character(first8: str) -> str:
     """The GB 11714 check character of a 9-character organisation code."""
-    total = sum(CREDIT_ALPHABET.index(ch) * w for ch, w in zip(first8, _ORG_WEIGHTS))
+    total = sum(CREDIT_ALPHABET.index(ch) * w for ch, w in zip(first8, _ORG_WEIGHTS, strict=True))
     value = 11 - total % 11
     return {10: "X", 11: "0"}.get(value, str(value))
 

@@ -26,4 +26,7 @@ def calendar_alert() -> str | None:
     return _(
         "The working-day calendar does not know %(years)s yet: %(n)d open deadline(s) are "
         "provisional (weekdays only). Enter the official holiday schedule under Working calendar "
-        "→ Calendar years.", years=years, n=count)
+        "→ Calendar years.",
+        years=years,
+        n=count,
+    )

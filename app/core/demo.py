@@ -31,8 +31,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 def seed_regions(session: Session, province_code: str, with_townships: bool = True) -> int:
     """Create the province's tree (province → city → county → township); return rows added."""
-    existing = {code: region for code, region in session.execute(
-        select(Region.code, Region)).all()}
+    existing = {code: region for code, region in session.execute(select(Region.code, Region)).all()}
     added = 0
 
     def ensure(code: str, name: str, level: RegionLevel, parent: Region | None) -> Region:
@@ -56,8 +55,9 @@ def seed_regions(session: Session, province_code: str, with_townships: bool = Tr
         if row["name"] in GROUPING_NAMES:
             cities[row["code"]] = province
         else:
-            cities[row["code"]] = ensure(row["code"] + "00", row["name"], RegionLevel.CITY,
-                                         province)
+            cities[row["code"]] = ensure(
+                row["code"] + "00", row["name"], RegionLevel.CITY, province
+            )
     counties: dict[str, Region] = {}
     for row in _rows("areas.csv"):
         if row["provinceCode"] != province_code:
@@ -86,8 +86,16 @@ PROVINCE_UNITS = [
     ("海南省税务局", UnitKind.VERTICAL),
 ]
 CITY_DEPARTMENTS = ["市场监督管理局", "行政审批服务局", "司法局", "教育局", "人力资源和社会保障局"]
-COUNTY_DEPARTMENTS = ["市场监督管理局", "教育局", "民政局", "人力资源和社会保障局",
-                      "卫生健康委员会", "住房和城乡建设局", "交通运输局", "司法局"]
+COUNTY_DEPARTMENTS = [
+    "市场监督管理局",
+    "教育局",
+    "民政局",
+    "人力资源和社会保障局",
+    "卫生健康委员会",
+    "住房和城乡建设局",
+    "交通运输局",
+    "司法局",
+]
 DEMO_UNITS_BY_REGION = {
     "460000": [(name, kind) for name, kind in PROVINCE_UNITS],
     "460100": [("海口市" + d, UnitKind.DEPARTMENT) for d in CITY_DEPARTMENTS],
@@ -103,7 +111,13 @@ DEMO_USERS = [
     ("province_admin", roles.PROVINCE_ADMIN, "460000", "海南省人民政府政务服务中心", "省级管理员"),
     ("county_coordinator", roles.COUNTY_COORDINATOR, "460105", None, "秀英区协调员"),
     ("county_coordinator2", roles.COUNTY_COORDINATOR, "460202", None, "海棠区协调员"),
-    ("unit_operator", roles.UNIT_OPERATOR, "460105", "海口市秀英区市场监督管理局", "秀英区市监局经办人"),
+    (
+        "unit_operator",
+        roles.UNIT_OPERATOR,
+        "460105",
+        "海口市秀英区市场监督管理局",
+        "秀英区市监局经办人",
+    ),
     ("legal_reviewer", roles.LEGAL_REVIEWER, "460100", "海口市司法局", "海口市司法局审核员"),
     ("licence_reviewer", roles.LICENCE_REVIEWER, "460000", "海南省大数据管理局", "大数据局审核员"),
     ("supervisor", roles.SUPERVISOR, "460000", "海南省人民政府政务服务中心", "省政务服务监督员"),
@@ -131,8 +145,14 @@ def seed_demo_units(session: Session) -> int:
             code = demo_credit_code(name, region_code, kind)
             if code in known:
                 continue
-            unit = Unit(name=name, credit_code=code, region=regions[region_code], kind=kind.value,
-                        liaison_name=None, active=True)
+            unit = Unit(
+                name=name,
+                credit_code=code,
+                region=regions[region_code],
+                kind=kind.value,
+                liaison_name=None,
+                active=True,
+            )
             services.prepare_unit(session, unit)
             session.add(unit)
             known.add(code)
@@ -150,8 +170,12 @@ def seed_demo_users(session: Session, security_manager: Any, password: str) -> l
             continue
         role = security_manager.find_role(role_name)
         user = security_manager.add_user(
-            username=username, first_name=display, last_name="",
-            email=f"{username}@demo.zwfw.hainan.gov.cn", role=[role], password=password,
+            username=username,
+            first_name=display,
+            last_name="",
+            email=f"{username}@demo.zwfw.hainan.gov.cn",
+            role=[role],
+            password=password,
         )
         if not user:
             raise RuntimeError(f"could not create demo user {username}")

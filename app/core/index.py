@@ -15,5 +15,6 @@ class ZwIndexView(IndexView):
 
         user = getattr(g, "user", None)
         actor = current_actor() if user is not None and user.is_authenticated else None
-        return self.render_template(self.index_template, appbuilder=self.appbuilder,
-                                    actor=actor, user=user)
+        return self.render_template(
+            self.index_template, appbuilder=self.appbuilder, actor=actor, user=user
+        )

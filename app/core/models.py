@@ -1,10 +1,9 @@
-"""Tables of the core domain: regions, implementing units, users' reach, calendar, deadlines, audit."""
+"""Core tables: regions, implementing units, users' reach, calendar, deadlines, audit log."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Optional
 
 from flask_appbuilder.security.sqla.models import User as FabUser
 from sqlalchemy import (
@@ -27,7 +26,7 @@ AuditId = BigInteger().with_variant(Integer, "sqlite")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -53,12 +52,12 @@ class Region(db.Model):
     code: Mapped[str] = mapped_column(String(12), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     level: Mapped[str] = mapped_column(String(16), nullable=False)
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     # Materialised path of codes, "/460000/460100/460105/": a subtree is a prefix match.
     path: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
-    parent: Mapped[Optional[Region]] = relationship(remote_side=[id], back_populates="children")
+    parent: Mapped[Region | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Region]] = relationship(back_populates="parent")
 
     __mapper_args__ = {"version_id_col": version}
@@ -87,8 +86,8 @@ class Unit(db.Model):
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False, default=UnitKind.DEPARTMENT.value)
     exercise_level: Mapped[str] = mapped_column(String(1), nullable=False)
-    liaison_name: Mapped[Optional[str]] = mapped_column(String(64))
-    liaison_phone: Mapped[Optional[str]] = mapped_column(String(32))
+    liaison_name: Mapped[str | None] = mapped_column(String(64))
+    liaison_phone: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -116,11 +115,11 @@ class AppUser(FabUser):
     __table_args__ = {"extend_existing": True}
     __reach__ = ReachRule(region="region_id", unit="unit_id")
 
-    region_id: Mapped[Optional[int]] = mapped_column(ForeignKey("region.id"), index=True)
-    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
 
-    region: Mapped[Optional[Region]] = relationship(foreign_keys=[region_id])
-    unit: Mapped[Optional[Unit]] = relationship(foreign_keys=[unit_id])
+    region: Mapped[Region | None] = relationship(foreign_keys=[region_id])
+    unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
 
 
 class CalendarYear(db.Model):
@@ -130,7 +129,7 @@ class CalendarYear(db.Model):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     source: Mapped[str] = mapped_column(String(32), nullable=False, default="manual")
-    note: Mapped[Optional[str]] = mapped_column(String(256))
+    note: Mapped[str | None] = mapped_column(String(256))
 
     def __repr__(self) -> str:
         return str(self.year)
@@ -162,7 +161,7 @@ class Deadline(db.Model):
     due_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     # Computed on weekdays only because the calendar does not know a year it reaches.
     provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    completed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (
         Index("ix_deadline_open_due", "completed_at", "due_date"),
@@ -186,15 +185,15 @@ class AuditLog(db.Model):
 
     id: Mapped[int] = mapped_column(AuditId, primary_key=True, autoincrement=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
-    actor_id: Mapped[Optional[int]] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
     actor_name: Mapped[str] = mapped_column(String(128), nullable=False, default="")
     ip: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     action: Mapped[str] = mapped_column(String(32), nullable=False)
     object_type: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     object_id: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     summary: Mapped[str] = mapped_column(String(256), nullable=False, default="")
-    before: Mapped[Optional[str]] = mapped_column(Text)
-    after: Mapped[Optional[str]] = mapped_column(Text)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
 

@@ -29,7 +29,9 @@ READ_ORGANISATION = [
 ]
 
 GRANTS: dict[str, list[tuple[str, str]]] = {
-    PROVINCE_ADMIN: OWN_ACCOUNT + READ_ORGANISATION + [
+    PROVINCE_ADMIN: OWN_ACCOUNT
+    + READ_ORGANISATION
+    + [
         ("Regions|Units|Calendar", "can_write"),
     ],
     COUNTY_COORDINATOR: OWN_ACCOUNT + READ_ORGANISATION,
@@ -38,18 +40,24 @@ GRANTS: dict[str, list[tuple[str, str]]] = {
     LICENCE_REVIEWER: OWN_ACCOUNT + READ_ORGANISATION,
     SUPERVISOR: OWN_ACCOUNT + READ_ORGANISATION,
     WINDOW_STAFF: OWN_ACCOUNT + [("Units", "can_read"), ("Organisation|Units", "menu_access")],
-    SYS_ADMIN: OWN_ACCOUNT + READ_ORGANISATION + [
+    SYS_ADMIN: OWN_ACCOUNT
+    + READ_ORGANISATION
+    + [
         ("Units", "can_write"),
         ("UserDBModelView", "can_(list|show|add|edit)|resetpasswords"),
         ("Security|List Users", "menu_access"),
     ],
-    SECURITY_ADMIN: OWN_ACCOUNT + [
+    SECURITY_ADMIN: OWN_ACCOUNT
+    + [
         ("RoleModelView", "can_(list|show|add|edit)|copyrole"),
         ("PermissionModelView|ViewMenuModelView|PermissionViewModelView", "can_list"),
-        ("Security|List Roles|Base Permissions|Views/Menus|Permission on Views/Menus",
-         "menu_access"),
+        (
+            "Security|List Roles|Base Permissions|Views/Menus|Permission on Views/Menus",
+            "menu_access",
+        ),
     ],
-    AUDIT_ADMIN: OWN_ACCOUNT + [
+    AUDIT_ADMIN: OWN_ACCOUNT
+    + [
         ("AuditLog", "can_read"),
         ("Audit|Audit log", "menu_access"),
     ],

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.core.errors import OutOfReach
-from app.core.models import Region, ReachRule
+from app.core.models import ReachRule, Region
 from app.core.states import ReachKind
 
 
@@ -175,8 +175,9 @@ class ReachInterface(SQLAInterface):
     def apply_filters(self, query: Any, filters: Any) -> Any:
         return current_reach().scope(super().apply_filters(query, filters), self.obj)
 
-    def _get_base_query(self, query: Any, filters: Any = None, order_column: str = "",
-                        order_direction: str = "") -> Any:
+    def _get_base_query(
+        self, query: Any, filters: Any = None, order_column: str = "", order_direction: str = ""
+    ) -> Any:
         query = current_reach().scope(query, self.obj)
         return super()._get_base_query(query, filters, order_column, order_direction)
 

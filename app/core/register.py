@@ -10,19 +10,42 @@ from app.core.views import AuditLogView, CalendarDayView, CalendarYearView, Regi
 
 
 def register(appbuilder: AppBuilder) -> None:
-    org = {"category": "Organisation", "category_label": _l("Organisation"),
-           "category_icon": "fa-sitemap"}
+    org = {
+        "category": "Organisation",
+        "category_label": _l("Organisation"),
+        "category_icon": "fa-sitemap",
+    }
     appbuilder.add_view(RegionView, "Regions", label=_l("Regions"), icon="fa-map", **org)
-    appbuilder.add_view(UnitView, "Units", label=_l("Implementing units"), icon="fa-building",
-                        **org)
-    cal = {"category": "Working calendar", "category_label": _l("Working calendar"),
-           "category_icon": "fa-calendar"}
-    appbuilder.add_view(CalendarDayView, "Calendar days",
-                        label=_l("Holidays and make-up days"), icon="fa-calendar-day", **cal)
-    appbuilder.add_view(CalendarYearView, "Calendar years", label=_l("Calendar years"),
-                        icon="fa-calendar-alt", **cal)
-    appbuilder.add_view(AuditLogView, "Audit log", label=_l("Audit log"), icon="fa-list",
-                        category="Audit", category_label=_l("Audit"),
-                        category_icon="fa-shield-alt")
+    appbuilder.add_view(
+        UnitView, "Units", label=_l("Implementing units"), icon="fa-building", **org
+    )
+    cal = {
+        "category": "Working calendar",
+        "category_label": _l("Working calendar"),
+        "category_icon": "fa-calendar",
+    }
+    appbuilder.add_view(
+        CalendarDayView,
+        "Calendar days",
+        label=_l("Holidays and make-up days"),
+        icon="fa-calendar-day",
+        **cal,
+    )
+    appbuilder.add_view(
+        CalendarYearView,
+        "Calendar years",
+        label=_l("Calendar years"),
+        icon="fa-calendar-alt",
+        **cal,
+    )
+    appbuilder.add_view(
+        AuditLogView,
+        "Audit log",
+        label=_l("Audit log"),
+        icon="fa-list",
+        category="Audit",
+        category_label=_l("Audit"),
+        category_icon="fa-shield-alt",
+    )
     for api in (RegionApi, UnitApi, CalendarDayApi, WorkingDayApi):
         appbuilder.add_api(api)

@@ -51,10 +51,23 @@ READ = "can_read"
 WRITE = "can_write"
 # Every method of our views and APIs maps to one of two permissions.
 METHOD_PERMISSIONS = {
-    "list": "read", "show": "read", "download": "read", "get": "read", "get_list": "read",
-    "info": "read", "export": "read", "api_read": "read",
-    "add": "write", "edit": "write", "delete": "write", "post": "write", "put": "write",
-    "action": "write", "action_post": "write", "api_create": "write", "api_update": "write",
+    "list": "read",
+    "show": "read",
+    "download": "read",
+    "get": "read",
+    "get_list": "read",
+    "info": "read",
+    "export": "read",
+    "api_read": "read",
+    "add": "write",
+    "edit": "write",
+    "delete": "write",
+    "post": "write",
+    "put": "write",
+    "action": "write",
+    "action_post": "write",
+    "api_create": "write",
+    "api_update": "write",
     "api_delete": "write",
 }
 
@@ -67,7 +80,9 @@ def reach_kind_of_roles(role_names: Iterable[str]) -> ReachKind:
 
 def all_grants() -> dict[str, list[tuple[str, str]]]:
     """Role name → list of (view-menu regex, permission regex), merged over the domains."""
-    merged: dict[str, list[tuple[str, str]]] = {name: [] for name in ROLE_REACH if name != FAB_ADMIN}
+    merged: dict[str, list[tuple[str, str]]] = {
+        name: [] for name in ROLE_REACH if name != FAB_ADMIN
+    }
     for package in DOMAIN_PACKAGES:
         module = importlib.import_module(f"{package}.permissions")
         for role, grants in module.GRANTS.items():
@@ -86,8 +101,10 @@ def sync_roles(security_manager) -> dict[str, int]:  # noqa: ANN001 - FAB's mana
         role = security_manager.find_role(role_name) or security_manager.add_role(role_name)
         patterns = [(re.compile(f"^{v}$"), re.compile(f"^{p}$")) for v, p in grants]
         role.permissions = [
-            pv for pv in pairs
-            if pv.view_menu and pv.permission
+            pv
+            for pv in pairs
+            if pv.view_menu
+            and pv.permission
             and any(v.match(pv.view_menu.name) and p.match(pv.permission.name) for v, p in patterns)
         ]
         counts[role_name] = len(role.permissions)

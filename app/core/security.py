@@ -23,9 +23,20 @@ class ZwUserDBModelView(UserDBModelView):
         (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
         (_l("Reach"), {"fields": ["region", "unit"]}),
         (_l("Personal info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
-        (_l("Audit info"), {"fields": ["last_login", "fail_login_count", "created_on",
-                                       "created_by", "changed_on", "changed_by"],
-                            "expanded": False}),
+        (
+            _l("Audit info"),
+            {
+                "fields": [
+                    "last_login",
+                    "fail_login_count",
+                    "created_on",
+                    "created_by",
+                    "changed_on",
+                    "changed_by",
+                ],
+                "expanded": False,
+            },
+        ),
     ]
     user_show_fieldsets = [
         (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
@@ -33,10 +44,28 @@ class ZwUserDBModelView(UserDBModelView):
         (_l("Personal info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
     ]
     list_columns = ["first_name", "last_name", "username", "region", "unit", "roles", "active"]
-    add_columns = ["first_name", "last_name", "username", "active", "email", "roles", "region",
-                   "unit", "password", "conf_password"]
-    edit_columns = ["first_name", "last_name", "username", "active", "email", "roles", "region",
-                    "unit"]
+    add_columns = [
+        "first_name",
+        "last_name",
+        "username",
+        "active",
+        "email",
+        "roles",
+        "region",
+        "unit",
+        "password",
+        "conf_password",
+    ]
+    edit_columns = [
+        "first_name",
+        "last_name",
+        "username",
+        "active",
+        "email",
+        "roles",
+        "region",
+        "unit",
+    ]
     label_columns = {"region": _l("Region"), "unit": _l("Implementing unit")}
     base_order = ("username", "asc")
 
@@ -57,15 +86,25 @@ class ZwSecurityManager(SecurityManager):
         person is not logged in yet; the audit row names the user name that was tried.
         """
         ip = request.remote_addr or "" if has_request_context() else ""
-        attempt = Actor(user_id=None, username=(username or "")[:128], ip=ip,
-                        reach=Reach.unrestricted())
+        attempt = Actor(
+            user_id=None, username=(username or "")[:128], ip=ip, reach=Reach.unrestricted()
+        )
         with acting_as(attempt):
             user = super().auth_user_db(username, password)
         outcome = AuditAction.LOGIN if user else AuditAction.LOGIN_FAILED
-        who = Actor(user_id=user.id if user else None, username=(username or "")[:128], ip=ip,
-                    reach=Reach.unrestricted())
+        who = Actor(
+            user_id=user.id if user else None,
+            username=(username or "")[:128],
+            ip=ip,
+            reach=Reach.unrestricted(),
+        )
         with acting_as(who):
-            record(self.session, outcome, object_type="User",
-                   object_id=user.id if user else "", summary=username or "")
+            record(
+                self.session,
+                outcome,
+                object_type="User",
+                object_id=user.id if user else "",
+                summary=username or "",
+            )
             self.session.commit()
         return user

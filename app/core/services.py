@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
 
 from app.core.codes import credit_code_error, is_well_formed_region_code
 from app.core.errors import DomainError, ValidationError
@@ -15,10 +15,14 @@ from app.core.states import ExerciseLevel, RegionLevel
 CREDIT_CODE_MESSAGES = {
     "empty": _l("Enter the unified social credit code."),
     "length": _l("A unified social credit code has exactly 18 characters."),
-    "alphabet": _l("A unified social credit code uses only digits and capital letters other "
-                   "than I, O, Z, S and V."),
-    "check": _l("The check character (the 18th) does not match: this is not a valid unified "
-                "social credit code (GB 32100-2015)."),
+    "alphabet": _l(
+        "A unified social credit code uses only digits and capital letters other "
+        "than I, O, Z, S and V."
+    ),
+    "check": _l(
+        "The check character (the 18th) does not match: this is not a valid unified "
+        "social credit code (GB 32100-2015)."
+    ),
 }
 
 
@@ -31,19 +35,26 @@ def credit_code_message(code: str | None) -> str | None:
 def region_code_message(code: str | None, level: str | None, parent: Region | None) -> str | None:
     """The translated reason why a region's code, level and parent do not fit, or None."""
     if not is_well_formed_region_code(code):
-        return _("A region code has 6 digits (province, city, county), 9 (township) or "
-                 "12 (village).")
+        return _(
+            "A region code has 6 digits (province, city, county), 9 (township) or 12 (village)."
+        )
     try:
         level_enum = RegionLevel(level)
     except ValueError:
         return _("Choose the region's level.")
     if len(code) != level_enum.code_length:
-        return _("A region of level %(level)s has a %(n)d-digit code.",
-                 level=level_enum.label, n=level_enum.code_length)
-    padding = code[level_enum.prefix_length:]
+        return _(
+            "A region of level %(level)s has a %(n)d-digit code.",
+            level=level_enum.label,
+            n=level_enum.code_length,
+        )
+    padding = code[level_enum.prefix_length :]
     if level_enum.code_length == 6 and padding.strip("0"):
-        return _("The code of a %(level)s ends in zeros after its first %(n)d digits.",
-                 level=level_enum.label, n=level_enum.prefix_length)
+        return _(
+            "The code of a %(level)s ends in zeros after its first %(n)d digits.",
+            level=level_enum.label,
+            n=level_enum.prefix_length,
+        )
     if level_enum is RegionLevel.PROVINCE:
         return _("A province has no parent region.") if parent is not None else None
     if parent is None:
@@ -57,8 +68,11 @@ def region_code_message(code: str | None, level: str | None, parent: Region | No
         # Prefecture cities without districts (儋州, 东莞, 中山, 嘉峪关) have townships directly.
         allowed_depth.add(RegionLevel.CITY.depth)
     if parent_level.depth not in allowed_depth:
-        return _("A %(level)s cannot sit under a %(parent)s.", level=level_enum.label,
-                 parent=parent_level.label)
+        return _(
+            "A %(level)s cannot sit under a %(parent)s.",
+            level=level_enum.label,
+            parent=parent_level.label,
+        )
     prefix = parent.code[: parent_level.prefix_length]
     if not code.startswith(prefix):
         return _("The code must start with its parent's prefix %(prefix)s.", prefix=prefix)
@@ -102,8 +116,9 @@ def ensure_region_deletable(session: Session, region: Region) -> None:
         or session.execute(select(exists().where(AppUser.region_id == region.id))).scalar()
     )
     if in_use:
-        raise DomainError(_("This region still has sub-regions, units or users and cannot be "
-                            "deleted."))
+        raise DomainError(
+            _("This region still has sub-regions, units or users and cannot be deleted.")
+        )
 
 
 def prepare_unit(session: Session, unit: Unit) -> None:
@@ -122,8 +137,9 @@ def _prepare_unit(session: Session, unit: Unit) -> None:
     elif session.execute(
         select(Unit.id).where(Unit.credit_code == unit.credit_code, Unit.id != (unit.id or 0))
     ).first():
-        errors["credit_code"] = _("Another unit already has credit code %(code)s.",
-                                  code=unit.credit_code)
+        errors["credit_code"] = _(
+            "Another unit already has credit code %(code)s.", code=unit.credit_code
+        )
     region = unit.region or (session.get(Region, unit.region_id) if unit.region_id else None)
     if region is None:
         errors["region"] = _("Choose the unit's region.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, flash, redirect, request
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterStartsWith
@@ -52,12 +52,16 @@ class RegionView(ZwModelView):
         "path": _l("Path"),
     }
     description_columns = {
-        "code": _l("6 digits down to county level (e.g. 460105), 9 for a township, 12 for a "
-                   "village; it starts with the parent's prefix."),
+        "code": _l(
+            "6 digits down to county level (e.g. 460105), 9 for a township, 12 for a "
+            "village; it starts with the parent's prefix."
+        ),
     }
+
     def __init__(self, **kwargs: Any) -> None:
-        self.add_form_extra_fields = {"level": SelectField(
-            _l("Level"), choices=[(m.value, m.label) for m in RegionLevel])}
+        self.add_form_extra_fields = {
+            "level": SelectField(_l("Level"), choices=[(m.value, m.label) for m in RegionLevel])
+        }
         self.edit_form_extra_fields = dict(self.add_form_extra_fields)
         super().__init__(**kwargs)
 
@@ -72,13 +76,36 @@ class UnitView(ZwModelView):
     datamodel = ReachInterface(Unit)
     class_permission_name = "Units"
     list_title = show_title = add_title = edit_title = _l("Implementing units")
-    list_columns = ["name", "credit_code", "region", "kind_label", "exercise_level_label",
-                    "liaison_name", "active"]
+    list_columns = [
+        "name",
+        "credit_code",
+        "region",
+        "kind_label",
+        "exercise_level_label",
+        "liaison_name",
+        "active",
+    ]
     search_columns = ["name", "credit_code", "region", "kind", "active"]
-    add_columns = edit_columns = ["name", "credit_code", "region", "kind", "exercise_level",
-                                  "liaison_name", "liaison_phone", "active"]
-    show_columns = ["name", "credit_code", "region", "kind_label", "exercise_level_label",
-                    "liaison_name", "liaison_phone", "active"]
+    add_columns = edit_columns = [
+        "name",
+        "credit_code",
+        "region",
+        "kind",
+        "exercise_level",
+        "liaison_name",
+        "liaison_phone",
+        "active",
+    ]
+    show_columns = [
+        "name",
+        "credit_code",
+        "region",
+        "kind_label",
+        "exercise_level_label",
+        "liaison_name",
+        "liaison_phone",
+        "active",
+    ]
     base_order = ("name", "asc")
     # Units are deactivated, never deleted: the audit trail keeps their names.
     include_route_methods = {"list", "show", "add", "edit", "action", "action_post", "api_read"}
@@ -137,17 +164,21 @@ class CalendarDayView(ZwModelView):
         "source": _l("Source"),
     }
     description_columns = {
-        "is_working_day": _l("Tick for a make-up working day (调休) on a weekend; leave empty "
-                             "for a holiday."),
+        "is_working_day": _l(
+            "Tick for a make-up working day (调休) on a weekend; leave empty for a holiday."
+        ),
     }
 
     def validate(self, item: CalendarDay) -> None:
         if db.session.get(CalendarYear, item.day.year) is None:
             from app.core.errors import ValidationError
 
-            raise ValidationError(message=_(
-                "The calendar does not know %(year)d yet: enter the year first.",
-                year=item.day.year))
+            raise ValidationError(
+                message=_(
+                    "The calendar does not know %(year)d yet: enter the year first.",
+                    year=item.day.year,
+                )
+            )
 
     def post_add(self, item: CalendarDay) -> None:
         self._recompute(item.day)
@@ -176,9 +207,11 @@ class CalendarYearView(ZwModelView):
     include_route_methods = {"list", "show", "add", "edit", "api_read"}
     label_columns = {"year": _l("Year"), "source": _l("Source"), "note": _l("Note")}
     description_columns = {
-        "year": _l("Enter a year once the State Council has announced its schedule, then add its "
-                   "holidays and make-up working days. Deadlines reaching this year are "
-                   "recomputed."),
+        "year": _l(
+            "Enter a year once the State Council has announced its schedule, then add its "
+            "holidays and make-up working days. Deadlines reaching this year are "
+            "recomputed."
+        ),
     }
 
     def validate(self, item: CalendarYear) -> None:
@@ -200,10 +233,30 @@ class AuditLogView(ZwModelView):
     class_permission_name = "AuditLog"
     list_title = show_title = _l("Audit log")
     include_route_methods = {"list", "show", "export"}
-    list_columns = ["occurred_at", "actor_name", "ip", "action", "object_type", "object_id",
-                    "summary"]
-    show_columns = ["id", "occurred_at", "actor_name", "actor_id", "ip", "action", "object_type",
-                    "object_id", "summary", "before", "after", "prev_hash", "hash"]
+    list_columns = [
+        "occurred_at",
+        "actor_name",
+        "ip",
+        "action",
+        "object_type",
+        "object_id",
+        "summary",
+    ]
+    show_columns = [
+        "id",
+        "occurred_at",
+        "actor_name",
+        "actor_id",
+        "ip",
+        "action",
+        "object_type",
+        "object_id",
+        "summary",
+        "before",
+        "after",
+        "prev_hash",
+        "hash",
+    ]
     search_columns = ["occurred_at", "actor_name", "ip", "action", "object_type", "object_id"]
     search_filters = {
         "actor_name": [FilterEqual, FilterStartsWith],
@@ -238,19 +291,27 @@ class AuditLogView(ZwModelView):
         get_filter_args(self._filters)
         order = get_order_args().get(self.__class__.__name__) or ("id", "desc")
         _count, items = self.datamodel.query(
-            self._filters, order_column=order[0], order_direction=order[1],
-            page=0, page_size=self.EXPORT_LIMIT,
+            self._filters,
+            order_column=order[0],
+            order_direction=order[1],
+            page=0,
+            page_size=self.EXPORT_LIMIT,
         )
         columns = self.show_columns
         headers = [str(self.label_columns[c]) for c in columns]
         rows = ([getattr(item, c) for c in columns] for item in items)
         output = stream_workbook(str(_l("Audit log")), headers, rows)
-        record(db.session, AuditAction.EXPORT, object_type="AuditLog",
-               summary=_("Audit log export (%(n)d rows)", n=len(items)),
-               after={"filters": request.query_string.decode("utf-8", "replace")[:500]})
+        record(
+            db.session,
+            AuditAction.EXPORT,
+            object_type="AuditLog",
+            summary=_("Audit log export (%(n)d rows)", n=len(items)),
+            after={"filters": request.query_string.decode("utf-8", "replace")[:500]},
+        )
         db.session.commit()
         filename = f"audit-log-{dt.date.today().isoformat()}.xlsx"
         return Response(
-            output, mimetype=XLSX_MIMETYPE,
+            output,
+            mimetype=XLSX_MIMETYPE,
             headers={"Content-Disposition": f"attachment; filename={filename}"},
         )

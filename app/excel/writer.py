@@ -46,7 +46,8 @@ def stream_workbook(
     sheet.append(header_cells)
     for row in rows:
         sheet.append([_text_cell(sheet, value) for value in row])
-    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    # Handed to the caller, who streams and closes it.
+    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     workbook.save(output)
     output.seek(0)
     return output

@@ -58,10 +58,13 @@ def test_api_list_is_scoped_and_other_county_id_is_404(world, api_token, app):
 
 def test_region_api_is_scoped_to_subtree(world, api_token, app):
     client = app.test_client()
-    response = client.get("/api/v1/region/?q=(page_size:100)",
-                          headers=api_token("county_coordinator"))
+    response = client.get(
+        "/api/v1/region/?q=(page_size:100)", headers=api_token("county_coordinator")
+    )
     codes = {row["code"] for row in response.json["result"]}
     assert codes == {"460105", "460105001"}
     other = world.region("460202")
-    assert client.get(f"/api/v1/region/{other}",
-                      headers=api_token("county_coordinator")).status_code == 404
+    assert (
+        client.get(f"/api/v1/region/{other}", headers=api_token("county_coordinator")).status_code
+        == 404
+    )
