@@ -40,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         for package in DOMAINS:
             importlib.import_module(f"{package}.register").register(appbuilder)
         _limit_api_login(app)
+    _register_health(app)
     _register_error_handlers(app)
     _register_context(app)
     from app.core.cli import register_commands
@@ -86,6 +87,16 @@ def _limit_api_login(app: Flask) -> None:
     for name, blueprint in app.blueprints.items():
         if name.endswith("Api") and name != "SecurityApi":
             limiter.limit(api_limit)(blueprint)
+
+
+def _register_health(app: Flask) -> None:
+    @app.get("/health")
+    def _health() -> Any:
+        """Liveness and database check for load balancers (no login, no data)."""
+        from sqlalchemy import text
+
+        db.session.execute(text("SELECT 1"))
+        return jsonify(status="ok")
 
 
 def _register_error_handlers(app: Flask) -> None:

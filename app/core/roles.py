@@ -44,8 +44,6 @@ ROLE_REACH: dict[str, ReachKind] = {
 # 三员分立: no account may hold two of these.
 SEPARATED_ROLES = (SYS_ADMIN, SECURITY_ADMIN, AUDIT_ADMIN)
 
-# Domain packages that contribute a ``permissions.GRANTS`` mapping.
-DOMAIN_PACKAGES = ("app.core",)
 
 READ = "can_read"
 WRITE = "can_write"
@@ -83,7 +81,9 @@ def all_grants() -> dict[str, list[tuple[str, str]]]:
     merged: dict[str, list[tuple[str, str]]] = {
         name: [] for name in ROLE_REACH if name != FAB_ADMIN
     }
-    for package in DOMAIN_PACKAGES:
+    from app import DOMAINS
+
+    for package in DOMAINS:
         module = importlib.import_module(f"{package}.permissions")
         for role, grants in module.GRANTS.items():
             merged.setdefault(role, []).extend(grants)

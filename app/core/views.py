@@ -122,6 +122,10 @@ class UnitView(ZwModelView):
         "active": _l("Active"),
     }
     validators_columns = {"credit_code": [credit_code_validator]}
+    formatters_columns = {
+        "active": lambda value: _("Yes") if value else _("No"),
+        "liaison_name": lambda value: value or "",
+    }
     search_filters = {"credit_code": [FilterEqual, FilterStartsWith]}
 
     def __init__(self, **kwargs: Any) -> None:
