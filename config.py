@@ -49,6 +49,12 @@ API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
 MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
 IMPORTS_DIR = os.environ.get("IMPORTS_DIR", str(BASE_DIR / "imports"))
 REPORTS_DIR = os.environ.get("REPORTS_DIR", str(BASE_DIR / "reports"))
+# Licence sample files: outside the web root (never under app/static), served through a
+# reach-checked view only.
+LICENCE_SAMPLES_DIR = os.environ.get(
+    "LICENCE_SAMPLES_DIR", str(BASE_DIR / "instance" / "licence_samples")
+)
+LICENCE_SAMPLE_MAX_BYTES = _int("LICENCE_SAMPLE_MAX_MB", 5) * 1024 * 1024
 
 # Flask-AppBuilder
 APP_NAME = "政务服务事项管理"

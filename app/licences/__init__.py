@@ -1,0 +1,1 @@
+"""Electronic licences (电子证照): registration, usage applications, objections, events."""

@@ -1,0 +1,791 @@
+"""HTML views of the licence domain. Rules live in services; views pass the actor along."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Response, abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterStartsWith
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import select
+from wtforms.validators import InputRequired
+
+from app.core.actor import current_actor
+from app.core.audit import AuditAction, record
+from app.core.base_views import ZwModelView
+from app.core.errors import DomainError
+from app.core.reach import ReachInterface
+from app.core.roles import METHOD_PERMISSIONS
+from app.excel.writer import stream_workbook
+from app.extensions import db
+from app.licences import services
+from app.licences.forms import enum_select, published_entries, sample_field
+from app.licences.models import (
+    LicenceEntry,
+    LicenceFaceField,
+    LicenceObjection,
+    LicenceStatusEvent,
+    LicenceUsageApplication,
+)
+from app.licences.states import (
+    FaceFieldType,
+    HolderCategory,
+    ObjectionOutcome,
+    ObjectionSource,
+    ReviewState,
+    StatusEventType,
+    TrustLevel,
+    UsageMode,
+    ValidityRule,
+)
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _uploaded_sample() -> tuple[str, bytes] | None:
+    """The uploaded sample (read once per request), under the raw name the browser sent:
+    werkzeug's ``secure_filename`` would silently hide path tricks that we want to refuse."""
+    if "licence_sample" not in g:
+        upload = request.files.get("sample_upload") if request.method == "POST" else None
+        g.licence_sample = (
+            (upload.filename, upload.read()) if upload is not None and upload.filename else None
+        )
+    return g.licence_sample
+
+
+def sample_settings() -> tuple[str, int]:
+    return (
+        current_app.config["LICENCE_SAMPLES_DIR"],
+        int(current_app.config["LICENCE_SAMPLE_MAX_BYTES"]),
+    )
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+ENTRY_LABELS = {
+    "name": _l("Licence name"),
+    "type_code": _l("Licence type code"),
+    "issuing_unit": _l("Issuing unit"),
+    "region": _l("Region"),
+    "holder_category": _l("Holder category"),
+    "holder_category_label": _l("Holder category"),
+    "validity_rule": _l("Validity rule"),
+    "validity_years": _l("Validity (years)"),
+    "validity_label": _l("Validity"),
+    "trust_level": _l("Trust level"),
+    "trust_level_label": _l("Trust level"),
+    "description": _l("Description"),
+    "state": _l("State"),
+    "state_label": _l("State"),
+    "submitted_at": _l("Submitted at (UTC)"),
+    "reviewed_at": _l("Reviewed at (UTC)"),
+    "rejection_reason": _l("Reason for rejection"),
+    "sample_filename": _l("Sample file"),
+    "deprecation_reason": _l("Reason for deprecation"),
+    "deprecated_at": _l("Deprecated at (UTC)"),
+    "face_fields": _l("Face fields"),
+}
+
+
+class LicenceFaceFieldView(ZwModelView):
+    """The ordered face fields (照面信息项) of an entry, edited as a sub-list of the entry."""
+
+    datamodel = ReachInterface(LicenceFaceField)
+    class_permission_name = "Licences"
+    list_title = show_title = add_title = edit_title = _l("Face fields")
+    list_columns = ["position", "name", "data_type_label", "required"]
+    add_columns = edit_columns = ["entry", "position", "name", "data_type", "required"]
+    show_columns = ["entry", "position", "name", "data_type_label", "required"]
+    base_order = ("position", "asc")
+    label_columns = {
+        "entry": _l("Licence catalogue entry"),
+        "position": _l("Order"),
+        "name": _l("Field name"),
+        "data_type": _l("Data type"),
+        "data_type_label": _l("Data type"),
+        "required": _l("Required"),
+    }
+    formatters_columns = {"required": lambda value: _("Yes") if value else _("No")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        fields = {"data_type": enum_select(_l("Data type"), FaceFieldType)}
+        self.add_form_extra_fields = dict(fields)
+        self.edit_form_extra_fields = dict(fields)
+        super().__init__(**kwargs)
+
+    def validate(self, item: LicenceFaceField) -> None:
+        services.prepare_face_field(db.session, item, actor=current_actor())
+
+    def pre_delete(self, item: LicenceFaceField) -> None:
+        services.ensure_face_field_deletable(db.session, item, actor=current_actor())
+
+
+class LicenceEntryView(ZwModelView):
+    """The issuing unit's catalogue entries: register, edit, upload a sample, submit, deprecate."""
+
+    datamodel = ReachInterface(LicenceEntry)
+    class_permission_name = "Licences"
+    method_permission_name = {
+        **METHOD_PERMISSIONS,
+        "sample": "read",
+        "submit": "write",
+        "deprecate": "write",
+    }
+    list_title = _l("Licence catalogue entries")
+    show_title = _l("Licence catalogue entry")
+    add_title = _l("Register a licence catalogue entry")
+    edit_title = _l("Edit a licence catalogue entry")
+    list_columns = ["name", "type_code", "issuing_unit", "trust_level_label", "state_label"]
+    search_columns = ["name", "type_code", "issuing_unit", "state", "holder_category"]
+    search_filters = {"type_code": [FilterEqual, FilterStartsWith]}
+    add_columns = edit_columns = [
+        "name",
+        "type_code",
+        "issuing_unit",
+        "holder_category",
+        "validity_rule",
+        "validity_years",
+        "trust_level",
+        "description",
+        "sample_upload",
+    ]
+    show_columns = [
+        "name",
+        "type_code",
+        "issuing_unit",
+        "holder_category_label",
+        "validity_label",
+        "trust_level_label",
+        "description",
+        "sample_filename",
+        "state_label",
+        "submitted_at",
+        "reviewed_at",
+        "rejection_reason",
+        "deprecated_at",
+        "deprecation_reason",
+    ]
+    base_order = ("name", "asc")
+    label_columns = {**ENTRY_LABELS, "sample_upload": _l("Sample file")}
+    description_columns = {
+        "type_code": _l(
+            "The defining body's 18-character unified social credit code followed by a "
+            "3-digit number, e.g. 11100000000013338W032."
+        ),
+        "validity_years": _l("Only for a fixed number of years."),
+    }
+    related_views = [LicenceFaceFieldView]
+    show_template = "licences/entry_show.html"
+
+    def __init__(self, **kwargs: Any) -> None:
+        fields = {
+            "holder_category": enum_select(_l("Holder category"), HolderCategory),
+            "validity_rule": enum_select(_l("Validity rule"), ValidityRule),
+            "trust_level": enum_select(_l("Trust level"), TrustLevel),
+            "sample_upload": sample_field(),
+        }
+        self.add_form_extra_fields = dict(fields)
+        self.edit_form_extra_fields = dict(fields)
+        super().__init__(**kwargs)
+
+    def validate(self, item: LicenceEntry) -> None:
+        services.prepare_entry(db.session, item, actor=current_actor())
+        upload = _uploaded_sample()
+        if upload is not None:
+            _directory, max_bytes = sample_settings()
+            services.check_sample(upload[0], upload[1], max_bytes)
+
+    def _store_sample(self, item: LicenceEntry) -> None:
+        upload = _uploaded_sample()
+        if upload is None:
+            return
+        directory, max_bytes = sample_settings()
+        services.attach_sample(
+            db.session,
+            item,
+            actor=current_actor(),
+            filename=upload[0],
+            data=upload[1],
+            directory=directory,
+            max_bytes=max_bytes,
+        )
+        db.session.commit()
+
+    def post_add(self, item: LicenceEntry) -> None:
+        self._store_sample(item)
+
+    def post_update(self, item: LicenceEntry) -> None:
+        self._store_sample(item)
+
+    def pre_delete(self, item: LicenceEntry) -> None:
+        services.ensure_entry_deletable(item)
+
+    def _item(self, pk: Any) -> LicenceEntry:
+        item = self.datamodel.get(pk)
+        if item is None:
+            abort(404)
+        return item
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk: Any) -> Any:
+        item = self._item(pk)
+        widgets = self._show(pk)
+        return self.render_template(
+            self.show_template,
+            pk=pk,
+            title=self.show_title,
+            widgets=widgets,
+            related_views=self._related_views,
+            item=item,
+            diff=services.diff_against_rejection(item),
+            editable=ReviewState(item.state) in services.EDITABLE_STATES,
+        )
+
+    @expose("/sample/<pk>", methods=["GET"])
+    @has_access
+    def sample(self, pk: Any) -> Any:
+        """The sample file, only for users whose reach includes the entry."""
+        item = self._item(pk)
+        path = services.sample_path(item, sample_settings()[0])
+        if path is None:
+            abort(404)
+        response = send_file(
+            path,
+            mimetype=item.sample_mimetype,
+            as_attachment=True,
+            download_name=item.sample_filename or path.name,
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @expose("/submit/<pk>", methods=["POST"])
+    @has_access
+    def submit(self, pk: Any) -> Any:
+        item = self._item(pk)
+        services.submit(db.session, item, actor=current_actor())
+        db.session.commit()
+        flash(_("Submitted to the licence reviewer."), "success")
+        return redirect(url_for(".show", pk=item.id))
+
+    @expose("/deprecate/<pk>", methods=["POST"])
+    @has_access
+    def deprecate(self, pk: Any) -> Any:
+        item = self._item(pk)
+        services.deprecate(
+            db.session, item, actor=current_actor(), reason=request.form.get("reason")
+        )
+        db.session.commit()
+        flash(_("The entry is deprecated; it stays readable."), "success")
+        return redirect(url_for(".show", pk=item.id))
+
+
+class CatalogueInterface(SQLAInterface):
+    """The published licence catalogue: readable province-wide, whatever the user's reach.
+
+    Publication (seed 000 licence art. 6) is what makes an entry visible to every unit and to
+    window staff (免证办, seed 003); only published and deprecated entries are ever returned, and
+    nothing can be written through this interface (the views and API expose reads only).
+    """
+
+    def _published(self, query: Any) -> Any:
+        return query.filter(
+            LicenceEntry.state.in_([ReviewState.APPROVED.value, ReviewState.DEPRECATED.value])
+        )
+
+    def apply_filters(self, query: Any, filters: Any) -> Any:
+        return self._published(super().apply_filters(query, filters))
+
+    def _get_base_query(
+        self, query: Any, filters: Any = None, order_column: str = "", order_direction: str = ""
+    ) -> Any:
+        return super()._get_base_query(
+            self._published(query), filters, order_column, order_direction
+        )
+
+
+class LicenceCatalogueView(ZwModelView):
+    """Read-only lookup of the published licence catalogue (window staff, every unit)."""
+
+    datamodel = CatalogueInterface(LicenceEntry)
+    class_permission_name = "LicenceCatalogue"
+    include_route_methods = {"list", "show"}
+    list_title = show_title = _l("Published licence catalogue")
+    list_columns = [
+        "name",
+        "type_code",
+        "issuing_unit",
+        "holder_category_label",
+        "trust_level_label",
+        "state_label",
+    ]
+    search_columns = ["name", "type_code", "issuing_unit", "holder_category", "trust_level"]
+    search_filters = {"type_code": [FilterEqual, FilterStartsWith]}
+    show_columns = [
+        "name",
+        "type_code",
+        "issuing_unit",
+        "holder_category_label",
+        "validity_label",
+        "trust_level_label",
+        "description",
+        "face_fields_text",
+        "state_label",
+        "reviewed_at",
+        "deprecation_reason",
+    ]
+    base_order = ("name", "asc")
+    label_columns = {**ENTRY_LABELS, "face_fields_text": _l("Face fields")}
+
+
+class LicenceUsageApplicationView(ZwModelView):
+    """A unit's applications to call/view/verify/authorize another unit's licence type."""
+
+    datamodel = ReachInterface(LicenceUsageApplication)
+    class_permission_name = "LicenceUsage"
+    method_permission_name = {**METHOD_PERMISSIONS, "submit": "write"}
+    list_title = _l("Licence usage applications")
+    show_title = _l("Licence usage application")
+    add_title = _l("Apply to use a licence type")
+    edit_title = _l("Edit a licence usage application")
+    list_columns = [
+        "entry",
+        "applicant_unit",
+        "actions_label",
+        "mode_label",
+        "requested_end_date",
+        "approved_end_date",
+        "state_label",
+    ]
+    search_columns = ["applicant_unit", "state", "mode", "requested_end_date", "approved_end_date"]
+    add_columns = edit_columns = [
+        "applicant_unit",
+        "entry",
+        "can_call",
+        "can_view",
+        "can_verify",
+        "can_authorize",
+        "mode",
+        "service_items",
+        "reason",
+        "requested_end_date",
+    ]
+    show_columns = [
+        "entry",
+        "applicant_unit",
+        "actions_label",
+        "mode_label",
+        "service_items",
+        "reason",
+        "requested_end_date",
+        "state_label",
+        "submitted_at",
+        "reviewed_at",
+        "rejection_reason",
+        "approved_scope",
+        "approved_end_date",
+    ]
+    base_order = ("id", "desc")
+    show_template = "licences/application_show.html"
+    label_columns = {
+        "entry": _l("Licence type"),
+        "applicant_unit": _l("Applicant unit"),
+        "can_call": _l("Call"),
+        "can_view": _l("View"),
+        "can_verify": _l("Verify"),
+        "can_authorize": _l("Authorize"),
+        "actions_label": _l("Use"),
+        "mode": _l("Usage mode"),
+        "mode_label": _l("Usage mode"),
+        "service_items": _l("Service items"),
+        "reason": _l("Reason"),
+        "requested_end_date": _l("Requested end date"),
+        "state": _l("State"),
+        "state_label": _l("State"),
+        "submitted_at": _l("Submitted at (UTC)"),
+        "reviewed_at": _l("Reviewed at (UTC)"),
+        "rejection_reason": _l("Reason for rejection"),
+        "approved_scope": _l("Approved scope"),
+        "approved_end_date": _l("Approved until"),
+    }
+    description_columns = {
+        "service_items": _l("The service items the licence is needed for, one per line."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        fields = {
+            "mode": enum_select(_l("Usage mode"), UsageMode),
+            "entry": QuerySelectField(
+                _l("Licence type"),
+                query_func=published_entries,
+                widget=Select2Widget(),
+                validators=[InputRequired()],
+            ),
+        }
+        self.add_form_extra_fields = dict(fields)
+        self.edit_form_extra_fields = dict(fields)
+        super().__init__(**kwargs)
+
+    def validate(self, item: LicenceUsageApplication) -> None:
+        services.prepare_usage_application(db.session, item, actor=current_actor())
+
+    def pre_delete(self, item: LicenceUsageApplication) -> None:
+        services.ensure_application_deletable(item)
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk: Any) -> Any:
+        item = self.datamodel.get(pk)
+        if item is None:
+            abort(404)
+        return self.render_template(
+            self.show_template,
+            pk=pk,
+            title=self.show_title,
+            widgets=self._show(pk),
+            related_views=self._related_views,
+            item=item,
+            diff=services.diff_against_rejection(item),
+        )
+
+    @expose("/submit/<pk>", methods=["POST"])
+    @has_access
+    def submit(self, pk: Any) -> Any:
+        item = self.datamodel.get(pk)
+        if item is None:
+            abort(404)
+        services.submit(db.session, item, actor=current_actor())
+        db.session.commit()
+        flash(_("Submitted to the licence reviewer."), "success")
+        return redirect(url_for(".show", pk=item.id))
+
+
+class LicenceObjectionView(ZwModelView):
+    """Objections to licence data (art. 18), with their two working-day deadlines."""
+
+    datamodel = ReachInterface(LicenceObjection)
+    class_permission_name = "LicenceObjections"
+    method_permission_name = {**METHOD_PERMISSIONS, "mark": "write", "resolve": "write"}
+    include_route_methods = {"list", "show", "add", "mark", "resolve", "api_read"}
+    list_title = _l("Licence objections")
+    show_title = _l("Licence objection")
+    add_title = _l("Record a licence objection")
+    list_columns = [
+        "licence_number",
+        "holder_name",
+        "disputed_field",
+        "received_on",
+        "mark_due",
+        "verify_due",
+        "state_label",
+        "overdue",
+    ]
+    search_columns = ["licence_number", "holder_name", "state", "received_on", "entry"]
+    search_filters = {"licence_number": [FilterEqual, FilterStartsWith]}
+    add_columns = [
+        "entry",
+        "licence_number",
+        "holder_name",
+        "disputed_field",
+        "claim",
+        "raised_by",
+        "source",
+        "received_on",
+    ]
+    show_columns = [
+        "entry",
+        "licence_number",
+        "holder_name",
+        "disputed_field",
+        "claim",
+        "raised_by",
+        "source_label",
+        "received_on",
+        "mark_due",
+        "verify_due",
+        "state_label",
+        "marked_at",
+        "resolved_at",
+        "outcome_label",
+        "outcome_note",
+        "applicant_told_on",
+        "applicant_told_how",
+    ]
+    base_order = ("received_on", "desc")
+    show_template = "licences/objection_show.html"
+    label_columns = {
+        "entry": _l("Licence type"),
+        "licence_number": _l("Licence number"),
+        "holder_name": _l("Holder"),
+        "disputed_field": _l("Disputed field"),
+        "claim": _l("Claim"),
+        "raised_by": _l("Raised by"),
+        "source": _l("Raised by (kind)"),
+        "source_label": _l("Raised by (kind)"),
+        "received_on": _l("Received on"),
+        "mark_due": _l("Mark by"),
+        "verify_due": _l("Verify by"),
+        "state": _l("State"),
+        "state_label": _l("State"),
+        "overdue": _l("Overdue"),
+        "marked_at": _l("Marked at (UTC)"),
+        "resolved_at": _l("Verified at (UTC)"),
+        "outcome_label": _l("Outcome"),
+        "outcome_note": _l("Findings"),
+        "applicant_told_on": _l("Applicant told on"),
+        "applicant_told_how": _l("Applicant told how"),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.add_form_extra_fields = {
+            "source": enum_select(_l("Raised by (kind)"), ObjectionSource),
+        }
+        super().__init__(**kwargs)
+
+    formatters_columns = {
+        "overdue": lambda value: (
+            Markup('<span class="label label-danger">%s</span>') % value if value else ""
+        )
+    }
+
+    def validate(self, item: LicenceObjection) -> None:
+        services.record_objection(db.session, item, actor=current_actor())
+
+    def _item(self, pk: Any) -> LicenceObjection:
+        item = self.datamodel.get(pk)
+        if item is None:
+            abort(404)
+        return item
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk: Any) -> Any:
+        item = self._item(pk)
+        return self.render_template(
+            self.show_template,
+            pk=pk,
+            title=self.show_title,
+            widgets=self._show(pk),
+            related_views=self._related_views,
+            item=item,
+            outcomes=list(ObjectionOutcome),
+            today=dt.date.today().isoformat(),
+        )
+
+    @expose("/mark/<pk>", methods=["POST"])
+    @has_access
+    def mark(self, pk: Any) -> Any:
+        item = self._item(pk)
+        services.mark_objection(db.session, item, actor=current_actor())
+        db.session.commit()
+        flash(_("The licence is marked as disputed."), "success")
+        return redirect(url_for(".show", pk=item.id))
+
+    @expose("/resolve/<pk>", methods=["POST"])
+    @has_access
+    def resolve(self, pk: Any) -> Any:
+        item = self._item(pk)
+        services.resolve_objection(
+            db.session,
+            item,
+            actor=current_actor(),
+            outcome=request.form.get("outcome"),
+            note=request.form.get("outcome_note"),
+            told_on=_date(request.form.get("applicant_told_on")),
+            told_how=request.form.get("applicant_told_how"),
+        )
+        db.session.commit()
+        flash(_("The outcome is recorded."), "success")
+        return redirect(url_for(".show", pk=item.id))
+
+
+class LicenceStatusEventView(ZwModelView):
+    """The status-event log (art. 8) of every licence, filterable and exportable."""
+
+    datamodel = ReachInterface(LicenceStatusEvent)
+    class_permission_name = "LicenceEvents"
+    include_route_methods = {"list", "show", "add", "export", "api_read"}
+    list_title = _l("Licence status events")
+    show_title = _l("Licence status event")
+    add_title = _l("Record a licence status event")
+    list_columns = ["licence_number", "entry", "event_type_label", "event_date", "reason"]
+    search_columns = ["licence_number", "entry", "event_type", "event_date"]
+    search_filters = {"licence_number": [FilterEqual, FilterStartsWith]}
+    add_columns = ["entry", "licence_number", "event_type", "event_date", "reason"]
+    show_columns = [
+        "entry",
+        "licence_number",
+        "event_type_label",
+        "event_date",
+        "reason",
+        "recorded_at",
+    ]
+    base_order = ("event_date", "desc")
+    list_template = "licences/event_list.html"
+    label_columns = {
+        "entry": _l("Licence type"),
+        "licence_number": _l("Licence number"),
+        "event_type": _l("Event"),
+        "event_type_label": _l("Event"),
+        "event_date": _l("Date"),
+        "reason": _l("Reason"),
+        "recorded_at": _l("Recorded at (UTC)"),
+    }
+    EXPORT_LIMIT = 100_000
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.add_form_extra_fields = {"event_type": enum_select(_l("Event"), StatusEventType)}
+        super().__init__(**kwargs)
+
+    def validate(self, item: LicenceStatusEvent) -> None:
+        services.prepare_status_event(db.session, item, actor=current_actor())
+
+    @expose("/export/")
+    @has_access
+    def export(self) -> Response:
+        """The filtered list as .xlsx."""
+        get_filter_args(self._filters)
+        order = get_order_args().get(self.__class__.__name__) or ("event_date", "desc")
+        count, items = self.datamodel.query(
+            self._filters,
+            order_column=order[0],
+            order_direction=order[1],
+            page=0,
+            page_size=self.EXPORT_LIMIT,
+        )
+        columns = ["licence_number", "entry", "event_type_label", "event_date", "reason"]
+        headers = [str(self.label_columns[c]) for c in columns]
+        rows = (
+            [
+                item.licence_number,
+                item.entry.name,
+                item.event_type_label,
+                item.event_date,
+                item.reason,
+            ]
+            for item in items
+        )
+        output = stream_workbook(str(_l("Licence status events")), headers, rows)
+        record(
+            db.session,
+            AuditAction.EXPORT,
+            object_type="LicenceStatusEvent",
+            summary=_("Licence status events export (%(n)d rows)", n=count),
+            after={"filters": request.query_string.decode("utf-8", "replace")[:500]},
+        )
+        db.session.commit()
+        filename = f"licence-status-events-{dt.date.today().isoformat()}.xlsx"
+        return Response(
+            output,
+            mimetype=XLSX_MIMETYPE,
+            headers={"Content-Disposition": f"attachment; filename={filename}"},
+        )
+
+
+class LicenceReviewView(BaseView):
+    """The licence reviewer's desk: the queues, the review page, approve and reject."""
+
+    route_base = "/licencereview"
+    class_permission_name = "LicenceReview"
+    method_permission_name = {
+        "queue": "read",
+        "review_entry": "read",
+        "review_application": "read",
+        "decide_entry": "write",
+        "decide_application": "write",
+    }
+    default_view = "queue"
+
+    KINDS = {"entry": LicenceEntry, "application": LicenceUsageApplication}
+
+    def _load(self, model: type, pk: int) -> Any:
+        reach = current_actor().reach
+        query = select(model).where(model.id == pk)
+        query = reach.scope(query, model) if reach is not None else query
+        item = db.session.execute(query).scalar_one_or_none()
+        if item is None:
+            abort(404)
+        return item
+
+    @expose("/queue/")
+    @has_access
+    def queue(self) -> Any:
+        actor = current_actor()
+        return self.render_template(
+            "licences/review_queue.html",
+            entries=services.review_queue(db.session, LicenceEntry, actor=actor),
+            applications=services.review_queue(db.session, LicenceUsageApplication, actor=actor),
+        )
+
+    def _review(self, kind: str, pk: int) -> Any:
+        item = self._load(self.KINDS[kind], pk)
+        return self.render_template(
+            "licences/review.html",
+            kind=kind,
+            item=item,
+            data=services.snapshot(item),
+            diff=services.diff_against_rejection(item),
+            pending=ReviewState(item.state) in services.PENDING_STATES,
+        )
+
+    @expose("/entry/<int:pk>")
+    @has_access
+    def review_entry(self, pk: int) -> Any:
+        return self._review("entry", pk)
+
+    @expose("/application/<int:pk>")
+    @has_access
+    def review_application(self, pk: int) -> Any:
+        return self._review("application", pk)
+
+    def _decide(self, kind: str, pk: int) -> Any:
+        item = self._load(self.KINDS[kind], pk)
+        actor = current_actor()
+        decision = request.form.get("decision")
+        try:
+            if decision == "approve":
+                services.approve(
+                    db.session,
+                    item,
+                    actor=actor,
+                    scope=request.form.get("scope"),
+                    end_date=_date(request.form.get("end_date")),
+                )
+                message = _("Approved.")
+            elif decision == "reject":
+                services.reject(db.session, item, actor=actor, reason=request.form.get("reason"))
+                message = _("Rejected; the unit is asked to revise.")
+            else:
+                abort(400)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            return redirect(url_for(f".review_{kind}", pk=pk))
+        flash(message, "success")
+        return redirect(url_for(".queue"))
+
+    @expose("/entry/<int:pk>/decide", methods=["POST"])
+    @has_access
+    def decide_entry(self, pk: int) -> Any:
+        return self._decide("entry", pk)
+
+    @expose("/application/<int:pk>/decide", methods=["POST"])
+    @has_access
+    def decide_application(self, pk: int) -> Any:
+        return self._decide("application", pk)
