@@ -191,7 +191,10 @@ class LicenceFaceFieldApi(ZwModelRestApi):
     base_order = ("position", "asc")
 
     def validate(self, item: LicenceFaceField) -> None:
-        services.prepare_face_field(db.session, item, actor=current_actor())
+        # The new field already sits in entry.face_fields (back-populated) but not in the
+        # session: an autoflush now (loading the actor's roles) would warn and skip it.
+        with db.session.no_autoflush:
+            services.prepare_face_field(db.session, item, actor=current_actor())
 
     def pre_delete(self, item: LicenceFaceField) -> None:
         services.ensure_face_field_deletable(db.session, item, actor=current_actor())
