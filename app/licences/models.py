@@ -313,7 +313,7 @@ def _deadline_text(deadline: Deadline | None) -> str:
         return ""
     text = deadline.due_date.isoformat()
     if deadline.provisional:
-        text += _("（暂定）")
+        text += _("(provisional)")
     if deadline.completed_at is not None:
         text += " ✓"
     return text

@@ -82,7 +82,9 @@ def test_type_code_must_be_credit_code_plus_three_digits_and_unique(world, app, 
         "validity_rule": "long_term",
         "trust_level": "sealed",
     }
-    duplicate = client.post("/api/v1/licence_entry/", headers=unit, json={**base, "type_code": code})
+    duplicate = client.post(
+        "/api/v1/licence_entry/", headers=unit, json={**base, "type_code": code}
+    )
     assert duplicate.status_code == 422
     assert "type_code" in duplicate.json["errors"]
     bad_check = code[:17] + ("0" if code[17] != "0" else "1") + "002"
@@ -149,7 +151,9 @@ def test_rejected_entry_is_revised_by_edit_and_resubmitted_with_diff(world, app,
     )
     assert response.json["state"] == "rejected"
     unit = api_token("unit_operator")
-    version = client.get(f"/api/v1/licence_entry/{entry_id}", headers=unit).json["result"]["version"]
+    version = client.get(f"/api/v1/licence_entry/{entry_id}", headers=unit).json["result"][
+        "version"
+    ]
     response = client.put(
         f"/api/v1/licence_entry/{entry_id}",
         headers=unit,
@@ -210,7 +214,9 @@ def test_deprecating_keeps_the_entry_readable_and_needs_a_reason(world, app, api
         entry_id = make_entry(world.unit("xiuying_market"), state="approved")
     client = app.test_client()
     unit = api_token("unit_operator")
-    assert client.post(f"/api/v1/licence_entry/{entry_id}/deprecate", headers=unit).status_code == 422
+    assert (
+        client.post(f"/api/v1/licence_entry/{entry_id}/deprecate", headers=unit).status_code == 422
+    )
     response = client.post(
         f"/api/v1/licence_entry/{entry_id}/deprecate", headers=unit, json={"reason": "已合并"}
     )
@@ -314,7 +320,13 @@ def test_ui_register_submit_and_approve(world, app, login, samples_dir):
         entry_id = db.session.query(LicenceEntry).filter_by(type_code=code).one().id
     added = unit.post(
         "/licencefacefieldview/add",
-        data={"entry": str(entry_id), "position": "1", "name": "证号", "data_type": "code", "required": "y"},
+        data={
+            "entry": str(entry_id),
+            "position": "1",
+            "name": "证号",
+            "data_type": "code",
+            "required": "y",
+        },
     )
     assert added.status_code == 302
     unit.post(f"/licenceentryview/submit/{entry_id}")

@@ -1,0 +1,155 @@
+"""Sample files: content checked, size limited, stored under a generated name outside the web
+root, served only within reach; path tricks in names refused."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from app.extensions import db
+from app.licences.models import LicenceEntry
+from tests.licences.factories import JPEG, PDF, PNG, make_entry
+
+
+def _upload(client, headers, entry_id, name, data):
+    return client.post(
+        f"/api/v1/licence_entry/{entry_id}/sample",
+        headers=headers,
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+@pytest.fixture
+def entry_id(world, app):
+    with app.app_context():
+        return make_entry(world.unit("xiuying_market"))
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("样本.pdf", PDF), ("a.PNG", PNG), ("b.jpeg", JPEG)],
+    ids=["pdf", "png", "jpeg"],
+)
+def test_pdf_png_jpeg_samples_are_stored_under_generated_names(
+    app, api_token, entry_id, samples_dir, name, data
+):
+    client = app.test_client()
+    headers = api_token("unit_operator")
+    assert _upload(client, headers, entry_id, name, data).status_code == 200
+    with app.app_context():
+        entry = db.session.get(LicenceEntry, entry_id)
+        assert entry.sample_filename == name
+        assert entry.sample_stored_name != name
+        stored = samples_dir / entry.sample_stored_name
+        assert stored.read_bytes() == data
+    download = client.get(f"/api/v1/licence_entry/{entry_id}/sample", headers=headers)
+    assert download.status_code == 200 and download.data == data
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert "attachment" in download.headers["Content-Disposition"]
+    download.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("样本.pdf", PNG),  # extension says PDF, content is PNG
+        ("样本.png", b"<html><script>alert(1)</script></html>"),
+        ("样本.exe", PDF),
+        ("样本.pdf.html", PDF),
+        ("样本", PDF),
+        ("样本.pdf", b""),
+    ],
+    ids=["png-as-pdf", "html-as-png", "exe", "double-extension", "no-extension", "empty"],
+)
+def test_wrong_type_is_refused(app, api_token, entry_id, samples_dir, name, data):
+    response = _upload(app.test_client(), api_token("unit_operator"), entry_id, name, data)
+    assert response.status_code == 422
+    assert not samples_dir.exists() or not any(samples_dir.iterdir())
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd.pdf",
+        "..\\..\\win.pdf",
+        "sub/dir.pdf",
+        "/abs.pdf",
+        "..pdf",
+        ".hidden.pdf",
+        "a\x00.pdf",
+        "c:evil.pdf",
+    ],
+)
+def test_path_tricks_in_names_are_refused(app, api_token, entry_id, samples_dir, name):
+    response = _upload(app.test_client(), api_token("unit_operator"), entry_id, name, PDF)
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.get(LicenceEntry, entry_id).sample_stored_name is None
+
+
+def test_oversize_sample_is_refused(app, api_token, entry_id):
+    previous = app.config["LICENCE_SAMPLE_MAX_BYTES"]
+    app.config["LICENCE_SAMPLE_MAX_BYTES"] = 1024
+    try:
+        response = _upload(
+            app.test_client(), api_token("unit_operator"), entry_id, "big.pdf", PDF + b"0" * 2000
+        )
+    finally:
+        app.config["LICENCE_SAMPLE_MAX_BYTES"] = previous
+    assert response.status_code == 422
+    assert "MB" in response.json["message"]
+
+
+def test_sample_of_other_unit_is_404_in_ui_and_api(world, app, api_token, login, entry_id):
+    client = app.test_client()
+    assert _upload(client, api_token("unit_operator"), entry_id, "a.pdf", PDF).status_code == 200
+    other = api_token("unit_operator2")
+    assert client.get(f"/api/v1/licence_entry/{entry_id}/sample", headers=other).status_code == 404
+    assert _upload(client, other, entry_id, "b.pdf", PDF).status_code == 404
+    assert login("unit_operator2").get(f"/licenceentryview/sample/{entry_id}").status_code == 404
+    own = login("unit_operator").get(f"/licenceentryview/sample/{entry_id}")
+    assert own.status_code == 200 and own.data == PDF
+    own.close()
+
+
+def test_sample_uploaded_with_the_add_form(world, app, login, samples_dir):
+    from tests.licences.factories import type_code_for
+
+    with app.app_context():
+        code = type_code_for(world.unit("xiuying_market"), 21)
+    form = {
+        "name": "样本证照",
+        "type_code": code,
+        "issuing_unit": str(world.unit("xiuying_market")),
+        "holder_category": "person",
+        "validity_rule": "per_issue",
+        "trust_level": "sealed",
+    }
+    client = login("unit_operator")
+    bad = client.post(
+        "/licenceentryview/add",
+        data={**form, "sample_upload": (io.BytesIO(PDF), "../x.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 302
+    with app.app_context():
+        assert db.session.query(LicenceEntry).filter_by(type_code=code).count() == 0
+    good = client.post(
+        "/licenceentryview/add",
+        data={**form, "sample_upload": (io.BytesIO(PNG), "样本.png")},
+        content_type="multipart/form-data",
+    )
+    assert good.status_code == 302
+    with app.app_context():
+        entry = db.session.query(LicenceEntry).filter_by(type_code=code).one()
+        assert entry.sample_mimetype == "image/png"
+        assert (samples_dir / entry.sample_stored_name).is_file()
+
+
+def test_sample_of_published_entry_cannot_be_replaced(world, app, api_token):
+    with app.app_context():
+        entry_id = make_entry(world.unit("xiuying_market"), state="approved")
+    response = _upload(app.test_client(), api_token("unit_operator"), entry_id, "a.pdf", PDF)
+    assert response.status_code == 409
