@@ -182,6 +182,10 @@ class ReachInterface(SQLAInterface):
         return super()._get_base_query(query, filters, order_column, order_direction)
 
     def get_related_obj(self, col_name: str, value: Any) -> Any:
+        # FAB passes a relation filter's value as a one-element list (``_flt_0_entry=5`` on a
+        # related view's add form); its own Query.get() accepted that as a primary-key tuple.
+        if isinstance(value, (list, tuple)):
+            value = value[0] if len(value) == 1 else None
         model = self.get_related_model(col_name)
         pk = inspect(model).primary_key[0]
         query = current_reach().scope(self.session.query(model).filter(pk == value), model)

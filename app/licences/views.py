@@ -90,6 +90,37 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
+def _blank(value: Any) -> Any:
+    """Show nothing rather than "None" for an empty optional value."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value
+
+
+BLANK_FORMATTERS = {
+    name: _blank
+    for name in (
+        "description",
+        "sample_filename",
+        "submitted_at",
+        "reviewed_at",
+        "rejection_reason",
+        "deprecated_at",
+        "deprecation_reason",
+        "approved_scope",
+        "approved_end_date",
+        "marked_at",
+        "resolved_at",
+        "outcome_note",
+        "applicant_told_on",
+        "applicant_told_how",
+        "recorded_at",
+        "validity_years",
+    )
+}
+
 ENTRY_LABELS = {
     "name": _l("Licence name"),
     "type_code": _l("Licence type code"),
@@ -205,6 +236,7 @@ class LicenceEntryView(ZwModelView):
         ),
         "validity_years": _l("Only for a fixed number of years."),
     }
+    formatters_columns = BLANK_FORMATTERS
     related_views = [LicenceFaceFieldView]
     show_template = "licences/entry_show.html"
 
@@ -371,6 +403,7 @@ class LicenceCatalogueView(ZwModelView):
         "deprecation_reason",
     ]
     base_order = ("name", "asc")
+    formatters_columns = BLANK_FORMATTERS
     label_columns = {**ENTRY_LABELS, "face_fields_text": _l("Face fields")}
 
 
@@ -422,6 +455,7 @@ class LicenceUsageApplicationView(ZwModelView):
         "approved_end_date",
     ]
     base_order = ("id", "desc")
+    formatters_columns = BLANK_FORMATTERS
     show_template = "licences/application_show.html"
     label_columns = {
         "entry": _l("Licence type"),
@@ -580,9 +614,10 @@ class LicenceObjectionView(ZwModelView):
         super().__init__(**kwargs)
 
     formatters_columns = {
+        **BLANK_FORMATTERS,
         "overdue": lambda value: (
             Markup('<span class="label label-danger">%s</span>') % value if value else ""
-        )
+        ),
     }
 
     def validate(self, item: LicenceObjection) -> None:
@@ -660,6 +695,7 @@ class LicenceStatusEventView(ZwModelView):
         "recorded_at",
     ]
     base_order = ("event_date", "desc")
+    formatters_columns = BLANK_FORMATTERS
     list_template = "licences/event_list.html"
     label_columns = {
         "entry": _l("Licence type"),
