@@ -90,6 +90,18 @@ class BasicCatalogueEntry(db.Model):
         Index("ix_basic_catalogue_entry_source_status", "source", "status"),
     )
 
+    @property
+    def source_label(self) -> str:
+        from app.catalogue.states import CatalogueSource
+
+        return CatalogueSource.label_of(self.source)
+
+    @property
+    def status_label(self) -> str:
+        from app.catalogue.states import EntryStatus
+
+        return EntryStatus.label_of(self.status)
+
     def __repr__(self) -> str:
         return f"{self.basic_code} {self.name}"
 
@@ -214,6 +226,17 @@ class ImplementationItem(db.Model):
     def form_content(self) -> str:
         return self.basic_entry.form_content
 
+    @property
+    def status_label(self) -> str:
+        from app.catalogue.states import ItemStatus
+
+        return ItemStatus.label_of(self.status)
+
+    @property
+    def published_label(self) -> str:
+        version = self.published_version
+        return f"v{version.number} {version.published_at:%Y-%m-%d %H:%M}" if version else "—"
+
     def __repr__(self) -> str:
         name = self.basic_entry.name if self.basic_entry is not None else ""
         return f"{self.implementation_code} {name}"
@@ -305,6 +328,43 @@ class AdjustmentRequest(db.Model):
         Index("ix_adjustment_request_item_id", "item_id"),
     )
 
+    @property
+    def kind_label(self) -> str:
+        from app.catalogue.states import AdjustmentKind
+
+        return AdjustmentKind.label_of(self.kind)
+
+    @property
+    def state_label(self) -> str:
+        from app.catalogue.states import AdjustmentState
+
+        return AdjustmentState.label_of(self.state)
+
+    @property
+    def ground_label(self) -> str:
+        from app.catalogue.states import AdjustmentGround
+
+        return AdjustmentGround.label_of(self.ground)
+
+    @property
+    def is_overdue(self) -> bool:
+        """The running review step is past its working-day deadline."""
+        return self.deadline is not None and self.deadline.is_overdue()
+
+    @property
+    def due_label(self) -> str:
+        from flask_babel import gettext
+
+        deadline = self.deadline
+        if deadline is None:
+            return ""
+        text = deadline.due_date.isoformat()
+        if deadline.provisional:
+            text += gettext("(provisional)")
+        if deadline.is_overdue():
+            text += " " + gettext("OVERDUE")
+        return text
+
     def __repr__(self) -> str:
         return f"#{self.id} {self.kind}"
 
@@ -358,6 +418,12 @@ class Filing(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_filing_region_filed_at", "region_id", "filed_at", "id"),)
+
+    @property
+    def state_label(self) -> str:
+        from app.catalogue.states import FilingState
+
+        return FilingState.label_of(self.state)
 
     def __repr__(self) -> str:
         return f"#{self.id} {self.filed_at:%Y-%m-%d}"
