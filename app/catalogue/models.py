@@ -159,7 +159,12 @@ class ImplementationItem(db.Model):
     result_sample: Mapped[str] = mapped_column(Text, nullable=False, default="")
     # -- publication --
     published_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("item_version.id", use_alter=True, name="fk_implementation_item_published")
+        ForeignKey(
+            "item_version.id",
+            use_alter=True,
+            name="fk_implementation_item_published",
+            ondelete="SET NULL",
+        )
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -259,7 +264,12 @@ class ItemVersion(db.Model):
     published_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     snapshot: Mapped[str] = mapped_column(Text, nullable=False)
     adjustment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("adjustment_request.id", use_alter=True, name="fk_item_version_adjustment")
+        ForeignKey(
+            "adjustment_request.id",
+            use_alter=True,
+            name="fk_item_version_adjustment",
+            ondelete="SET NULL",
+        )
     )
     note: Mapped[str] = mapped_column(String(256), nullable=False, default="")
 
@@ -305,7 +315,12 @@ class AdjustmentRequest(db.Model):
     legality_deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadline.id"))
     final_deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadline.id"))
     applied_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("item_version.id", use_alter=True, name="fk_adjustment_request_applied_version")
+        ForeignKey(
+            "item_version.id",
+            use_alter=True,
+            name="fk_adjustment_request_applied_version",
+            ondelete="SET NULL",
+        )
     )
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 

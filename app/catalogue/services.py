@@ -144,6 +144,11 @@ def basic_code_message(code: str | None) -> str | None:
 
 def validate_basic_entry(session: Session, entry: BasicCatalogueEntry) -> None:
     """Normalise and check a basic-catalogue entry before it is saved; raise ValidationError."""
+    with session.no_autoflush:
+        _validate_basic_entry(session, entry)
+
+
+def _validate_basic_entry(session: Session, entry: BasicCatalogueEntry) -> None:
     errors: dict[str, str] = {}
     entry.basic_code = codes.normalise_basic_code(entry.basic_code)
     entry.name = (entry.name or "").strip()
@@ -317,6 +322,11 @@ def item_values(item: ImplementationItem) -> dict[str, Any]:
 
 def validate_item(session: Session, item: ImplementationItem) -> None:
     """Derive the identity columns and check the personalized values; raise ValidationError."""
+    with session.no_autoflush:
+        _validate_item(session, item)
+
+
+def _validate_item(session: Session, item: ImplementationItem) -> None:
     unit = item.unit or (session.get(Unit, item.unit_id) if item.unit_id else None)
     entry = item.basic_entry or (
         session.get(BasicCatalogueEntry, item.basic_entry_id) if item.basic_entry_id else None
@@ -520,6 +530,11 @@ def proposed(adjustment: AdjustmentRequest) -> dict[str, Any]:
 
 def validate_adjustment(session: Session, adjustment: AdjustmentRequest) -> None:
     """The guards on an adjustment's content (creation and edits before submission)."""
+    with session.no_autoflush:
+        _validate_adjustment(session, adjustment)
+
+
+def _validate_adjustment(session: Session, adjustment: AdjustmentRequest) -> None:
     item = adjustment.item or session.get(ImplementationItem, adjustment.item_id)
     errors: dict[str, str] = {}
     if item is None:

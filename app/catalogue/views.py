@@ -13,7 +13,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect, select
-from wtforms import DateField, SelectField
+from wtforms import BooleanField, DateField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
 from app.catalogue import forms, services
@@ -89,6 +89,10 @@ class ItemTypeView(ZwModelView):
     add_columns = edit_columns = show_columns = list_columns
     base_order = ("sort_order", "asc")
     include_route_methods = {"list", "show", "add", "edit", "api_read"}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "application_driven": BooleanField(_l("Application-driven (may enter the catalogue)")),
+        "active": BooleanField(_l("Active")),
+    }
     label_columns = {
         "code": _l("Type code"),
         "name": _l("Name"),
@@ -122,7 +126,7 @@ class BasicCatalogueView(ZwModelView):
         "complaint_phone",
         "form_content",
     ]
-    add_columns = edit_columns = [
+    add_columns = [
         "basic_code",
         "name",
         "item_type",
@@ -131,6 +135,8 @@ class BasicCatalogueView(ZwModelView):
         "competent_department",
         *standardized,
     ]
+    # lock_version: the hidden optimistic-locking field of ZwModelView must be listed.
+    edit_columns = [*add_columns, "lock_version"]
     show_columns = [
         "basic_code",
         "name",
@@ -165,8 +171,12 @@ class BasicCatalogueView(ZwModelView):
 
     def __init__(self, **kwargs: Any) -> None:
         fields = {
-            "source": SelectField(_l("Catalogue"), choices=CatalogueSource.choices()),
-            "status": SelectField(_l("Status"), choices=EntryStatus.choices()),
+            "source": SelectField(
+                _l("Catalogue"), choices=forms.select_choices(CatalogueSource.choices())
+            ),
+            "status": SelectField(
+                _l("Status"), choices=forms.select_choices(EntryStatus.choices())
+            ),
         }
         self.add_form_extra_fields = dict(fields)
         self.edit_form_extra_fields = dict(fields)
@@ -206,7 +216,7 @@ class ImplementationItemView(ZwModelView):
     search_filters = {"implementation_code": [FilterEqual, FilterStartsWith]}
     personalized = list(PERSONALIZED_LABELS)
     add_columns = ["basic_entry", "unit", *personalized]
-    edit_columns = [*(f"std_{n}" for n in STANDARDIZED_LABELS), *personalized]
+    edit_columns = [*(f"std_{n}" for n in STANDARDIZED_LABELS), *personalized, "lock_version"]
     show_columns = [
         "implementation_code",
         "unit",
@@ -315,7 +325,7 @@ class AdjustmentView(ZwModelView):
         "urgent",
         *forms.proposal_fields(),
     ]
-    edit_columns = [c for c in add_columns if c not in ("item", "kind")]
+    edit_columns = [c for c in add_columns if c not in ("item", "kind")] + ["lock_version"]
     base_order = ("created_at", "desc")
     label_columns = {
         "id": _l("No."),
@@ -343,8 +353,14 @@ class AdjustmentView(ZwModelView):
 
     def __init__(self, **kwargs: Any) -> None:
         fields = {
-            "kind": SelectField(_l("Kind"), choices=AdjustmentKind.choices()),
-            "ground": SelectField(_l("Ground"), choices=AdjustmentGround.choices()),
+            "kind": SelectField(_l("Kind"), choices=forms.select_choices(AdjustmentKind.choices())),
+            "ground": SelectField(
+                _l("Ground"), choices=forms.select_choices(AdjustmentGround.choices())
+            ),
+            "urgent": BooleanField(_l("Urgent")),
+            "explanation": TextAreaField(
+                _l("Explanation"), validators=[Optional()], filters=[forms._blank]
+            ),
             "planned_start": DateField(
                 _l("Planned first day (suspension)"), validators=[Optional()]
             ),

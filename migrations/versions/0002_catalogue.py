@@ -158,7 +158,7 @@ def upgrade():
     sa.Column('snapshot', sa.Text(), nullable=False),
     sa.Column('adjustment_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.String(length=256), nullable=False),
-    sa.ForeignKeyConstraint(['adjustment_id'], ['adjustment_request.id'], name='fk_item_version_adjustment'),
+    sa.ForeignKeyConstraint(['adjustment_id'], ['adjustment_request.id'], name='fk_item_version_adjustment', ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['item_id'], ['implementation_item.id'], name=op.f('fk_item_version_item_id_implementation_item'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_item_version')),
     sa.UniqueConstraint('item_id', 'number', name=op.f('uq_item_version_item_id'))
@@ -181,9 +181,9 @@ def upgrade():
 
     # The cycle item ⇄ version ⇄ adjustment: these two keys are added once all three tables exist.
     with op.batch_alter_table('implementation_item', schema=None) as batch_op:
-        batch_op.create_foreign_key('fk_implementation_item_published', 'item_version', ['published_version_id'], ['id'])
+        batch_op.create_foreign_key('fk_implementation_item_published', 'item_version', ['published_version_id'], ['id'], ondelete='SET NULL')
     with op.batch_alter_table('adjustment_request', schema=None) as batch_op:
-        batch_op.create_foreign_key('fk_adjustment_request_applied_version', 'item_version', ['applied_version_id'], ['id'])
+        batch_op.create_foreign_key('fk_adjustment_request_applied_version', 'item_version', ['applied_version_id'], ['id'], ondelete='SET NULL')
 
     # The item-type lookup is data, maintained in the UI; these are the common platform codes.
     item_type = sa.table(
