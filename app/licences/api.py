@@ -19,6 +19,7 @@ from app.licences import services
 from app.licences.models import (
     LicenceEntry,
     LicenceFaceField,
+    LicenceItemLink,
     LicenceObjection,
     LicenceStatusEvent,
     LicenceUsageApplication,
@@ -462,3 +463,46 @@ class LicenceReviewApi(BaseApi):
             db.session.rollback()
             return self.response(error.status, message=str(error))
         return self.response(200, id=item.id, state=item.state)
+
+
+class LicenceItemLinkApi(ZwModelRestApi):
+    """Service items that accept a licence type; ``/item/<id>`` answers "which licences does
+    this item accept" for an item in reach."""
+
+    resource_name = "licence_item_link"
+    class_permission_name = "LicenceItemLinks"
+    datamodel = ReachInterface(LicenceItemLink)
+    include_route_methods = {"get", "get_list", "info", "post", "delete", "accepted_by_item"}
+    method_permission_name = {**METHOD_PERMISSIONS, "accepted_by_item": "read"}
+    list_columns = ["id", "item_id", "entry_id", "entry.name", "entry.type_code", "created_at"]
+    show_columns = list_columns
+    add_columns = ["item", "entry"]
+    order_columns = ["id"]
+    search_columns = ["item", "entry"]
+    base_order = ("id", "desc")
+
+    def validate(self, item: LicenceItemLink) -> None:
+        services.prepare_item_link(db.session, item, actor=current_actor())
+
+    @expose("/item/<int:item_id>", methods=["GET"])
+    @protect()
+    @safe
+    def accepted_by_item(self, item_id: int) -> Any:
+        """The published licence types this service item accepts."""
+        try:
+            entries = services.licences_accepted_by(db.session, item_id, actor=current_actor())
+        except DomainError as error:
+            return self.domain_error_response(error)
+        return self.response(
+            200,
+            result=[
+                {
+                    "id": entry.id,
+                    "name": entry.name,
+                    "type_code": entry.type_code,
+                    "issuing_unit": entry.issuing_unit.name,
+                    "trust_level": entry.trust_level,
+                }
+                for entry in entries
+            ],
+        )

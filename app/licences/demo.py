@@ -17,6 +17,7 @@ from app.licences import services
 from app.licences.models import (
     LicenceEntry,
     LicenceFaceField,
+    LicenceItemLink,
     LicenceObjection,
     LicenceStatusEvent,
     LicenceUsageApplication,
@@ -290,8 +291,35 @@ def seed_demo(session: Session) -> str:
                 reason=reason,
             )
         )
+    links = _link_items(session, units, [licence, food])
     session.flush()
     return (
         f"licence entries: {len(ENTRIES)}, usage applications: {len(applications)}, "
-        f"objections: {len(objections)}, status events: {len(events)}"
+        f"objections: {len(objections)}, status events: {len(events)}, item links: {links}"
     )
+
+
+def _link_items(session: Session, units: dict[str, Unit], licences: list[LicenceEntry]) -> int:
+    """Let a few items of the window staff's hall (and others) accept the published licences."""
+    from app.catalogue.models import ImplementationItem
+
+    added = 0
+    for unit_name, per_unit in (
+        ("海口市秀英区市场监督管理局", 6),
+        ("海口市龙华区市场监督管理局", 3),
+        ("三亚市海棠区市场监督管理局", 3),
+    ):
+        unit = units.get(unit_name)
+        if unit is None:
+            continue
+        items = session.execute(
+            select(ImplementationItem)
+            .where(ImplementationItem.unit_id == unit.id)
+            .order_by(ImplementationItem.id)
+            .limit(per_unit)
+        ).scalars()
+        for index, item in enumerate(items):
+            for licence in licences[: 1 + index % 2]:
+                session.add(LicenceItemLink(item=item, entry=licence))
+                added += 1
+    return added

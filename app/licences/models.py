@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.catalogue.models import ImplementationItem
 from app.core.models import AppUser, Deadline, ReachRule, Region, Unit, utcnow
 from app.extensions import db
 from app.licences.states import (
@@ -347,3 +358,40 @@ class LicenceStatusEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"{self.licence_number} {self.event_type_label} {self.event_date.isoformat()}"
+
+
+class LicenceItemLink(db.Model):
+    """A service item (implementation-list row) that accepts a licence type (免证办, seed 003):
+    the applicant need not bring the paper licence. The link belongs to the item's unit."""
+
+    __tablename__ = "licence_item_link"
+    __reach__ = ReachRule(via="item")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("licence_entry.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("implementation_item.id", ondelete="CASCADE"), nullable=False
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    entry: Mapped[LicenceEntry] = relationship(foreign_keys=[entry_id])
+    item: Mapped[ImplementationItem] = relationship(foreign_keys=[item_id])
+
+    __table_args__ = (UniqueConstraint("item_id", "entry_id"),)
+
+    @property
+    def item_name(self) -> str:
+        return self.item.item_name if self.item is not None else ""
+
+    @property
+    def item_unit(self) -> str:
+        return self.item.unit.name if self.item is not None and self.item.unit else ""
+
+    @property
+    def entry_trust_label(self) -> str:
+        return self.entry.trust_level_label if self.entry is not None else ""
+
+    def __repr__(self) -> str:
+        return f"{self.item_name} ← {self.entry.name if self.entry else ''}"

@@ -12,23 +12,25 @@ from app.core.roles import (
 )
 
 MENU = "Electronic licences"
-CATALOGUE_MENU = [(f"{MENU}|Published licence catalogue", "menu_access")]
+ALL_MENUS = (
+    f"{MENU}|Licence catalogue entries|Published licence catalogue"
+    "|Licences accepted by service items|Licence usage applications"
+    "|Licence objections|Licence status events"
+)
 ISSUING_UNIT = [
-    ("Licences|LicenceUsage|LicenceObjections|LicenceEvents", "can_(read|write)"),
-    ("LicenceCatalogue", "can_read"),
     (
-        f"{MENU}|Licence catalogue entries|Published licence catalogue|Licence usage applications"
-        "|Licence objections|Licence status events",
-        "menu_access",
+        "Licences|LicenceItemLinks|LicenceUsage|LicenceObjections|LicenceEvents",
+        "can_(read|write)",
     ),
+    ("LicenceCatalogue", "can_read"),
+    (ALL_MENUS, "menu_access"),
 ]
 READ_ALL = [
-    ("Licences|LicenceUsage|LicenceObjections|LicenceEvents|LicenceCatalogue", "can_read"),
     (
-        f"{MENU}|Licence catalogue entries|Published licence catalogue|Licence usage applications"
-        "|Licence objections|Licence status events",
-        "menu_access",
+        "Licences|LicenceItemLinks|LicenceUsage|LicenceObjections|LicenceEvents|LicenceCatalogue",
+        "can_read",
     ),
+    (ALL_MENUS, "menu_access"),
 ]
 
 GRANTS: dict[str, list[tuple[str, str]]] = {
@@ -43,11 +45,16 @@ GRANTS: dict[str, list[tuple[str, str]]] = {
     ],
     PROVINCE_ADMIN: READ_ALL,
     SUPERVISOR: [
-        ("LicenceObjections|LicenceEvents|LicenceCatalogue", "can_read"),
+        ("LicenceObjections|LicenceEvents|LicenceCatalogue|LicenceItemLinks", "can_read"),
         (
-            f"{MENU}|Published licence catalogue|Licence objections|Licence status events",
+            f"{MENU}|Published licence catalogue|Licences accepted by service items"
+            "|Licence objections|Licence status events",
             "menu_access",
         ),
     ],
-    WINDOW_STAFF: [("LicenceCatalogue", "can_read")] + CATALOGUE_MENU,
+    # Window staff: read-only lookups (published catalogue, what their hall's items accept).
+    WINDOW_STAFF: [
+        ("LicenceCatalogue|LicenceItemLinks", "can_read"),
+        (f"{MENU}|Published licence catalogue|Licences accepted by service items", "menu_access"),
+    ],
 }

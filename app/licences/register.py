@@ -9,15 +9,18 @@ from app.licences.api import (
     LicenceCatalogueApi,
     LicenceEntryApi,
     LicenceFaceFieldApi,
+    LicenceItemLinkApi,
     LicenceObjectionApi,
     LicenceReviewApi,
     LicenceStatusEventApi,
     LicenceUsageApplicationApi,
 )
 from app.licences.views import (
+    CatalogueItemLinkView,
     LicenceCatalogueView,
     LicenceEntryView,
     LicenceFaceFieldView,
+    LicenceItemLinkView,
     LicenceObjectionView,
     LicenceReviewView,
     LicenceStatusEventView,
@@ -43,6 +46,7 @@ def register(appbuilder: AppBuilder) -> None:
         **menu,
     )
     appbuilder.add_view_no_menu(LicenceFaceFieldView)
+    appbuilder.add_view_no_menu(CatalogueItemLinkView)
     appbuilder.add_view(
         LicenceReviewView,
         "Licence review queue",
@@ -55,6 +59,13 @@ def register(appbuilder: AppBuilder) -> None:
         "Published licence catalogue",
         label=_l("Published licence catalogue"),
         icon="fa-book",
+        **menu,
+    )
+    appbuilder.add_view(
+        LicenceItemLinkView,
+        "Licences accepted by service items",
+        label=_l("Licences accepted by service items"),
+        icon="fa-link",
         **menu,
     )
     appbuilder.add_view(
@@ -81,6 +92,7 @@ def register(appbuilder: AppBuilder) -> None:
     for api in (
         LicenceEntryApi,
         LicenceFaceFieldApi,
+        LicenceItemLinkApi,
         LicenceCatalogueApi,
         LicenceUsageApplicationApi,
         LicenceObjectionApi,

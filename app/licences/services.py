@@ -29,6 +29,7 @@ from app.core.services import credit_code_message
 from app.licences.models import (
     LicenceEntry,
     LicenceFaceField,
+    LicenceItemLink,
     LicenceObjection,
     LicenceStatusEvent,
     LicenceUsageApplication,
@@ -804,3 +805,55 @@ def prepare_status_event(session: Session, event: LicenceStatusEvent, *, actor: 
         raise ValidationError(errors=errors, message="；".join(errors.values()))
     if actor.reach is not None and not actor.reach.allows(event, session):
         raise OutOfReach()
+
+
+# -- service items that accept a licence (免证办, seed 003) -------------------------------------
+
+
+def prepare_item_link(session: Session, link: LicenceItemLink, *, actor: Actor) -> None:
+    """An item of the actor's reach accepts a published licence type (once)."""
+    from app.catalogue.models import ImplementationItem
+
+    errors: dict[str, str] = {}
+    entry = link.entry or (session.get(LicenceEntry, link.entry_id) if link.entry_id else None)
+    if entry is None or entry.state != ReviewState.APPROVED.value:
+        errors["entry"] = _("Choose a licence type published in the catalogue.")
+    item = link.item or (session.get(ImplementationItem, link.item_id) if link.item_id else None)
+    if item is None:
+        errors["item"] = _("Choose the service item.")
+    if errors:
+        raise ValidationError(errors=errors, message="；".join(errors.values()))
+    if actor.reach is not None and not actor.reach.allows(item, session):
+        raise OutOfReach()
+    clash = session.execute(
+        select(LicenceItemLink.id).where(
+            LicenceItemLink.item_id == item.id,
+            LicenceItemLink.entry_id == entry.id,
+            LicenceItemLink.id != (link.id or 0),
+        )
+    ).first()
+    if clash:
+        message = _("This item already accepts this licence.")
+        raise ValidationError(errors={"entry": message}, message=message)
+
+
+def licences_accepted_by(session: Session, item_id: int, *, actor: Actor) -> list[LicenceEntry]:
+    """The published licence types an item in the actor's reach accepts (else OutOfReach)."""
+    from app.catalogue.models import ImplementationItem
+
+    query = select(ImplementationItem).where(ImplementationItem.id == item_id)
+    if actor.reach is not None:
+        query = actor.reach.scope(query, ImplementationItem)
+    if session.execute(query).scalar_one_or_none() is None:
+        raise OutOfReach()
+    return list(
+        session.execute(
+            select(LicenceEntry)
+            .join(LicenceItemLink, LicenceItemLink.entry_id == LicenceEntry.id)
+            .where(
+                LicenceItemLink.item_id == item_id,
+                LicenceEntry.state == ReviewState.APPROVED.value,
+            )
+            .order_by(LicenceEntry.name, LicenceEntry.id)
+        ).scalars()
+    )

@@ -35,6 +35,7 @@ from app.licences.forms import enum_select, published_entries, sample_field
 from app.licences.models import (
     LicenceEntry,
     LicenceFaceField,
+    LicenceItemLink,
     LicenceObjection,
     LicenceStatusEvent,
     LicenceUsageApplication,
@@ -182,6 +183,48 @@ class LicenceFaceFieldView(ZwModelView):
         services.ensure_face_field_deletable(db.session, item, actor=current_actor())
 
 
+class LicenceItemLinkView(ZwModelView):
+    """Service items that accept a licence type, so the applicant need not bring it (免证办).
+
+    The link belongs to the item's unit (reach via the item); window staff read the links of
+    their hall's items: "which licences does this item accept".
+    """
+
+    datamodel = ReachInterface(LicenceItemLink)
+    class_permission_name = "LicenceItemLinks"
+    include_route_methods = {"list", "show", "add", "delete", "api_read"}
+    list_title = show_title = _l("Licences accepted by service items")
+    add_title = _l("Let a service item accept a licence")
+    list_columns = ["item", "item_unit", "entry", "entry_trust_label"]
+    show_columns = ["item", "item_unit", "entry", "entry_trust_label", "created_at"]
+    add_columns = ["item", "entry"]
+    search_columns = ["item", "entry"]
+    base_order = ("id", "desc")
+    label_columns = {
+        "item": _l("Service item"),
+        "item_unit": _l("Implementing unit"),
+        "entry": _l("Accepted licence"),
+        "entry_trust_label": _l("Trust level"),
+        "created_at": _l("Linked at (UTC)"),
+    }
+    formatters_columns = {"created_at": lambda value: _blank(value)}
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.add_form_extra_fields = {
+            "entry": QuerySelectField(
+                _l("Accepted licence"),
+                query_func=published_entries,
+                get_pk_func=lambda entry: entry.id,
+                widget=Select2Widget(),
+                validators=[InputRequired()],
+            )
+        }
+        super().__init__(**kwargs)
+
+    def validate(self, item: LicenceItemLink) -> None:
+        services.prepare_item_link(db.session, item, actor=current_actor())
+
+
 class LicenceEntryView(ZwModelView):
     """The issuing unit's catalogue entries: register, edit, upload a sample, submit, deprecate."""
 
@@ -237,7 +280,7 @@ class LicenceEntryView(ZwModelView):
         "validity_years": _l("Only for a fixed number of years."),
     }
     formatters_columns = BLANK_FORMATTERS
-    related_views = [LicenceFaceFieldView]
+    related_views = [LicenceFaceFieldView, LicenceItemLinkView]
     show_template = "licences/entry_show.html"
 
     def __init__(self, **kwargs: Any) -> None:
@@ -372,6 +415,30 @@ class CatalogueInterface(SQLAInterface):
         )
 
 
+class CatalogueLinkInterface(ReachInterface):
+    """Links in reach, filtered by a published entry that may lie outside the user's reach
+    (the catalogue page's "accepted by" tab: the entry is public, the items are not)."""
+
+    def get_related_obj(self, col_name: str, value: Any) -> Any:
+        if col_name != "entry":
+            return super().get_related_obj(col_name, value)
+        if isinstance(value, (list, tuple)):
+            value = value[0] if len(value) == 1 else None
+        return db.session.execute(
+            select(LicenceEntry).where(
+                LicenceEntry.id == value,
+                LicenceEntry.state.in_([ReviewState.APPROVED.value, ReviewState.DEPRECATED.value]),
+            )
+        ).scalar_one_or_none()
+
+
+class CatalogueItemLinkView(LicenceItemLinkView):
+    """Read-only: which of my reach's service items accept this published licence."""
+
+    datamodel = CatalogueLinkInterface(LicenceItemLink)
+    include_route_methods = {"list", "show"}
+
+
 class LicenceCatalogueView(ZwModelView):
     """Read-only lookup of the published licence catalogue (window staff, every unit)."""
 
@@ -404,6 +471,7 @@ class LicenceCatalogueView(ZwModelView):
     ]
     base_order = ("name", "asc")
     formatters_columns = BLANK_FORMATTERS
+    related_views = [CatalogueItemLinkView]
     label_columns = {**ENTRY_LABELS, "face_fields_text": _l("Face fields")}
 
 
@@ -488,6 +556,7 @@ class LicenceUsageApplicationView(ZwModelView):
             "entry": QuerySelectField(
                 _l("Licence type"),
                 query_func=published_entries,
+                get_pk_func=lambda entry: entry.id,
                 widget=Select2Widget(),
                 validators=[InputRequired()],
             ),
