@@ -199,7 +199,7 @@ class LicenceItemLinkView(ZwModelView):
     show_columns = ["item", "item_unit", "entry", "entry_trust_label", "created_at"]
     add_columns = ["item", "entry"]
     search_columns = ["item", "entry"]
-    base_order = ("id", "desc")
+    base_order = ("item_id", "asc")
     label_columns = {
         "item": _l("Service item"),
         "item_unit": _l("Implementing unit"),

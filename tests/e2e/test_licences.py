@@ -71,3 +71,21 @@ def test_register_submit_approve_and_find_in_catalogue(
     assert "摊贩健康证明" in body and "营业执照" in body
     assert "食品摊贩登记卡" not in body  # a draft is not in the catalogue
     page.screenshot(path=str(tmp_path / "catalogue.png"), full_page=True)
+
+
+def test_window_staff_finds_which_licences_an_item_accepts(sign_in, page, tmp_path):
+    sign_in("window_staff")
+    page.click("text=电子证照")
+    page.click("a:has-text('事项免提交证照')")
+    page.wait_for_load_state("networkidle")
+    body = page.locator("body").inner_text()
+    assert "营业执照" in body
+    assert "海口市秀英区市场监督管理局" in body
+    assert "三亚市海棠区市场监督管理局" not in body  # other halls' items are out of reach
+    page.screenshot(path=str(tmp_path / "accepted.png"), full_page=True)
+    page.goto("/licencecatalogueview/list/")
+    page.locator("tr", has_text="营业执照").locator("a[href*='/show/']").first.click()
+    page.wait_for_load_state("networkidle")
+    page.click("a[href='#CatalogueItemLinkView']")
+    assert "海口市秀英区市场监督管理局" in page.locator("#CatalogueItemLinkView").inner_text()
+    page.screenshot(path=str(tmp_path / "catalogue_entry.png"), full_page=True)
