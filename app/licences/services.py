@@ -393,13 +393,6 @@ def reject(session: Session, obj: Reviewed, *, actor: Actor, reason: str | None)
     _move(session, obj, ReviewState.REJECTED, actor=actor, summary=_("Rejected: %(r)s", r=reason))
 
 
-def revise(session: Session, obj: Reviewed, *, actor: Actor) -> None:
-    """Rejected → revised explicitly (an edit does the same implicitly)."""
-    _ensure_in_reach(session, actor, obj)
-    _check_transition(obj, ReviewState.REVISED)
-    _move(session, obj, ReviewState.REVISED, actor=actor, summary=_("Revised after rejection"))
-
-
 def deprecate(session: Session, entry: LicenceEntry, *, actor: Actor, reason: str | None) -> None:
     """A published entry is deprecated: it stays readable with its whole history."""
     _ensure_in_reach(session, actor, entry)

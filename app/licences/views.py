@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView
@@ -764,7 +765,13 @@ class LicenceStatusEventView(ZwModelView):
         "recorded_at",
     ]
     base_order = ("event_date", "desc")
-    formatters_columns = BLANK_FORMATTERS
+    formatters_columns = {
+        **BLANK_FORMATTERS,
+        # Each number opens that licence's own log (the list filtered on it).
+        "licence_number": lambda value: (
+            Markup('<a href="?_flt_0_licence_number=%s">%s</a>') % (quote(value, safe=""), value)
+        ),
+    }
     list_template = "licences/event_list.html"
     label_columns = {
         "entry": _l("Licence type"),

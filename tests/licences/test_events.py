@@ -57,6 +57,7 @@ def test_per_licence_log_filter_and_export(world, app, login):
         as_text=True
     )
     assert "质押" in page and "变更" in page and "年检" not in page
+    assert f"?_flt_0_licence_number={number}" in page  # each number links to its own log
     export = client.get(f"/licencestatuseventview/export/?_flt_0_licence_number={number}")
     assert export.status_code == 200
     sheet = load_workbook(io.BytesIO(export.data)).active

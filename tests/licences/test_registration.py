@@ -340,3 +340,16 @@ def test_ui_register_submit_and_approve(world, app, login, samples_dir):
     assert _state(app, entry_id) == "approved"
     page = login("window_staff").get("/licencecatalogueview/list/").get_data(as_text=True)
     assert "道路运输经营许可证" in page
+
+
+def test_only_a_never_submitted_draft_can_be_deleted(world, app, api_token):
+    with app.app_context():
+        draft = make_entry(world.unit("xiuying_market"), number=1)
+        revised = make_entry(world.unit("xiuying_market"), number=2, state="revised")
+    client = app.test_client()
+    headers = api_token("unit_operator")
+    assert client.delete(f"/api/v1/licence_entry/{revised}", headers=headers).status_code == 409
+    assert client.delete(f"/api/v1/licence_entry/{draft}", headers=headers).status_code == 200
+    with app.app_context():
+        assert db.session.get(LicenceEntry, draft) is None
+        assert db.session.get(LicenceEntry, revised) is not None
