@@ -48,10 +48,13 @@ class ZwModelView(ModelView):
                 permissions.setdefault(name, "write")
         self.method_permission_name = permissions
         if self._is_versioned():
+            # FAB renders extra fields only when they are listed among the edit columns.
             self.edit_form_extra_fields = {
                 **(self.edit_form_extra_fields or {}),
                 "lock_version": HiddenField(),
             }
+            if self.edit_columns and "lock_version" not in self.edit_columns:
+                self.edit_columns = [*self.edit_columns, "lock_version"]
         super().__init__(**kwargs)
 
     @classmethod
