@@ -81,12 +81,17 @@ def app(database_url: str) -> Iterator[Any]:
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
+            # Initialised with its real storage (memory://, or Redis when RATELIMIT_STORAGE_URI says
+            # so) and then switched off: the rate-limit tests switch it on for themselves.
+            "RATELIMIT_ENABLED": True,
             "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "IMPORTS_DIR": tempfile.mkdtemp(prefix="zwfw-imports-"),
             "REPORTS_DIR": tempfile.mkdtemp(prefix="zwfw-reports-"),
         }
     )
+    from app.extensions import limiter
+
+    limiter.enabled = False
     with application.app_context():
         prepare_database()
     # No application context stays pushed: each test-client request gets its own, as in

@@ -7,6 +7,7 @@ user's reach), and implement optimistic locking for models with a ``version`` co
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import abort, flash, request
@@ -183,7 +184,8 @@ class ZwModelRestApi(ModelRestApi):
     def pre_update(self, item: Any) -> None:
         try:
             if hasattr(item, "version"):
-                payload = request.get_json(silent=True) or {}
+                # The raw body: FAB merges the stored values into request.json before this hook.
+                payload = json.loads(request.get_data() or b"{}")
                 if "version" not in payload:
                     raise StaleRecord(
                         _l(
