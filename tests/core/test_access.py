@@ -185,3 +185,22 @@ def test_seed_demo_is_idempotent(app):
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
     assert "regions added: 0, units added: 0, users added: 0" in second.output
+
+
+@pytest.mark.parametrize(
+    "username", ["province_admin", "sys_admin", "security_admin", "audit_admin"]
+)
+def test_no_page_loads_anything_from_outside_the_intranet(world, login, username):
+    client = login(username)
+    home = client.get("/").get_data(as_text=True)
+    links = set(re.findall(r'href="(/[^"#]*)"', home))
+    pages = [home]
+    for link in sorted(links):
+        if "logout" in link or "/lang/" in link or "/static/" in link:
+            continue
+        with client.get(link) as response:
+            pages.append(response.get_data(as_text=True))
+    assert len(pages) > 2
+    for page in pages:
+        assert "google_charts" not in page
+        assert not re.search(r'(src|href)="(https?:)?//', page)
