@@ -97,6 +97,11 @@ def app(database_url: str) -> Iterator[Any]:
     # No application context stays pushed: each test-client request gets its own, as in
     # production (a shared one would carry ``g`` and the logged-in user across requests).
     yield application
+    from app.extensions import db
+
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -139,18 +144,10 @@ def clean_database(app: Any, calendar_baseline: tuple) -> Iterator[None]:
 
 def _wipe(db: Any, calendar_baseline: tuple) -> None:
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in PERMANENT_TABLES]
+    # Plain DELETEs, children first: on small tables much faster than TRUNCATE on PostgreSQL.
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(
-                text(
-                    "TRUNCATE "
-                    + ", ".join(f'"{t.name}"' for t in tables)
-                    + " RESTART IDENTITY CASCADE"
-                )
-            )
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+        for table in tables:
+            conn.execute(table.delete())
     if _calendar_fingerprint() != calendar_baseline:
         from app.core import calendar
         from app.core.models import CalendarDay, CalendarYear
