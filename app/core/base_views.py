@@ -48,6 +48,14 @@ class ZwModelView(ModelView):
             if hasattr(getattr(type(self), name, None), "_action"):
                 permissions.setdefault(name, "write")
         self.method_permission_name = permissions
+        # Booleans read 是/否 rather than True/False.
+        formatters = dict(self.formatters_columns or {})
+        for column in self.datamodel.get_columns_list():
+            if self.datamodel.is_boolean(column):
+                formatters.setdefault(column, _yes_no)
+            elif self.datamodel.is_string(column) or self.datamodel.is_text(column):
+                formatters.setdefault(column, _blank_if_none)
+        self.formatters_columns = formatters
         if self._is_versioned():
             # FAB renders extra fields only when they are listed among the edit columns.
             self.edit_form_extra_fields = {
@@ -117,6 +125,14 @@ class ZwModelView(ModelView):
         from flask import current_app
 
         return bool(current_app.config.get("FAB_ALLOW_GET_UNSAFE_MUTATIONS", False))
+
+
+def _blank_if_none(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _yes_no(value: Any) -> str:
+    return str(_l("Yes") if value else _l("No"))
 
 
 def check_version(item: Any, submitted: Any) -> None:

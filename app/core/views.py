@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, flash, redirect, request, send_file
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterStartsWith
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
@@ -123,18 +124,15 @@ class UnitView(ZwModelView):
         "active": _l("Active"),
     }
     validators_columns = {"credit_code": [credit_code_validator]}
-    formatters_columns = {
-        "active": lambda value: _("Yes") if value else _("No"),
-        "liaison_name": lambda value: value or "",
-    }
     search_filters = {"credit_code": [FilterEqual, FilterStartsWith]}
 
     def __init__(self, **kwargs: Any) -> None:
         fields = {
-            "kind": SelectField(_l("Kind"), choices=UnitKind.choices()),
+            "kind": SelectField(_l("Kind"), choices=UnitKind.choices(), widget=Select2Widget()),
             "exercise_level": SelectField(
                 _l("Exercise level"),
                 choices=[SelectChoice("", _l("From the region")), *ExerciseLevel.choices()],
+                widget=Select2Widget(),
             ),
         }
         self.add_form_extra_fields = dict(fields)
