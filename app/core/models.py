@@ -85,7 +85,8 @@ class Unit(db.Model):
     credit_code: Mapped[str] = mapped_column(String(18), unique=True, nullable=False)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False, default=UnitKind.DEPARTMENT.value)
-    exercise_level: Mapped[str] = mapped_column(String(1), nullable=False)
+    # Derived from the region's level when left empty (see services.prepare_unit).
+    exercise_level: Mapped[str] = mapped_column(String(1), nullable=False, default="")
     liaison_name: Mapped[str | None] = mapped_column(String(64))
     liaison_phone: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
@@ -198,10 +199,11 @@ class AuditLog(db.Model):
     hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
 
     __table_args__ = (
+        # Lists filter by equality on these and order by id: (filter column, id) serves both.
         Index("ix_audit_log_occurred_at_id", "occurred_at", "id"),
-        Index("ix_audit_log_object", "object_type", "object_id"),
-        Index("ix_audit_log_actor_name", "actor_name"),
-        Index("ix_audit_log_action", "action"),
+        Index("ix_audit_log_object", "object_type", "object_id", "id"),
+        Index("ix_audit_log_actor_name", "actor_name", "id"),
+        Index("ix_audit_log_action", "action", "id"),
     )
 
     def __repr__(self) -> str:

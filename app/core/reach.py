@@ -172,6 +172,19 @@ class ReachInterface(SQLAInterface):
     ``_get_base_query``; related select lists use ``get_related_interface``, which keeps this class.
     """
 
+    def __init__(self, obj: type, session: Any = None, *, count_cap: int | None = None) -> None:
+        super().__init__(obj, session)
+        self.count_cap = count_cap
+
+    def query_count(self, query: Any, filters: Any = None, select_columns: Any = None) -> int:
+        """FAB counts every row on each list page; on big tables count up to ``count_cap`` only."""
+        if not self.count_cap:
+            return super().query_count(query, filters, select_columns)
+        inner = self._apply_inner_all(
+            query, filters, select_columns=select_columns, aliases_mapping={}
+        )
+        return inner.limit(self.count_cap).count()
+
     def apply_filters(self, query: Any, filters: Any) -> Any:
         return current_reach().scope(super().apply_filters(query, filters), self.obj)
 
@@ -180,6 +193,13 @@ class ReachInterface(SQLAInterface):
     ) -> Any:
         query = current_reach().scope(query, self.obj)
         return super()._get_base_query(query, filters, order_column, order_direction)
+
+    def is_nullable(self, col_name: str) -> bool:
+        # An unticked checkbox is a valid "false": FAB would otherwise make every non-nullable
+        # boolean a required field that can never be left unticked.
+        if self.is_boolean(col_name):
+            return True
+        return super().is_nullable(col_name)
 
     def get_related_obj(self, col_name: str, value: Any) -> Any:
         # FAB passes a relation filter's value as a one-element list (``_flt_0_entry=5`` on a
