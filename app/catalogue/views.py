@@ -31,7 +31,9 @@ from app.catalogue.states import (
     CatalogueSource,
     EntryStatus,
     FilingState,
+    HandlingType,
     ItemStatus,
+    OnlineDepth,
     Transition,
 )
 from app.core.actor import current_actor
@@ -79,6 +81,22 @@ FIELD_LABELS = {
 
 def field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name))
+
+
+def show_value(name: str, value: Any) -> str:
+    """A stored element value as users read it (closed-list labels, 是/否)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    labels = {
+        "handling_type": HandlingType,
+        "online_depth": OnlineDepth,
+        "status": ItemStatus,
+    }
+    if name in labels:
+        return labels[name].label_of(str(value))
+    return str(value)
 
 
 class ItemTypeView(ZwModelView):
@@ -285,6 +303,7 @@ class ImplementationItemView(ZwModelView):
             item=item,
             history=[(v, json.loads(v.snapshot), changes) for v, changes in history],
             field_label=field_label,
+            show_value=show_value,
             title=_("Version history"),
         )
 
@@ -349,7 +368,10 @@ class AdjustmentView(ZwModelView):
             "Only for a suspension that cannot be filed 5 working days ahead; it is flagged."
         ),
     }
-    formatters_columns = {"urgent": lambda value: _("Urgent") if value else ""}
+    formatters_columns = {
+        "urgent": lambda value: _("Urgent") if value else "",
+        "submitted_at": lambda value: value.strftime("%Y-%m-%d %H:%M") if value else "",
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         fields = {
@@ -405,6 +427,7 @@ class AdjustmentView(ZwModelView):
             transitions=services.available_transitions(actor, adjustment),
             transition_label=Transition.label_of,
             field_label=field_label,
+            show_value=show_value,
             state_label=AdjustmentState.label_of,
             title=_("Adjustment request"),
         )
@@ -534,6 +557,7 @@ class FilingView(ZwModelView):
             region=region,
             result=result,
             field_label=field_label,
+            show_value=show_value,
             title=_("Changes since the last acknowledged filing"),
         )
 
