@@ -63,7 +63,9 @@ AUTH_RATE_LIMIT = LOGIN_RATE_LIMIT
 # starting the app must never write to the database.
 FAB_CREATE_DB = False
 FAB_UPDATE_PERMS = False
-FAB_ADD_SECURITY_API = True
+# FAB's user/role/permission REST APIs would bypass the 三员分立 rules of our views; the JWT login
+# API (/api/v1/security/login, /refresh) stays.
+FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = _bool("FAB_API_SWAGGER_UI", ENV != "production")
 FAB_BASE_TEMPLATE = "zwfw/base.html"
 FAB_PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")

@@ -202,10 +202,9 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _identity(obj: Any) -> str:
-    identity = inspect(obj).identity
-    if identity is None:
-        return ""
-    return "/".join(str(part) for part in identity)
+    # In after_flush the identity key is not assigned yet, but the primary key values are.
+    values = inspect(obj).mapper.primary_key_from_instance(obj)
+    return "/".join("" if value is None else str(value) for value in values)
 
 
 def _audited(obj: Any) -> bool:

@@ -7,6 +7,7 @@ user's reach), and implement optimistic locking for models with a ``version`` co
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import abort, flash, request
@@ -47,11 +48,22 @@ class ZwModelView(ModelView):
             if hasattr(getattr(type(self), name, None), "_action"):
                 permissions.setdefault(name, "write")
         self.method_permission_name = permissions
+        # Booleans read 是/否 rather than True/False.
+        formatters = dict(self.formatters_columns or {})
+        for column in self.datamodel.get_columns_list():
+            if self.datamodel.is_boolean(column):
+                formatters.setdefault(column, _yes_no)
+            elif self.datamodel.is_string(column) or self.datamodel.is_text(column):
+                formatters.setdefault(column, _blank_if_none)
+        self.formatters_columns = formatters
         if self._is_versioned():
+            # FAB renders extra fields only when they are listed among the edit columns.
             self.edit_form_extra_fields = {
                 **(self.edit_form_extra_fields or {}),
                 "lock_version": HiddenField(),
             }
+            if self.edit_columns and "lock_version" not in self.edit_columns:
+                self.edit_columns = [*self.edit_columns, "lock_version"]
         super().__init__(**kwargs)
 
     @classmethod
@@ -113,6 +125,14 @@ class ZwModelView(ModelView):
         from flask import current_app
 
         return bool(current_app.config.get("FAB_ALLOW_GET_UNSAFE_MUTATIONS", False))
+
+
+def _blank_if_none(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _yes_no(value: Any) -> str:
+    return str(_l("Yes") if value else _l("No"))
 
 
 def check_version(item: Any, submitted: Any) -> None:
@@ -180,7 +200,8 @@ class ZwModelRestApi(ModelRestApi):
     def pre_update(self, item: Any) -> None:
         try:
             if hasattr(item, "version"):
-                payload = request.get_json(silent=True) or {}
+                # The raw body: FAB merges the stored values into request.json before this hook.
+                payload = json.loads(request.get_data() or b"{}")
                 if "version" not in payload:
                     raise StaleRecord(
                         _l(

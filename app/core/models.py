@@ -85,7 +85,8 @@ class Unit(db.Model):
     credit_code: Mapped[str] = mapped_column(String(18), unique=True, nullable=False)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False, default=UnitKind.DEPARTMENT.value)
-    exercise_level: Mapped[str] = mapped_column(String(1), nullable=False)
+    # Derived from the region's level when left empty (see services.prepare_unit).
+    exercise_level: Mapped[str] = mapped_column(String(1), nullable=False, default="")
     liaison_name: Mapped[str | None] = mapped_column(String(64))
     liaison_phone: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)

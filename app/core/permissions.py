@@ -20,6 +20,10 @@ OWN_ACCOUNT = [
     ("UserInfoEditView", "can_this_form_(get|post)"),
     ("ResetMyPasswordView", "can_this_form_(get|post)"),
     ("UserDBModelView", "resetmypassword|userinfoedit"),
+    # The OpenAPI document and its browser, for those who script against the API.
+    ("OpenApi", "can_get"),
+    ("SwaggerView", "can_show"),
+    ("MenuApi", "can_get"),
 ]
 READ_ORGANISATION = [
     ("Regions", "can_read"),

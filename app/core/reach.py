@@ -181,6 +181,13 @@ class ReachInterface(SQLAInterface):
         query = current_reach().scope(query, self.obj)
         return super()._get_base_query(query, filters, order_column, order_direction)
 
+    def is_nullable(self, col_name: str) -> bool:
+        # An unticked checkbox is a valid "false": FAB would otherwise make every non-nullable
+        # boolean a required field that can never be left unticked.
+        if self.is_boolean(col_name):
+            return True
+        return super().is_nullable(col_name)
+
     def get_related_obj(self, col_name: str, value: Any) -> Any:
         model = self.get_related_model(col_name)
         pk = inspect(model).primary_key[0]

@@ -73,6 +73,9 @@ class ZwUserDBModelView(UserDBModelView):
 class ZwSecurityManager(SecurityManager):
     user_model = AppUser
     userdbmodelview = ZwUserDBModelView
+    # FAB's chart view loads Google's chart library from the internet, which an intranet cannot
+    # reach; charts are drawn with matplotlib instead.
+    userstatschartview = None
 
     def create_limiter(self, app: Flask) -> Limiter:
         from app.extensions import limiter

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 
 class LabelledEnum(str, enum.Enum):
@@ -22,8 +23,9 @@ class LabelledEnum(str, enum.Enum):
         return str(self.label)
 
     @classmethod
-    def choices(cls) -> list[tuple[str, object]]:
-        return [(member.value, member.label) for member in cls]
+    def choices(cls) -> list[SelectChoice]:
+        """Options for a WTForms SelectField, labels translated at render time."""
+        return [SelectChoice(member.value, member.label) for member in cls]
 
     @classmethod
     def label_of(cls, value: str | None) -> str:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Response, flash, redirect, request
+from flask import Response, flash, redirect, request, send_file
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterStartsWith
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError as FormValidationError
 
 from app.core import calendar, services
@@ -60,7 +62,7 @@ class RegionView(ZwModelView):
 
     def __init__(self, **kwargs: Any) -> None:
         self.add_form_extra_fields = {
-            "level": SelectField(_l("Level"), choices=[(m.value, m.label) for m in RegionLevel])
+            "level": SelectField(_l("Level"), choices=RegionLevel.choices())
         }
         self.edit_form_extra_fields = dict(self.add_form_extra_fields)
         super().__init__(**kwargs)
@@ -122,18 +124,15 @@ class UnitView(ZwModelView):
         "active": _l("Active"),
     }
     validators_columns = {"credit_code": [credit_code_validator]}
-    formatters_columns = {
-        "active": lambda value: _("Yes") if value else _("No"),
-        "liaison_name": lambda value: value or "",
-    }
     search_filters = {"credit_code": [FilterEqual, FilterStartsWith]}
 
     def __init__(self, **kwargs: Any) -> None:
         fields = {
-            "kind": SelectField(_l("Kind"), choices=[(m.value, m.label) for m in UnitKind]),
+            "kind": SelectField(_l("Kind"), choices=UnitKind.choices(), widget=Select2Widget()),
             "exercise_level": SelectField(
                 _l("Exercise level"),
-                choices=[("", _l("From the region"))] + [(m.value, m.label) for m in ExerciseLevel],
+                choices=[SelectChoice("", _l("From the region")), *ExerciseLevel.choices()],
+                widget=Select2Widget(),
             ),
         }
         self.add_form_extra_fields = dict(fields)
@@ -314,8 +313,8 @@ class AuditLogView(ZwModelView):
         )
         db.session.commit()
         filename = f"audit-log-{dt.date.today().isoformat()}.xlsx"
-        return Response(
-            output,
-            mimetype=XLSX_MIMETYPE,
-            headers={"Content-Disposition": f"attachment; filename={filename}"},
+        response = send_file(
+            output, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename
         )
+        response.call_on_close(output.close)
+        return response

@@ -1,0 +1,174 @@
+"""Working days: holidays, make-up days (调休), provisional years, and the administrator's edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.core import calendar
+from app.core.models import CalendarDay, CalendarYear, Deadline
+from app.extensions import db
+
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "expected"),
+    [
+        # 2025 Spring Festival: 28 Jan – 4 Feb off, Sunday 26 Jan and Saturday 8 Feb worked.
+        (D(2025, 1, 24), 1, D(2025, 1, 26)),
+        (D(2025, 1, 27), 1, D(2025, 2, 5)),
+        (D(2025, 2, 7), 1, D(2025, 2, 8)),
+        # 2025 National Day and Mid-autumn: 1–8 Oct off, Sunday 28 Sep and Saturday 11 Oct worked.
+        (D(2025, 9, 26), 1, D(2025, 9, 28)),
+        (D(2025, 9, 30), 3, D(2025, 10, 11)),
+        # 2026 Spring Festival: 15–23 Feb off, Saturdays 14 Feb and 28 Feb worked.
+        (D(2026, 2, 13), 1, D(2026, 2, 14)),
+        (D(2026, 2, 14), 1, D(2026, 2, 24)),
+        (D(2026, 2, 27), 1, D(2026, 2, 28)),
+        # 2026 National Day: 1–7 Oct off, Sunday 20 Sep and Saturday 10 Oct worked.
+        (D(2026, 9, 30), 1, D(2026, 10, 8)),
+        (D(2026, 10, 8), 2, D(2026, 10, 10)),
+        (D(2026, 9, 18), 1, D(2026, 9, 20)),
+    ],
+)
+def test_add_working_days_follows_official_schedule(ctx, start, n, expected):
+    result = calendar.add_working_days(start, n)
+    assert result.date == expected
+    assert result.provisional is False
+
+
+def test_is_working_day_knows_holidays_and_make_up_days(ctx):
+    assert calendar.is_working_day(D(2026, 2, 14)) is True  # Saturday, make-up
+    assert calendar.is_working_day(D(2026, 2, 16)) is False  # Monday, Spring Festival
+    assert calendar.is_working_day(D(2026, 10, 10)) is True  # Saturday, make-up
+    assert calendar.is_working_day(D(2026, 11, 21)) is False  # ordinary Saturday
+    assert calendar.is_working_day(D(2026, 11, 23)) is True  # ordinary Monday
+
+
+def test_working_days_between_counts_across_holidays(ctx):
+    assert calendar.working_days_between(D(2026, 2, 13), D(2026, 2, 24)) == 2
+    assert calendar.working_days_between(D(2026, 9, 30), D(2026, 10, 8)) == 1
+    assert calendar.working_days_between(D(2026, 2, 24), D(2026, 2, 13)) == -2
+    assert calendar.working_days_between(D(2026, 3, 2), D(2026, 3, 2)) == 0
+
+
+def test_deadline_reaching_unknown_year_is_weekdays_only_and_provisional(ctx):
+    result = calendar.add_working_days(D(2026, 12, 28), 5)
+    # 29, 30, 31 Dec; then 2027 is unknown: Friday 1 Jan counts as a weekday, then Monday 4 Jan.
+    assert result.date == D(2027, 1, 4)
+    assert result.provisional is True
+
+
+def test_entering_a_new_year_recomputes_provisional_deadlines(ctx):
+    deadline = calendar.schedule_deadline(db.session, D(2026, 12, 28), 5, "test")
+    db.session.commit()
+    assert deadline.provisional is True
+    assert calendar.missing_years(db.session, D(2026, 12, 20)) == [2027]
+
+    changed = calendar.enter_year(
+        db.session,
+        2027,
+        holidays=[(D(2027, 1, 1), "元旦")],
+        workdays=[],
+    )
+    db.session.commit()
+
+    assert changed == 1
+    refreshed = db.session.get(Deadline, deadline.id)
+    assert refreshed.due_date == D(2027, 1, 5)  # 1 Jan is now a holiday
+    assert refreshed.provisional is False
+    assert calendar.missing_years(db.session, D(2026, 12, 20)) == []
+
+
+def test_a_new_holiday_moves_open_deadlines_but_not_completed_ones(ctx):
+    open_deadline = calendar.schedule_deadline(db.session, D(2026, 3, 2), 3, "open")
+    done = calendar.schedule_deadline(db.session, D(2026, 3, 2), 3, "done")
+    done.completed_at = dt.datetime(2026, 3, 3, 10, 0)
+    db.session.commit()
+    assert open_deadline.due_date == D(2026, 3, 5)
+
+    db.session.add(CalendarDay(day=D(2026, 3, 4), is_working_day=False, name="临时休假"))
+    db.session.flush()
+    calendar.recompute_deadlines(db.session, since=D(2026, 3, 4))
+    db.session.commit()
+
+    assert db.session.get(Deadline, open_deadline.id).due_date == D(2026, 3, 6)
+    assert db.session.get(Deadline, done.id).due_date == D(2026, 3, 5)
+
+
+def test_calendar_is_seeded_from_chinese_calendar_package(ctx):
+    years = set(db.session.query(CalendarYear.year).all())
+    assert (2004,) in years and (2026,) in years and (2027,) not in years
+
+
+def test_province_admin_is_alerted_about_missing_year(world, login, app):
+    with app.app_context():
+        calendar.schedule_deadline(db.session, D(2026, 12, 28), 5, "test")
+        db.session.commit()
+    page = login("province_admin").get("/").get_data(as_text=True)
+    assert 'id="calendar-alert"' in page
+    assert "2027" in page
+    coordinator_page = login("county_coordinator").get("/").get_data(as_text=True)
+    assert 'id="calendar-alert"' not in coordinator_page
+
+
+def test_province_admin_adds_a_holiday_through_the_ui_and_deadlines_move(world, login, app):
+    with app.app_context():
+        deadline = calendar.schedule_deadline(db.session, D(2026, 3, 2), 3, "test")
+        db.session.commit()
+        deadline_id = deadline.id
+    client = login("province_admin")
+    response = client.post(
+        "/calendardayview/add",
+        data={
+            "day": "2026-03-04",
+            "name": "台风停工",
+            "is_working_day": "",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(CalendarDay, D(2026, 3, 4)).is_working_day is False
+        assert db.session.get(Deadline, deadline_id).due_date == D(2026, 3, 6)
+
+
+def test_holiday_in_unknown_year_is_refused_until_the_year_is_entered(world, login, app):
+    client = login("province_admin")
+    page = client.post(
+        "/calendardayview/add", data={"day": "2027-01-01", "name": "元旦"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "日历中尚无 2027 年的安排" in page
+    with app.app_context():
+        assert db.session.get(CalendarDay, D(2027, 1, 1)) is None
+
+
+def test_county_coordinator_cannot_edit_the_calendar(world, login, app):
+    client = login("county_coordinator")
+    client.post("/calendardayview/add", data={"day": "2026-03-04", "name": "x"})
+    with app.app_context():
+        assert db.session.get(CalendarDay, D(2026, 3, 4)) is None
+    assert client.get("/calendardayview/list/").status_code == 200  # reading is allowed
+
+
+def test_working_day_api_answers_integrators(world, api_token, app):
+    client = app.test_client()
+    headers = api_token("county_coordinator")
+    answer = client.get(
+        "/api/v1/working_days/?start=2026-09-30&n=1&end=2026-10-08", headers=headers
+    )
+    assert answer.status_code == 200
+    assert answer.json["result"] == {
+        "start": "2026-09-30",
+        "is_working_day": True,
+        "n": 1,
+        "date": "2026-10-08",
+        "provisional": False,
+        "end": "2026-10-08",
+        "working_days_between": 1,
+    }
+    late = client.get("/api/v1/working_days/?start=2026-12-28&n=5", headers=headers).json
+    assert late["result"]["provisional"] is True
+    assert client.get("/api/v1/working_days/?start=bad", headers=headers).status_code == 400
+    assert client.get("/api/v1/working_days/?start=2026-09-30&n=1").status_code == 401
