@@ -23,9 +23,9 @@ def _blank(value: Any) -> Any:
     return "" if value is None else value
 
 
-def select_choices(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:
-    """WTForms 3.3 wants SelectChoice objects, not tuples."""
-    return [SelectChoice(value, label) for value, label in pairs]
+def select_choices(pairs: list[Any]) -> list[SelectChoice]:
+    """WTForms 3.3 wants SelectChoice objects; accepts them or (value, label) pairs."""
+    return [p if isinstance(p, SelectChoice) else SelectChoice(p[0], p[1]) for p in pairs]
 
 
 class ReadOnlyField(StringField):
