@@ -86,6 +86,12 @@ class BasicCatalogueApi(ZwModelRestApi):
 
     def validate(self, item: BasicCatalogueEntry) -> None:
         services.validate_basic_entry(db.session, item)
+        item._zw_republish = services.standardized_elements_changed(item)  # type: ignore[attr-defined]
+
+    def post_update(self, item: BasicCatalogueEntry) -> None:
+        if getattr(item, "_zw_republish", False):
+            services.republish_entry_items(db.session, actor=current_actor(), entry=item)
+            db.session.commit()
 
 
 class ImplementationItemApi(ZwModelRestApi):

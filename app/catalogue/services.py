@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.orm import Session
 
 from app.catalogue import codes
@@ -195,6 +195,28 @@ def create_basic_entry(
     session.add(entry)
     session.flush()
     return entry
+
+
+ENTRY_STANDARDIZED_COLUMNS = (
+    "name",
+    "item_type_id",
+    "legal_basis",
+    "acceptance_conditions",
+    "application_materials",
+    "legal_time_limit_days",
+    "handling_process",
+    "fee_standard",
+    "complaint_phone",
+    "form_content",
+)
+
+
+def standardized_elements_changed(entry: BasicCatalogueEntry) -> bool:
+    """Whether an edit (not yet flushed) touches what the published service guides show."""
+    state = inspect(entry)
+    return state.persistent and any(
+        state.attrs[name].history.has_changes() for name in ENTRY_STANDARDIZED_COLUMNS
+    )
 
 
 def republish_entry_items(session: Session, *, actor: Actor, entry: BasicCatalogueEntry) -> int:

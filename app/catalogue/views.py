@@ -12,7 +12,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual, FilterStartsWith
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
@@ -202,10 +202,7 @@ class BasicCatalogueView(ZwModelView):
 
     def validate(self, item: BasicCatalogueEntry) -> None:
         services.validate_basic_entry(db.session, item)
-        state = inspect(item)
-        item._zw_republish = state.persistent and any(  # type: ignore[attr-defined]
-            state.attrs[name].history.has_changes() for name in [*self.standardized, "name"]
-        )
+        item._zw_republish = services.standardized_elements_changed(item)  # type: ignore[attr-defined]
 
     def post_update(self, item: BasicCatalogueEntry) -> None:
         if getattr(item, "_zw_republish", False):
