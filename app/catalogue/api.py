@@ -129,7 +129,7 @@ class ImplementationItemApi(ZwModelRestApi):
     base_order = ("implementation_code", "asc")
 
     def validate(self, item: ImplementationItem) -> None:
-        services._require_role(current_actor(), *services.PROPOSERS)
+        services.require_role(current_actor(), *services.PROPOSERS)
         if item.id is None:
             item.status = ItemStatus.DRAFT.value
         elif item.status != ItemStatus.DRAFT.value:
@@ -212,7 +212,7 @@ class AdjustmentApi(ZwModelRestApi):
 
     def validate(self, item: AdjustmentRequest) -> None:
         actor = current_actor()
-        services._require_role(actor, *services.PROPOSERS)
+        services.require_role(actor, *services.PROPOSERS)
         item.state = AdjustmentState.DRAFT.value
         item.created_by = actor.username
         try:

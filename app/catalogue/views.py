@@ -36,6 +36,7 @@ from app.catalogue.states import (
     OnlineDepth,
     Transition,
 )
+from app.core import roles
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView
 from app.core.errors import DomainError, ValidationError
@@ -276,7 +277,7 @@ class ImplementationItemView(ZwModelView):
 
     def validate(self, item: ImplementationItem) -> None:
         actor = current_actor()
-        services._require_role(actor, *services.PROPOSERS)
+        services.require_role(actor, *services.PROPOSERS)
         if item.id is None:
             item.status = ItemStatus.DRAFT.value
         elif item.status != ItemStatus.DRAFT.value:
@@ -378,7 +379,7 @@ class AdjustmentView(ZwModelView):
             ),
             "urgent": BooleanField(_l("Urgent")),
             "explanation": TextAreaField(
-                _l("Explanation"), validators=[Optional()], filters=[forms._blank]
+                _l("Explanation"), validators=[Optional()], filters=[forms.blank_if_none]
             ),
             "planned_start": DateField(
                 _l("Planned first day (suspension)"), validators=[Optional()]
@@ -400,7 +401,7 @@ class AdjustmentView(ZwModelView):
 
     def validate(self, item: AdjustmentRequest) -> None:
         actor = current_actor()
-        services._require_role(actor, *services.PROPOSERS)
+        services.require_role(actor, *services.PROPOSERS)
         if item.id is None:
             item.state = AdjustmentState.DRAFT.value
             item.created_by = actor.username
@@ -501,7 +502,7 @@ class FilingView(ZwModelView):
             rows=services.filing_rows(filing),
             intact=services.filing_intact(filing),
             can_decide=filing.state == FilingState.FILED.value
-            and "省级管理员" in services.role_names(current_actor()),
+            and roles.PROVINCE_ADMIN in services.role_names(current_actor()),
             title=_("Filing"),
         )
 
