@@ -86,6 +86,12 @@ class BasicCatalogueApi(ZwModelRestApi):
 
     def validate(self, item: BasicCatalogueEntry) -> None:
         services.validate_basic_entry(db.session, item)
+        item._zw_republish = services.standardized_elements_changed(item)  # type: ignore[attr-defined]
+
+    def post_update(self, item: BasicCatalogueEntry) -> None:
+        if getattr(item, "_zw_republish", False):
+            services.republish_entry_items(db.session, actor=current_actor(), entry=item)
+            db.session.commit()
 
 
 class ImplementationItemApi(ZwModelRestApi):
@@ -123,7 +129,7 @@ class ImplementationItemApi(ZwModelRestApi):
     base_order = ("implementation_code", "asc")
 
     def validate(self, item: ImplementationItem) -> None:
-        services._require_role(current_actor(), *services.PROPOSERS)
+        services.require_role(current_actor(), *services.PROPOSERS)
         if item.id is None:
             item.status = ItemStatus.DRAFT.value
         elif item.status != ItemStatus.DRAFT.value:
@@ -206,7 +212,7 @@ class AdjustmentApi(ZwModelRestApi):
 
     def validate(self, item: AdjustmentRequest) -> None:
         actor = current_actor()
-        services._require_role(actor, *services.PROPOSERS)
+        services.require_role(actor, *services.PROPOSERS)
         item.state = AdjustmentState.DRAFT.value
         item.created_by = actor.username
         try:

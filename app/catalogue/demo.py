@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -24,7 +25,7 @@ from app.catalogue.models import (
     ItemType,
     ItemVersion,
 )
-from app.core.actor import acting_as, actor_for_user
+from app.core.actor import Actor, acting_as, actor_for_user
 from app.core.calendar import WorkingCalendar
 from app.core.models import AppUser, Unit, utcnow
 
@@ -141,7 +142,7 @@ def _rows(session: Session, entries: list[BasicCatalogueEntry]) -> int:
     return added
 
 
-def _actor(session: Session, username: str):  # noqa: ANN202 - an Actor
+def _actor(session: Session, username: str) -> Actor:
     user = session.execute(select(AppUser).where(AppUser.username == username)).scalar_one()
     return actor_for_user(user)
 
@@ -187,7 +188,9 @@ def _adjustments(session: Session) -> int:
                 proposed_values=values,
             )
 
-    def step(actor, fn, adjustment, **kwargs) -> None:  # noqa: ANN001
+    def step(
+        actor: Actor, fn: Callable[..., object], adjustment: AdjustmentRequest, **kwargs: object
+    ) -> None:
         with acting_as(actor):
             fn(session, actor=actor, adjustment=adjustment, **kwargs)
 
@@ -266,4 +269,7 @@ def seed_demo(session: Session) -> str:
     entries = _entries(session)
     rows = _rows(session, entries)
     adjustments = _adjustments(session)
-    return f"basic entries: {len(entries)}, implementation rows added: {rows}, adjustments: {adjustments}"
+    return (
+        f"basic entries: {len(entries)}, implementation rows added: {rows}, "
+        f"adjustments: {adjustments}"
+    )

@@ -18,14 +18,14 @@ from wtforms.validators import Optional
 from app.catalogue.states import HandlingType, OnlineDepth
 
 
-def _blank(value: Any) -> Any:
+def blank_if_none(value: Any) -> Any:
     """An empty text input is stored as "" (the columns are NOT NULL)."""
     return "" if value is None else value
 
 
-def select_choices(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:
-    """WTForms 3.3 wants SelectChoice objects, not tuples."""
-    return [SelectChoice(value, label) for value, label in pairs]
+def select_choices(pairs: list[Any]) -> list[SelectChoice]:
+    """WTForms 3.3 wants SelectChoice objects; accepts them or (value, label) pairs."""
+    return [p if isinstance(p, SelectChoice) else SelectChoice(p[0], p[1]) for p in pairs]
 
 
 class ReadOnlyField(StringField):
@@ -43,7 +43,7 @@ def standardized_fields() -> dict[str, Any]:
     from app.catalogue.views import STANDARDIZED_LABELS
 
     return {
-        f"std_{name}": ReadOnlyField(label, validators=[Optional()], filters=[_blank])
+        f"std_{name}": ReadOnlyField(label, validators=[Optional()], filters=[blank_if_none])
         for name, label in STANDARDIZED_LABELS.items()
     }
 
@@ -52,23 +52,23 @@ def personalized_select_fields() -> dict[str, Any]:
     """Personalized elements as form fields: closed lists as selects, free text optional."""
     return {
         "service_hours": StringField(
-            _l("Service hours"), validators=[Optional()], filters=[_blank]
+            _l("Service hours"), validators=[Optional()], filters=[blank_if_none]
         ),
         "service_location": StringField(
-            _l("Service location"), validators=[Optional()], filters=[_blank]
+            _l("Service location"), validators=[Optional()], filters=[blank_if_none]
         ),
         "consult_phone": StringField(
-            _l("Consultation phone"), validators=[Optional()], filters=[_blank]
+            _l("Consultation phone"), validators=[Optional()], filters=[blank_if_none]
         ),
-        "approver": StringField(_l("Approver"), validators=[Optional()], filters=[_blank]),
+        "approver": StringField(_l("Approver"), validators=[Optional()], filters=[blank_if_none]),
         "promised_time_limit_days": IntegerField(
             _l("Promised time limit (working days)"), validators=[Optional()]
         ),
         "onsite_visits": IntegerField(_l("On-site visits"), default=1),
         "fully_online": BooleanField(_l("Fully online")),
-        "faq": TextAreaField(_l("FAQ"), validators=[Optional()], filters=[_blank]),
+        "faq": TextAreaField(_l("FAQ"), validators=[Optional()], filters=[blank_if_none]),
         "result_sample": TextAreaField(
-            _l("Result sample"), validators=[Optional()], filters=[_blank]
+            _l("Result sample"), validators=[Optional()], filters=[blank_if_none]
         ),
         "handling_type": SelectField(
             _l("Handling type"), choices=select_choices(HandlingType.choices())
@@ -84,16 +84,16 @@ def proposal_fields() -> dict[str, Any]:
     blank = [("", _l("(unchanged)"))]
     return {
         "p_service_hours": StringField(
-            _l("Proposed service hours"), validators=[Optional()], filters=[_blank]
+            _l("Proposed service hours"), validators=[Optional()], filters=[blank_if_none]
         ),
         "p_service_location": StringField(
-            _l("Proposed service location"), validators=[Optional()], filters=[_blank]
+            _l("Proposed service location"), validators=[Optional()], filters=[blank_if_none]
         ),
         "p_consult_phone": StringField(
-            _l("Proposed consultation phone"), validators=[Optional()], filters=[_blank]
+            _l("Proposed consultation phone"), validators=[Optional()], filters=[blank_if_none]
         ),
         "p_approver": StringField(
-            _l("Proposed approver"), validators=[Optional()], filters=[_blank]
+            _l("Proposed approver"), validators=[Optional()], filters=[blank_if_none]
         ),
         "p_promised_time_limit_days": IntegerField(
             _l("Proposed promised time limit (working days)"), validators=[Optional()]
@@ -109,8 +109,10 @@ def proposal_fields() -> dict[str, Any]:
             _l("Proposed fully online"),
             choices=select_choices(blank + [("1", _l("Yes")), ("0", _l("No"))]),
         ),
-        "p_faq": TextAreaField(_l("Proposed FAQ"), validators=[Optional()], filters=[_blank]),
+        "p_faq": TextAreaField(
+            _l("Proposed FAQ"), validators=[Optional()], filters=[blank_if_none]
+        ),
         "p_result_sample": TextAreaField(
-            _l("Proposed result sample"), validators=[Optional()], filters=[_blank]
+            _l("Proposed result sample"), validators=[Optional()], filters=[blank_if_none]
         ),
     }

@@ -104,12 +104,13 @@ def item(code: str) -> Any:
     if version is None:
         abort(404)
     data = services.public_payload(version)
-    from app.catalogue.views import field_label
+    from app.catalogue.views import field_label, show_value
 
     return render_template(
         "catalogue/public/item.html",
         item=data,
         field_label=field_label,
+        show_value=show_value,
         status_label=ItemStatus.label_of(data["status"]),
         standardized=services.STANDARDIZED_FIELDS,
         personalized=services.PERSONALIZED_FIELDS,

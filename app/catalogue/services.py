@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.orm import Session
 
 from app.catalogue import codes
@@ -97,7 +97,7 @@ def role_names(actor: Actor) -> set[str]:
     return {role.name for role in (getattr(user, "roles", None) or [])}
 
 
-def _require_role(actor: Actor, *allowed: str) -> None:
+def require_role(actor: Actor, *allowed: str) -> None:
     if not role_names(actor) & set(allowed):
         raise Forbidden()
 
@@ -189,12 +189,34 @@ def create_basic_entry(
     session: Session, *, actor: Actor, values: Mapping[str, Any]
 ) -> BasicCatalogueEntry:
     """Add a basic-catalogue entry (provincial administrator only)."""
-    _require_role(actor, roles.PROVINCE_ADMIN)
+    require_role(actor, roles.PROVINCE_ADMIN)
     entry = BasicCatalogueEntry(status=EntryStatus.ACTIVE.value, **dict(values))
     validate_basic_entry(session, entry)
     session.add(entry)
     session.flush()
     return entry
+
+
+ENTRY_STANDARDIZED_COLUMNS = (
+    "name",
+    "item_type_id",
+    "legal_basis",
+    "acceptance_conditions",
+    "application_materials",
+    "legal_time_limit_days",
+    "handling_process",
+    "fee_standard",
+    "complaint_phone",
+    "form_content",
+)
+
+
+def standardized_elements_changed(entry: BasicCatalogueEntry) -> bool:
+    """Whether an edit (not yet flushed) touches what the published service guides show."""
+    state = inspect(entry)
+    return state.persistent and any(
+        state.attrs[name].history.has_changes() for name in ENTRY_STANDARDIZED_COLUMNS
+    )
 
 
 def republish_entry_items(session: Session, *, actor: Actor, entry: BasicCatalogueEntry) -> int:
@@ -376,7 +398,7 @@ def create_implementation_item(
     values: Mapping[str, Any] | None = None,
 ) -> ImplementationItem:
     """Add a draft row to ``unit``'s implementation list (the unit must be in the actor's reach)."""
-    _require_role(actor, *PROPOSERS)
+    require_role(actor, *PROPOSERS)
     _in_reach(session, actor, Unit, unit.id)
     item = ImplementationItem(
         status=ItemStatus.DRAFT.value,
@@ -404,7 +426,7 @@ def update_implementation_item(
 ) -> ImplementationItem:
     """Change personalized values of a draft row. A published row changes only through an
     approved CHANGE adjustment (:func:`create_adjustment`)."""
-    _require_role(actor, *PROPOSERS)
+    require_role(actor, *PROPOSERS)
     item = _in_reach(session, actor, ImplementationItem, item.id)
     check_version(item, version)
     if item.status != ItemStatus.DRAFT.value:
@@ -602,7 +624,7 @@ def create_adjustment(
 ) -> AdjustmentRequest:
     """A draft adjustment request. Unit operators propose for their unit, coordinators for their
     region (reach decides), the provincial administrator for any item."""
-    _require_role(actor, *PROPOSERS)
+    require_role(actor, *PROPOSERS)
     item = _in_reach(session, actor, ImplementationItem, item.id)
     adjustment = AdjustmentRequest(
         kind=kind,
@@ -728,7 +750,7 @@ def submit(
     version: int | None = None,
 ) -> AdjustmentRequest:
     """draft / returned → legality review, with a deadline of 1 working day (seed 002 art. 12)."""
-    _require_role(actor, *PROPOSERS)
+    require_role(actor, *PROPOSERS)
     adjustment = _in_reach(session, actor, AdjustmentRequest, adjustment.id)
     check_version(adjustment, version)
     _guard(adjustment, "submit")
@@ -771,7 +793,7 @@ def pass_legality(
     version: int | None = None,
 ) -> AdjustmentRequest:
     """Legality review passed (司法局) → final review with a deadline of 3 working days."""
-    _require_role(actor, roles.LEGAL_REVIEWER)
+    require_role(actor, roles.LEGAL_REVIEWER)
     adjustment = _in_reach(session, actor, AdjustmentRequest, adjustment.id)
     check_version(adjustment, version)
     _guard(adjustment, "pass_legality")
@@ -801,7 +823,7 @@ def reject(
         if adjustment.state == AdjustmentState.LEGALITY_REVIEW.value
         else "reject_final"
     )
-    _require_role(
+    require_role(
         actor, roles.LEGAL_REVIEWER if transition == "reject_legality" else roles.PROVINCE_ADMIN
     )
     check_version(adjustment, version)
@@ -829,7 +851,7 @@ def approve(
     version: int | None = None,
 ) -> AdjustmentRequest:
     """Final review approves: the change is applied and published as a new version."""
-    _require_role(actor, roles.PROVINCE_ADMIN)
+    require_role(actor, roles.PROVINCE_ADMIN)
     adjustment = _in_reach(session, actor, AdjustmentRequest, adjustment.id)
     check_version(adjustment, version)
     _guard(adjustment, "approve")
@@ -1034,7 +1056,7 @@ def content_hash(rows: Iterable[Mapping[str, Any]]) -> str:
 
 def file_list(session: Session, *, actor: Actor, region: Region, note: str = "") -> Filing:
     """A coordinator files the region's whole list: the rows are frozen with their hash."""
-    _require_role(actor, roles.COUNTY_COORDINATOR)
+    require_role(actor, roles.COUNTY_COORDINATOR)
     region = _in_reach(session, actor, Region, region.id)
     pending = session.execute(
         select(Filing.id).where(
@@ -1088,7 +1110,7 @@ def decide_filing(
     version: int | None = None,
 ) -> Filing:
     """The provincial administrator acknowledges a filing, or returns it with reasons."""
-    _require_role(actor, roles.PROVINCE_ADMIN)
+    require_role(actor, roles.PROVINCE_ADMIN)
     filing = _in_reach(session, actor, Filing, filing.id)
     check_version(filing, version)
     if filing.state != FilingState.FILED.value:

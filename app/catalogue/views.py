@@ -12,7 +12,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual, FilterStartsWith
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
@@ -31,9 +31,12 @@ from app.catalogue.states import (
     CatalogueSource,
     EntryStatus,
     FilingState,
+    HandlingType,
     ItemStatus,
+    OnlineDepth,
     Transition,
 )
+from app.core import roles
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView
 from app.core.errors import DomainError, ValidationError
@@ -79,6 +82,22 @@ FIELD_LABELS = {
 
 def field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name))
+
+
+def show_value(name: str, value: Any) -> str:
+    """A stored element value as users read it (closed-list labels, 是/否)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    labels = {
+        "handling_type": HandlingType,
+        "online_depth": OnlineDepth,
+        "status": ItemStatus,
+    }
+    if name in labels:
+        return labels[name].label_of(str(value))
+    return str(value)
 
 
 class ItemTypeView(ZwModelView):
@@ -184,10 +203,7 @@ class BasicCatalogueView(ZwModelView):
 
     def validate(self, item: BasicCatalogueEntry) -> None:
         services.validate_basic_entry(db.session, item)
-        state = inspect(item)
-        item._zw_republish = state.persistent and any(  # type: ignore[attr-defined]
-            state.attrs[name].history.has_changes() for name in [*self.standardized, "name"]
-        )
+        item._zw_republish = services.standardized_elements_changed(item)  # type: ignore[attr-defined]
 
     def post_update(self, item: BasicCatalogueEntry) -> None:
         if getattr(item, "_zw_republish", False):
@@ -261,7 +277,7 @@ class ImplementationItemView(ZwModelView):
 
     def validate(self, item: ImplementationItem) -> None:
         actor = current_actor()
-        services._require_role(actor, *services.PROPOSERS)
+        services.require_role(actor, *services.PROPOSERS)
         if item.id is None:
             item.status = ItemStatus.DRAFT.value
         elif item.status != ItemStatus.DRAFT.value:
@@ -285,6 +301,7 @@ class ImplementationItemView(ZwModelView):
             item=item,
             history=[(v, json.loads(v.snapshot), changes) for v, changes in history],
             field_label=field_label,
+            show_value=show_value,
             title=_("Version history"),
         )
 
@@ -349,7 +366,10 @@ class AdjustmentView(ZwModelView):
             "Only for a suspension that cannot be filed 5 working days ahead; it is flagged."
         ),
     }
-    formatters_columns = {"urgent": lambda value: _("Urgent") if value else ""}
+    formatters_columns = {
+        "urgent": lambda value: _("Urgent") if value else "",
+        "submitted_at": lambda value: value.strftime("%Y-%m-%d %H:%M") if value else "",
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         fields = {
@@ -359,7 +379,7 @@ class AdjustmentView(ZwModelView):
             ),
             "urgent": BooleanField(_l("Urgent")),
             "explanation": TextAreaField(
-                _l("Explanation"), validators=[Optional()], filters=[forms._blank]
+                _l("Explanation"), validators=[Optional()], filters=[forms.blank_if_none]
             ),
             "planned_start": DateField(
                 _l("Planned first day (suspension)"), validators=[Optional()]
@@ -381,7 +401,7 @@ class AdjustmentView(ZwModelView):
 
     def validate(self, item: AdjustmentRequest) -> None:
         actor = current_actor()
-        services._require_role(actor, *services.PROPOSERS)
+        services.require_role(actor, *services.PROPOSERS)
         if item.id is None:
             item.state = AdjustmentState.DRAFT.value
             item.created_by = actor.username
@@ -405,6 +425,7 @@ class AdjustmentView(ZwModelView):
             transitions=services.available_transitions(actor, adjustment),
             transition_label=Transition.label_of,
             field_label=field_label,
+            show_value=show_value,
             state_label=AdjustmentState.label_of,
             title=_("Adjustment request"),
         )
@@ -481,7 +502,7 @@ class FilingView(ZwModelView):
             rows=services.filing_rows(filing),
             intact=services.filing_intact(filing),
             can_decide=filing.state == FilingState.FILED.value
-            and "省级管理员" in services.role_names(current_actor()),
+            and roles.PROVINCE_ADMIN in services.role_names(current_actor()),
             title=_("Filing"),
         )
 
@@ -534,6 +555,7 @@ class FilingView(ZwModelView):
             region=region,
             result=result,
             field_label=field_label,
+            show_value=show_value,
             title=_("Changes since the last acknowledged filing"),
         )
 

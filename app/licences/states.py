@@ -37,7 +37,7 @@ class ReviewState(LabelledEnum):
     """Registration (art. 6) and usage applications (art. 15) share this review cycle."""
 
     DRAFT = "draft", _l("Draft")
-    SUBMITTED = "submitted", _l("Submitted")
+    SUBMITTED = "submitted", _l("Submitted, awaiting review")
     APPROVED = "approved", _l("Approved / published")
     REJECTED = "rejected", _l("Rejected")
     REVISED = "revised", _l("Revised")

@@ -440,3 +440,45 @@ def test_public_query_never_returns_drafts_or_unapproved_proposals(ctx, world) -
     assert (
         payload["version"] == 1 and payload["implementation_code"] == published.implementation_code
     )
+
+
+@pytest.mark.parametrize(
+    ("kinds", "status", "public"),
+    [
+        ([("suspend", "O.1")], "suspended", True),
+        ([("suspend", "O.1"), ("resume", "O.1")], "active", True),
+        ([("cancel", "14.2")], "cancelled", False),
+        ([("terminate", "O.1")], "terminated", False),
+    ],
+)
+def test_status_kinds_change_the_item_and_what_is_public(ctx, world, kinds, status, public) -> None:
+    row = f.item(world, published=True)
+    for kind, ground in kinds:
+        planned = D(2030, 1, 1) if kind == "suspend" else None
+        adjustment = _change(
+            world, row=row, kind=kind, ground=ground, proposed_values={}, planned_start=planned
+        )
+        for username, step in [
+            ("unit_operator", "submit"),
+            ("legal_reviewer", "pass_legality"),
+            ("province_admin", "approve"),
+        ]:
+            _run(username, services.transition, adjustment=adjustment, name=step)
+    assert row.status == status
+    assert row.published_version.number == 1 + len(kinds)
+    listed = [item.id for _v, item in db.session.execute(services.public_versions_query()).all()]
+    assert (row.id in listed) is public
+    assert (
+        json.loads(services.public_item(db.session, row.implementation_code).snapshot)["status"]
+        == status
+    )
+
+
+def test_changing_a_basic_entry_republishes_its_published_items(ctx, world) -> None:
+    row = f.item(world, published=True)
+    draft = f.item(world, unit_key="haitang_market", entry=row.basic_entry)
+    row.basic_entry.fee_standard = "按省定标准收费"
+    count = services.republish_entry_items(db.session, actor=system_actor(), entry=row.basic_entry)
+    assert count == 1
+    assert json.loads(row.published_version.snapshot)["fee_standard"] == "按省定标准收费"
+    assert draft.published_version_id is None

@@ -466,3 +466,123 @@ def test_public_pages_show_published_items_without_login_and_never_drafts(app, d
         ).credit_code
     unit_page = client.get(f"/public/unit/{credit}").get_data(as_text=True)
     assert data["published_code"] in unit_page and data["draft_code"] not in unit_page
+
+
+def test_filing_api_and_cross_region_filing_404(app, data, api_token) -> None:
+    client = app.test_client()
+    filed = client.post("/api/v1/filing/file", json={}, headers=api_token("county_coordinator"))
+    assert filed.status_code == 201, filed.json
+    pk = filed.json["id"]
+    other = api_token("county_coordinator2")
+    assert client.get(f"/api/v1/filing/{pk}", headers=other).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/filing/{pk}/decide", json={"acknowledge": True}, headers=other
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/api/v1/filing/{pk}/decide",
+            json={"acknowledge": False},
+            headers=api_token("province_admin"),
+        ).status_code
+        == 422
+    )
+    done = client.post(
+        f"/api/v1/filing/{pk}/decide",
+        json={"acknowledge": True},
+        headers=api_token("province_admin"),
+    )
+    assert done.json["state"] == "acknowledged"
+    assert (
+        client.post("/api/v1/filing/file", json={}, headers=api_token("unit_operator")).status_code
+        == 403
+    )
+
+
+def test_basic_entry_edit_in_the_form_updates_the_published_page(app, data, login) -> None:
+    client = login("province_admin")
+    with app.app_context():
+        entry = db.session.get(BasicCatalogueEntry, data["entry"])
+        form = {
+            "basic_code": entry.basic_code,
+            "name": entry.name,
+            "item_type": str(entry.item_type_id),
+            "source": entry.source,
+            "status": entry.status,
+            "competent_department": "",
+            "legal_basis": entry.legal_basis,
+            "acceptance_conditions": entry.acceptance_conditions,
+            "application_materials": entry.application_materials,
+            "legal_time_limit_days": str(entry.legal_time_limit_days),
+            "handling_process": entry.handling_process,
+            "fee_standard": "按省定标准收费",
+            "complaint_phone": entry.complaint_phone,
+            "form_content": entry.form_content,
+            "lock_version": str(entry.version),
+        }
+    client.post(f"/basiccatalogueview/edit/{data['entry']}", data=form, follow_redirects=True)
+    public = app.test_client().get(f"/public/api/items/{data['published_code']}").json
+    assert public["fee_standard"] == "按省定标准收费" and public["version"] == 2
+    # The same form again with the old version: refused, nothing changes.
+    form["fee_standard"] = "另一个标准"
+    page = client.post(
+        f"/basiccatalogueview/edit/{data['entry']}", data=form, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "他人" in page or "someone else" in page
+    assert _get(app, BasicCatalogueEntry, data["entry"]).fee_standard == "按省定标准收费"
+
+
+def test_item_page_links_to_versions_and_proposal(app, data, login) -> None:
+    client = login("unit_operator")
+    page = client.get(f"/implementationitemview/show/{data['published']}").get_data(as_text=True)
+    assert "item-versions" in page and "item-propose" in page
+    form = client.get(f"/adjustmentview/add?_flt_0_item={data['published']}")
+    assert form.status_code == 200
+    versions = client.get(f"/implementationitemview/versions/{data['published']}")
+    assert 'id="version-1"' in versions.get_data(as_text=True)
+
+
+def test_window_staff_reads_but_cannot_propose(app, data, login, api_token) -> None:
+    client = login("window_staff")
+    assert client.get("/implementationitemview/list/").status_code == 200
+    assert client.get("/adjustmentview/add").status_code in (302, 403)
+    response = app.test_client().post(
+        "/api/v1/adjustment/",
+        json={
+            "item": data["published"],
+            "kind": "change",
+            "ground": "15.4",
+            "legal_basis": "x",
+            "proposed_values": "{}",
+        },
+        headers=api_token("window_staff"),
+    )
+    assert response.status_code in (401, 403)
+
+
+def test_basic_entry_api_update_republishes_and_needs_version(app, data, api_token) -> None:
+    client = app.test_client()
+    headers = api_token("province_admin")
+    entry = client.get(f"/api/v1/basic_catalogue/{data['entry']}", headers=headers).json["result"]
+    no_version = client.put(
+        f"/api/v1/basic_catalogue/{data['entry']}",
+        json={"complaint_phone": "0898-12345"},
+        headers=headers,
+    )
+    assert no_version.status_code == 409
+    ok = client.put(
+        f"/api/v1/basic_catalogue/{data['entry']}",
+        json={"complaint_phone": "0898-12345", "version": entry["version"]},
+        headers=headers,
+    )
+    assert ok.status_code == 200, ok.json
+    public = client.get(f"/public/api/items/{data['published_code']}").json
+    assert public["complaint_phone"] == "0898-12345" and public["version"] == 2
+    bad = client.put(
+        f"/api/v1/basic_catalogue/{data['entry']}",
+        json={"basic_code": "bad", "version": entry["version"] + 1},
+        headers=headers,
+    )
+    assert bad.status_code == 422 and "basic_code" in bad.json["errors"]
