@@ -314,9 +314,10 @@ class LicenceObjectionApi(_TransitionMixin, ZwModelRestApi):
         "disputed_field",
         "received_on",
         "state",
-        "mark_deadline.due_date",
-        "verify_deadline.due_date",
-        "overdue",
+        "mark_due_date",
+        "verify_due_date",
+        "deadlines_provisional",
+        "overdue_flag",
     ]
     show_columns = list_columns + [
         "claim",
@@ -328,8 +329,6 @@ class LicenceObjectionApi(_TransitionMixin, ZwModelRestApi):
         "outcome_note",
         "applicant_told_on",
         "applicant_told_how",
-        "mark_deadline.provisional",
-        "verify_deadline.provisional",
     ]
     add_columns = [
         "entry",

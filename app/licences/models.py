@@ -306,6 +306,22 @@ class LicenceObjection(db.Model):
         return _("Overdue") if self.is_overdue() else ""
 
     @property
+    def overdue_flag(self) -> bool:
+        return self.is_overdue()
+
+    @property
+    def mark_due_date(self) -> str:
+        return self.mark_deadline.due_date.isoformat()
+
+    @property
+    def verify_due_date(self) -> str:
+        return self.verify_deadline.due_date.isoformat()
+
+    @property
+    def deadlines_provisional(self) -> bool:
+        return self.mark_deadline.provisional or self.verify_deadline.provisional
+
+    @property
     def mark_due(self) -> str:
         return _deadline_text(self.mark_deadline)
 

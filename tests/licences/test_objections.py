@@ -170,3 +170,17 @@ def test_objection_ui_mark_and_resolve(world, app, login):
     )
     with app.app_context():
         assert db.session.get(LicenceObjection, objection_id).state == "resolved"
+
+
+def test_api_lists_deadlines_and_the_overdue_flag(world, app, api_token):
+    entry_id = _published(world, app)
+    with app.app_context():
+        late = make_objection(entry_id, received_on=dt.date(2026, 9, 30))
+    result = (
+        app.test_client()
+        .get(f"/api/v1/licence_objection/{late}", headers=api_token("unit_operator"))
+        .json["result"]
+    )
+    assert result["mark_due_date"] == "2026-10-08"
+    assert result["verify_due_date"] == "2026-10-13"
+    assert result["overdue_flag"] is True

@@ -158,3 +158,15 @@ def test_review_pages_are_not_for_unit_operators(app, login, api_token, haitang)
     assert client.get("/licencereview/queue/").status_code in (302, 403)
     headers = api_token("unit_operator")
     assert app.test_client().get("/api/v1/licence_review/queue", headers=headers).status_code == 403
+
+
+def test_openapi_document_lists_the_licence_apis(world, app, api_token):
+    response = app.test_client().get("/api/v1/_openapi", headers=api_token("province_admin"))
+    assert response.status_code == 200
+    for path in (
+        "/api/v1/licence_entry/",
+        "/api/v1/licence_catalogue/",
+        "/api/v1/licence_objection/",
+        "/api/v1/licence_review/queue",
+    ):
+        assert path in response.json["paths"], path
