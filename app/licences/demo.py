@@ -92,6 +92,22 @@ ENTRIES = [
     ),
     (
         "海口市秀英区市场监督管理局",
+        3,
+        "食品小经营店登记证",
+        "legal",
+        "fixed",
+        5,
+        "sealed",
+        "approved",
+        [
+            ("登记证编号", "code"),
+            ("经营者名称", "text"),
+            ("经营场所", "text"),
+            ("有效期至", "date"),
+        ],
+    ),
+    (
+        "海口市秀英区市场监督管理局",
         2,
         "食品摊贩登记卡",
         "person",
@@ -166,7 +182,9 @@ def seed_demo(session: Session) -> str:
         )
         for position, (field_name, data_type) in enumerate(fields, start=1):
             entry.face_fields.append(
-                LicenceFaceField(position=position, name=field_name, data_type=data_type)
+                LicenceFaceField(
+                    position=position, name=field_name, data_type=data_type, required=True
+                )
             )
         if state != "draft":
             entry.submitted_at = now - dt.timedelta(days=3 + 4 * index)
@@ -181,7 +199,9 @@ def seed_demo(session: Session) -> str:
             entry.rejected_snapshot = json.dumps(before, ensure_ascii=False)
             if state != "rejected":
                 entry.face_fields.append(
-                    LicenceFaceField(position=len(fields) + 1, name="有效期至", data_type="date")
+                    LicenceFaceField(
+                        position=len(fields) + 1, name="有效期至", data_type="date", required=True
+                    )
                 )
         if state == "deprecated":
             entry.deprecated_at = now - dt.timedelta(days=1)
@@ -232,8 +252,12 @@ def seed_demo(session: Session) -> str:
     old = today - dt.timedelta(days=20)
     while not cal.is_working_day(old):
         old -= dt.timedelta(days=1)
+    shop = entries["食品小经营店登记证"]
     objections = [
         ("2430599", "海口椰城贸易有限公司", "住所", "住所已迁至秀英区长滨路", old, "received"),
+        ("0001001", "秀英区长流镇某小吃店", "经营场所", "经营场所门牌号有误", old, "received"),
+        ("0001002", "秀英区海秀镇某便利店", "经营者名称", "经营者名称少一字", today, "received"),
+        ("0001003", "秀英区西秀镇某饮品店", "有效期至", "有效期应为五年", old, "resolved"),
         ("2430600", "海口南海建材有限公司", "法定代表人", "法定代表人已于上月变更", old, "marked"),
         ("2430601", "海口滨海餐饮有限公司", "注册资本", "注册资本显示有误", old, "resolved"),
         (
@@ -245,11 +269,13 @@ def seed_demo(session: Session) -> str:
             "received",
         ),
     ]
-    issuer = licence.issuing_unit.credit_code
     for serial, holder, field, claim, received, state in objections:
+        target = shop if serial.startswith("000") else licence
         objection = LicenceObjection(
-            entry=licence,
-            licence_number=services.make_licence_number(licence.type_code, issuer, serial),
+            entry=target,
+            licence_number=services.make_licence_number(
+                target.type_code, target.issuing_unit.credit_code, serial
+            ),
             holder_name=holder,
             disputed_field=field,
             claim=claim,
@@ -280,18 +306,24 @@ def seed_demo(session: Session) -> str:
         ("2430602", "revocation", 10, "因违法经营被吊销"),
         ("2430603", "cancellation", 5, "申请注销登记"),
         ("2430604", "annulment", 2, "登记被依法撤销，证照废止"),
+        ("0001001", "change", 25, "经营场所变更"),
+        ("0001001", "extension", 3, "有效期延续"),
+        ("0001004", "cancellation", 8, "经营者申请注销"),
     ]
     for serial, kind, days_ago, reason in events:
+        target = shop if serial.startswith("000") else licence
         session.add(
             LicenceStatusEvent(
-                entry=licence,
-                licence_number=services.make_licence_number(licence.type_code, issuer, serial),
+                entry=target,
+                licence_number=services.make_licence_number(
+                    target.type_code, target.issuing_unit.credit_code, serial
+                ),
                 event_type=kind,
                 event_date=today - dt.timedelta(days=days_ago),
                 reason=reason,
             )
         )
-    links = _link_items(session, units, [licence, food])
+    links = _link_items(session, units, [licence, food, shop])
     session.flush()
     return (
         f"licence entries: {len(ENTRIES)}, usage applications: {len(applications)}, "
@@ -319,7 +351,7 @@ def _link_items(session: Session, units: dict[str, Unit], licences: list[Licence
             .limit(per_unit)
         ).scalars()
         for index, item in enumerate(items):
-            for licence in licences[: 1 + index % 2]:
+            for licence in licences[: 1 + index % len(licences)]:
                 session.add(LicenceItemLink(item=item, entry=licence))
                 added += 1
     return added

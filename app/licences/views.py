@@ -184,21 +184,14 @@ class LicenceFaceFieldView(ZwModelView):
         services.ensure_face_field_deletable(db.session, item, actor=current_actor())
 
 
-class LicenceItemLinkView(ZwModelView):
-    """Service items that accept a licence type, so the applicant need not bring it (免证办).
+class _ItemLinkColumns:
+    """Columns shared by the two views of item links (FAB finds related views by class, so the
+    catalogue's read-only variant must not be a subclass of the editable one)."""
 
-    The link belongs to the item's unit (reach via the item); window staff read the links of
-    their hall's items: "which licences does this item accept".
-    """
-
-    datamodel = ReachInterface(LicenceItemLink)
     class_permission_name = "LicenceItemLinks"
-    include_route_methods = {"list", "show", "add", "delete", "api_read"}
     list_title = show_title = _l("Licences accepted by service items")
-    add_title = _l("Let a service item accept a licence")
     list_columns = ["item", "item_unit", "entry", "entry_trust_label"]
     show_columns = ["item", "item_unit", "entry", "entry_trust_label", "created_at"]
-    add_columns = ["item", "entry"]
     search_columns = ["item", "entry"]
     base_order = ("item_id", "asc")
     label_columns = {
@@ -209,6 +202,19 @@ class LicenceItemLinkView(ZwModelView):
         "created_at": _l("Linked at (UTC)"),
     }
     formatters_columns = {"created_at": lambda value: _blank(value)}
+
+
+class LicenceItemLinkView(_ItemLinkColumns, ZwModelView):
+    """Service items that accept a licence type, so the applicant need not bring it (免证办).
+
+    The link belongs to the item's unit (reach via the item); window staff read the links of
+    their hall's items: "which licences does this item accept".
+    """
+
+    datamodel = ReachInterface(LicenceItemLink)
+    include_route_methods = {"list", "show", "add", "delete", "api_read"}
+    add_title = _l("Let a service item accept a licence")
+    add_columns = ["item", "entry"]
 
     def __init__(self, **kwargs: Any) -> None:
         self.add_form_extra_fields = {
@@ -433,7 +439,7 @@ class CatalogueLinkInterface(ReachInterface):
         ).scalar_one_or_none()
 
 
-class CatalogueItemLinkView(LicenceItemLinkView):
+class CatalogueItemLinkView(_ItemLinkColumns, ZwModelView):
     """Read-only: which of my reach's service items accept this published licence."""
 
     datamodel = CatalogueLinkInterface(LicenceItemLink)
