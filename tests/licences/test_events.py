@@ -46,7 +46,10 @@ def test_events_are_recorded_for_published_licence_types_only(world, app, api_to
 
 
 def test_per_licence_log_filter_and_export(world, app, login):
+    from sqlalchemy import func
+
     with app.app_context():
+        last_audit = db.session.query(func.max(AuditLog.id)).scalar() or 0
         entry_id = make_entry(world.unit("xiuying_market"), number=1, state="approved")
         make_event(entry_id, event_type="change", serial="1001")
         make_event(entry_id, event_type="pledge", serial="1001")
