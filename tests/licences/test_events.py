@@ -69,12 +69,12 @@ def test_per_licence_log_filter_and_export(world, app, login):
     assert len(rows) == 3
     assert {row[2] for row in rows[1:]} == {"变更", "质押"}
     with app.app_context():
-        assert (
-            db.session.query(AuditLog)
-            .filter_by(action="export", object_type="LicenceStatusEvent")
-            .count()
-            >= 1
+        exports = db.session.query(AuditLog).filter(
+            AuditLog.action == "export",
+            AuditLog.object_type == "LicenceStatusEvent",
+            AuditLog.id > last_audit,
         )
+        assert exports.count() == 1
 
 
 def test_export_is_scoped_to_reach(world, app, login):
