@@ -505,11 +505,34 @@ def attach_sample(
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / stored, "xb") as handle:
         handle.write(data)
+    _settle_files(session, on_commit=sample_path(entry, directory), on_rollback=folder / stored)
     entry.sample_stored_name = stored
     entry.sample_filename = filename
     entry.sample_mimetype = mimetype
     entry.sample_size = len(data)
     _revise_if_rejected(session, entry, actor=actor)
+
+
+def _settle_files(session: Session, *, on_commit: Path | None, on_rollback: Path) -> None:
+    """After the transaction: on commit delete the replaced sample, on rollback the new one,
+    so the folder holds exactly the files that rows point at. Listeners go on this thread's
+    Session object (not the scoped registry, which would reach other requests' sessions)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import scoped_session
+
+    target = session() if isinstance(session, scoped_session) else session
+
+    def _committed(_session: Session) -> None:
+        event.remove(target, "after_rollback", _rolled_back)
+        if on_commit is not None:
+            on_commit.unlink(missing_ok=True)
+
+    def _rolled_back(_session: Session) -> None:
+        event.remove(target, "after_commit", _committed)
+        on_rollback.unlink(missing_ok=True)
+
+    event.listen(target, "after_commit", _committed, once=True)
+    event.listen(target, "after_rollback", _rolled_back, once=True)
 
 
 def check_sample(filename: str | None, data: bytes, max_bytes: int) -> tuple[str, str]:

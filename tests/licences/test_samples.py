@@ -153,3 +153,35 @@ def test_sample_of_published_entry_cannot_be_replaced(world, app, api_token):
         entry_id = make_entry(world.unit("xiuying_market"), state="approved")
     response = _upload(app.test_client(), api_token("unit_operator"), entry_id, "a.pdf", PDF)
     assert response.status_code == 409
+
+
+def test_replacing_a_sample_removes_the_old_file(app, api_token, entry_id, samples_dir):
+    client = app.test_client()
+    headers = api_token("unit_operator")
+    assert _upload(client, headers, entry_id, "a.pdf", PDF).status_code == 200
+    assert _upload(client, headers, entry_id, "b.png", PNG).status_code == 200
+    files = list(samples_dir.iterdir())
+    with app.app_context():
+        entry = db.session.get(LicenceEntry, entry_id)
+        assert [f.name for f in files] == [entry.sample_stored_name]
+        assert entry.sample_filename == "b.png"
+
+
+def test_a_sample_whose_save_fails_leaves_no_file(app, world, entry_id, samples_dir):
+    from app.core.actor import system_actor
+    from app.licences import services
+
+    with app.app_context():
+        entry = db.session.get(LicenceEntry, entry_id)
+        services.attach_sample(
+            db.session,
+            entry,
+            actor=system_actor(),
+            filename="a.pdf",
+            data=PDF,
+            directory=str(samples_dir),
+            max_bytes=1024,
+        )
+        assert len(list(samples_dir.iterdir())) == 1
+        db.session.rollback()
+    assert list(samples_dir.iterdir()) == []
