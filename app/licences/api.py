@@ -257,6 +257,8 @@ class LicenceUsageApplicationApi(_TransitionMixin, ZwModelRestApi):
         "can_authorize",
         "mode",
         "service_items",
+        "items.id",
+        "items.implementation_code",
         "reason",
         "requested_end_date",
         "state",
@@ -276,6 +278,7 @@ class LicenceUsageApplicationApi(_TransitionMixin, ZwModelRestApi):
         "can_authorize",
         "mode",
         "service_items",
+        "items",
         "reason",
         "requested_end_date",
     ]

@@ -11,6 +11,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.catalogue.models import ImplementationItem
 from app.core.calendar import WorkingCalendar, schedule_deadline
 from app.core.models import AppUser, Unit, utcnow
 from app.licences import services
@@ -234,6 +235,14 @@ def seed_demo(session: Session) -> str:
             requested_end_date=end,
             state=state,
         )
+        application.items = list(
+            session.execute(
+                select(ImplementationItem)
+                .where(ImplementationItem.unit_id == unit.id)
+                .order_by(ImplementationItem.id)
+                .limit(2)
+            ).scalars()
+        )
         if state != "draft":
             application.submitted_at = now - dt.timedelta(days=5 + index)
         if state == "approved":
@@ -333,8 +342,6 @@ def seed_demo(session: Session) -> str:
 
 def _link_items(session: Session, units: dict[str, Unit], licences: list[LicenceEntry]) -> int:
     """Let a few items of the window staff's hall (and others) accept the published licences."""
-    from app.catalogue.models import ImplementationItem
-
     added = 0
     for unit_name, per_unit in (
         ("海口市秀英区市场监督管理局", 6),

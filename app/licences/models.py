@@ -6,12 +6,14 @@ import datetime as dt
 
 from sqlalchemy import (
     Boolean,
+    Column,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -161,6 +163,19 @@ class LicenceFaceField(db.Model):
         return self.name
 
 
+# The implementation-list rows a usage application names (the applicant's own items).
+licence_usage_item = Table(
+    "licence_usage_item",
+    db.Model.metadata,
+    Column(
+        "application_id",
+        ForeignKey("licence_usage_application.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("item_id", ForeignKey("implementation_item.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
 class LicenceUsageApplication(ReviewedMixin, db.Model):
     """A unit's application to use a licence type (art. 15), reviewed by the big-data bureau."""
 
@@ -190,6 +205,7 @@ class LicenceUsageApplication(ReviewedMixin, db.Model):
     applicant_unit: Mapped[Unit] = relationship(foreign_keys=[applicant_unit_id])
     region: Mapped[Region] = relationship(foreign_keys=[region_id])
     entry: Mapped[LicenceEntry] = relationship(foreign_keys=[entry_id])
+    items: Mapped[list[ImplementationItem]] = relationship(secondary=licence_usage_item)
     submitted_by: Mapped[AppUser | None] = relationship(
         foreign_keys="LicenceUsageApplication.submitted_by_id"
     )

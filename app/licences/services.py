@@ -193,6 +193,7 @@ def snapshot(obj: Reviewed) -> dict[str, str]:
         _("Use"): obj.actions_label,
         _("Usage mode"): obj.mode_label,
         _("Service items"): obj.service_items or "",
+        _("Implementation-list items"): "\n".join(repr(item) for item in obj.items),
         _("Reason"): obj.reason or "",
         _("Requested end date"): obj.requested_end_date.isoformat()
         if obj.requested_end_date
@@ -602,6 +603,8 @@ def prepare_usage_application(
         errors["reason"] = _("Give the reason for the application.")
     if not application.service_items:
         errors["service_items"] = _("Name the service items the licence is needed for.")
+    if unit is not None and any(item.unit_id != unit.id for item in application.items):
+        errors["items"] = _("Choose implementation-list items of the applicant unit.")
     if application.requested_end_date is None:
         errors["requested_end_date"] = _("Enter the requested end date.")
     elif application.requested_end_date <= dt.date.today() and application.id is None:

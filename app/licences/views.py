@@ -511,6 +511,7 @@ class LicenceUsageApplicationView(ZwModelView):
         "can_authorize",
         "mode",
         "service_items",
+        "items",
         "reason",
         "requested_end_date",
     ]
@@ -520,6 +521,7 @@ class LicenceUsageApplicationView(ZwModelView):
         "actions_label",
         "mode_label",
         "service_items",
+        "items",
         "reason",
         "requested_end_date",
         "state_label",
@@ -543,6 +545,7 @@ class LicenceUsageApplicationView(ZwModelView):
         "mode": _l("Usage mode"),
         "mode_label": _l("Usage mode"),
         "service_items": _l("Service items"),
+        "items": _l("Implementation-list items"),
         "reason": _l("Reason"),
         "requested_end_date": _l("Requested end date"),
         "state": _l("State"),
@@ -555,6 +558,7 @@ class LicenceUsageApplicationView(ZwModelView):
     }
     description_columns = {
         "service_items": _l("The service items the licence is needed for, one per line."),
+        "items": _l("Optional: the applicant unit's own implementation-list rows."),
     }
 
     def __init__(self, **kwargs: Any) -> None:

@@ -1,4 +1,5 @@
-"""Licence item links: which service items (implementation-list rows) accept a licence type.
+"""Licence item links: which service items (implementation-list rows) accept a licence type,
+and which items a usage application names.
 
 Also the merge point of the catalogue and licence branches (the link needs both tables).
 
@@ -32,8 +33,17 @@ def upgrade():
     with op.batch_alter_table('licence_item_link', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_licence_item_link_entry_id'), ['entry_id'], unique=False)
 
+    op.create_table('licence_usage_item',
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['application_id'], ['licence_usage_application.id'], name=op.f('fk_licence_usage_item_application_id_licence_usage_application'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['item_id'], ['implementation_item.id'], name=op.f('fk_licence_usage_item_item_id_implementation_item'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('application_id', 'item_id', name=op.f('pk_licence_usage_item'))
+    )
+
 
 def downgrade():
+    op.drop_table('licence_usage_item')
     with op.batch_alter_table('licence_item_link', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_licence_item_link_entry_id'))
     op.drop_table('licence_item_link')

@@ -164,3 +164,36 @@ def test_submitted_application_cannot_be_edited(world, app, api_token):
         json={"reason": "改", "version": 1},
     )
     assert response.status_code == 409
+
+
+def test_application_names_the_applicant_units_own_items(world, app, api_token, login):
+    from tests.catalogue import factories as catalogue
+
+    entry_id = _published(world, app)
+    with app.app_context():
+        own = catalogue.item(world, "haitang_market").id
+        foreign = catalogue.item(
+            world, "xiuying_market", catalogue.basic_entry("460105002000", "食品生产许可")
+        ).id
+        db.session.commit()
+    client = app.test_client()
+    applicant = api_token("unit_operator2")
+    refused = client.post(
+        "/api/v1/licence_usage_application/",
+        headers=applicant,
+        json=_payload(world, entry_id, items=[foreign]),
+    )
+    assert refused.status_code == 422
+    assert "items" in refused.json["errors"]
+    created = client.post(
+        "/api/v1/licence_usage_application/",
+        headers=applicant,
+        json=_payload(world, entry_id, items=[own]),
+    )
+    assert created.status_code == 201, created.get_data(as_text=True)
+    shown = client.get(
+        f"/api/v1/licence_usage_application/{created.json['id']}", headers=applicant
+    ).json["result"]
+    assert [item["id"] for item in shown["items"]] == [own]
+    form = login("unit_operator2").get("/licenceusageapplicationview/add").get_data(as_text=True)
+    assert "食品经营许可" in form and "食品生产许可" not in form
