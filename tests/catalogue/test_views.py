@@ -567,6 +567,7 @@ def test_item_page_links_to_versions_and_proposal(app, data, login) -> None:
     client = login("unit_operator")
     page = client.get(f"/implementationitemview/show/{data['published']}").get_data(as_text=True)
     assert "item-versions" in page and "item-propose" in page
+    assert "#AdjustmentView" in page  # the adjustments of the item, in a tab
     form = client.get(f"/adjustmentview/add?_flt_0_item={data['published']}")
     assert form.status_code == 200
     versions = client.get(f"/implementationitemview/versions/{data['published']}")
