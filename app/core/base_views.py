@@ -71,6 +71,17 @@ class ZwModelView(ModelView):
         datamodel = getattr(cls, "datamodel", None)
         return datamodel is not None and hasattr(datamodel.obj, "version")
 
+    #: column → filter classes offered for it, in this order (``_flt_0_`` is the first). FAB's
+    #: ModelView ignores ``search_filters``; on big tables put equality (index-friendly) first.
+    search_filters: dict[str, list[type]] | None = None
+
+    def _init_properties(self) -> None:
+        super()._init_properties()
+        for column, filter_classes in (self.search_filters or {}).items():
+            filters = [cls(column, self.datamodel) for cls in filter_classes]
+            self._filters._search_filters[column] = filters
+            self._filters._all_filters[column] = filters
+
     # -- hooks ---------------------------------------------------------------------------
 
     def validate(self, item: Any) -> None:

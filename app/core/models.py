@@ -199,10 +199,11 @@ class AuditLog(db.Model):
     hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
 
     __table_args__ = (
+        # Lists filter by equality on these and order by id: (filter column, id) serves both.
         Index("ix_audit_log_occurred_at_id", "occurred_at", "id"),
-        Index("ix_audit_log_object", "object_type", "object_id"),
-        Index("ix_audit_log_actor_name", "actor_name"),
-        Index("ix_audit_log_action", "action"),
+        Index("ix_audit_log_object", "object_type", "object_id", "id"),
+        Index("ix_audit_log_actor_name", "actor_name", "id"),
+        Index("ix_audit_log_action", "action", "id"),
     )
 
     def __repr__(self) -> str:

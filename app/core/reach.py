@@ -172,6 +172,19 @@ class ReachInterface(SQLAInterface):
     ``_get_base_query``; related select lists use ``get_related_interface``, which keeps this class.
     """
 
+    def __init__(self, obj: type, session: Any = None, *, count_cap: int | None = None) -> None:
+        super().__init__(obj, session)
+        self.count_cap = count_cap
+
+    def query_count(self, query: Any, filters: Any = None, select_columns: Any = None) -> int:
+        """FAB counts every row on each list page; on big tables count up to ``count_cap`` only."""
+        if not self.count_cap:
+            return super().query_count(query, filters, select_columns)
+        inner = self._apply_inner_all(
+            query, filters, select_columns=select_columns, aliases_mapping={}
+        )
+        return inner.limit(self.count_cap).count()
+
     def apply_filters(self, query: Any, filters: Any) -> Any:
         return current_reach().scope(super().apply_filters(query, filters), self.obj)
 

@@ -232,7 +232,9 @@ class CalendarYearView(ZwModelView):
 class AuditLogView(ZwModelView):
     """Read-only audit log for the audit administrator, with filters and Excel export."""
 
-    datamodel = ReachInterface(AuditLog)
+    # The log grows without bound: count at most 10,000 rows per page view (pages beyond are
+    # reached by narrowing the filters).
+    datamodel = ReachInterface(AuditLog, count_cap=10_000)
     class_permission_name = "AuditLog"
     list_title = show_title = _l("Audit log")
     include_route_methods = {"list", "show", "export"}

@@ -75,9 +75,9 @@ def upgrade():
     sa.UniqueConstraint('hash', name=op.f('uq_audit_log_hash'))
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.create_index('ix_audit_log_action', ['action'], unique=False)
-        batch_op.create_index('ix_audit_log_actor_name', ['actor_name'], unique=False)
-        batch_op.create_index('ix_audit_log_object', ['object_type', 'object_id'], unique=False)
+        batch_op.create_index('ix_audit_log_action', ['action', 'id'], unique=False)
+        batch_op.create_index('ix_audit_log_actor_name', ['actor_name', 'id'], unique=False)
+        batch_op.create_index('ix_audit_log_object', ['object_type', 'object_id', 'id'], unique=False)
         batch_op.create_index('ix_audit_log_occurred_at_id', ['occurred_at', 'id'], unique=False)
 
     op.create_table('calendar_day',

@@ -204,3 +204,20 @@ def test_no_page_loads_anything_from_outside_the_intranet(world, login, username
     for page in pages:
         assert "google_charts" not in page
         assert not re.search(r'(src|href)="(https?:)?//', page)
+
+
+@pytest.mark.parametrize(
+    "username", ["unit_operator", "county_coordinator", "window_staff", "audit_admin"]
+)
+def test_every_role_can_change_its_own_password(world, login, app, username):
+    client = login(username)
+    response = client.post(
+        "/resetmypassword/form",
+        data={"password": "New#Pass2026x", "conf_password": "New#Pass2026x"},
+    )
+    assert response.status_code == 302
+    fresh = app.test_client()
+    location = fresh.post(
+        "/login/", data={"username": username, "password": "New#Pass2026x"}
+    ).headers["Location"]
+    assert "/login" not in location

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -226,3 +227,17 @@ def test_audit_administrator_filters_and_exports_to_excel(world, login, app):
             .first()
         )
         assert exported.actor_name == "audit_admin"
+
+
+def test_audit_list_counts_at_most_the_cap(world, login, app):
+    from app.extensions import appbuilder
+
+    view = next(v for v in appbuilder.baseviews if type(v).__name__ == "AuditLogView")
+    old_cap, view.datamodel.count_cap = view.datamodel.count_cap, 5
+    try:
+        page = login("audit_admin").get("/auditlogview/list/").get_data(as_text=True)
+        assert re.search(r"记录数目:</strong>\s*5\b", page) or "记录数目: 5" in re.sub(
+            r"<[^>]+>", "", page
+        )
+    finally:
+        view.datamodel.count_cap = old_cap
