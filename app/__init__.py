@@ -112,12 +112,35 @@ def _register_error_handlers(app: Flask) -> None:
         flash(str(error), "danger")
         return redirect(request.referrer or appbuilder.get_url_for_index)
 
+    @app.errorhandler(403)
+    def _forbidden(error: Any) -> Any:
+        return _error_page(403, _l("Not allowed"), _l("Your role may not open this page."))
+
+    @app.errorhandler(404)
+    def _not_found(error: Any) -> Any:
+        return _error_page(
+            404,
+            _l("Not found"),
+            _l("The page or record does not exist, or it is outside your data scope."),
+        )
+
     @app.errorhandler(429)
     def _too_many(error: Any) -> Any:
         message = str(_l("Too many requests. Wait a minute and try again."))
         if request.path.startswith("/api/"):
             return jsonify(message=message), 429
         return message, 429
+
+
+def _error_page(status: int, title: object, message: object) -> Any:
+    """A Chinese (or English) error page in the application's layout; JSON for the API."""
+    from flask import render_template
+
+    if request.path.startswith("/api/") or request.path.startswith("/public/api/"):
+        return jsonify(message=str(message)), status
+    return render_template(
+        "zwfw/error.html", appbuilder=appbuilder, title=title, message=message
+    ), status
 
 
 def _register_context(app: Flask) -> None:

@@ -47,3 +47,28 @@ def implementation_code(credit_code: str, exercise_level: str, basic_code: str) 
     if len(code) != 31:
         raise ValueError(f"implementation code must be 31 characters, got {code!r}")
     return code
+
+
+_CREDIT_SHAPE = re.compile(r"^[0-9A-HJ-NP-RTUW-Y]{18}$")
+
+
+def parse_implementation_code(text: str | None) -> tuple[str, str | None, str] | None:
+    """Split an implementation code met in an import into (credit code, level, basic code).
+
+    Accepts the 31-character national form (level included) and the longer dashed forms some
+    provinces publish, e.g. ``511Z07001006-511602000000-000-11511301008778183N-1-00`` (basic
+    code first, the unit's credit code as an 18-character segment; these carry no exercise
+    level, so level is None and comes from the unit). Returns None when neither shape fits.
+    The product always stores the derived national form (:func:`implementation_code`).
+    """
+    code = (text or "").strip().upper()
+    if len(code) == 31 and code[18] in "123456":
+        credit, level, basic = code[:18], code[18], code[19:]
+        if _CREDIT_SHAPE.match(credit) and basic_code_error(basic) is None:
+            return credit, level, basic
+        return None
+    parts = code.split("-")
+    if len(parts) < 4 or basic_code_error(parts[0]) is not None:
+        return None
+    credit = next((p for p in parts[1:] if _CREDIT_SHAPE.match(p)), None)
+    return (credit, None, parts[0]) if credit else None

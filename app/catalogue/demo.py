@@ -21,13 +21,14 @@ from app.catalogue import codes, services
 from app.catalogue.models import (
     AdjustmentRequest,
     BasicCatalogueEntry,
+    Filing,
     ImplementationItem,
     ItemType,
     ItemVersion,
 )
-from app.core.actor import Actor, acting_as, actor_for_user
+from app.core.actor import Actor, acting_as, actor_for_user, system_actor
 from app.core.calendar import WorkingCalendar
-from app.core.models import AppUser, Unit, utcnow
+from app.core.models import AppUser, Region, Unit, utcnow
 
 DATA = Path(__file__).with_name("data") / "demo_items.csv"
 ENTRY_COUNT = 320
@@ -264,12 +265,46 @@ def _adjustments(session: Session) -> int:
     return made
 
 
+def _filings(session: Session) -> int:
+    """An acknowledged filing of 秀英区 (before the demo adjustments, so "changes since" shows
+    them), one awaiting acknowledgement (海棠区) and one returned (龙华区)."""
+    if session.execute(select(func.count(Filing.id))).scalar_one():
+        return 0
+    regions = {r.code: r for r in session.execute(select(Region)).scalars()}
+    admin = _actor(session, "province_admin")
+    made = 0
+    for code, username, decision in [
+        ("460105", "county_coordinator", "acknowledge"),
+        ("460202", "county_coordinator2", None),
+        ("460106", None, "return"),
+    ]:
+        if code not in regions:
+            continue
+        actor = _actor(session, username) if username else system_actor()
+        with acting_as(actor):
+            filing = services.file_list(
+                session, actor=actor, region=regions[code], note="演示：年度实施清单备案"
+            )
+        made += 1
+        if decision:
+            with acting_as(admin):
+                services.decide_filing(
+                    session,
+                    actor=admin,
+                    filing=filing,
+                    acknowledge=decision == "acknowledge",
+                    reason="" if decision == "acknowledge" else "部分事项办理地点未填写完整。",
+                )
+    return made
+
+
 def seed_demo(session: Session) -> str:
     services.ensure_item_types(session)
     entries = _entries(session)
     rows = _rows(session, entries)
+    filings = _filings(session)
     adjustments = _adjustments(session)
     return (
         f"basic entries: {len(entries)}, implementation rows added: {rows}, "
-        f"adjustments: {adjustments}"
+        f"adjustments: {adjustments}, filings: {filings}"
     )

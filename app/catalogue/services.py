@@ -669,6 +669,12 @@ def _today(today: dt.date | None) -> dt.date:
     return today or dt.date.today()
 
 
+def _moment(today: dt.date | None) -> dt.datetime:
+    """Now, or the given day at the current time (jobs and tests that act on a past day)."""
+    now = utcnow()
+    return now if today is None else dt.datetime.combine(today, now.time())
+
+
 def _step(
     session: Session,
     adjustment: AdjustmentRequest,
@@ -677,6 +683,7 @@ def _step(
     transition: str,
     reason: str,
     overdue: bool = False,
+    today: dt.date | None = None,
 ) -> None:
     old_state = adjustment.state
     new_state = TRANSITIONS[transition][1]
@@ -688,7 +695,7 @@ def _step(
             decision=transition,
             actor_id=actor.user_id,
             actor_name=actor.username,
-            at=utcnow(),
+            at=_moment(today),
             reason=reason,
             overdue=overdue,
         )
@@ -775,11 +782,11 @@ def submit(
     adjustment.baseline_values = json.dumps(
         {**item_values(item), "status": item.status}, ensure_ascii=False, sort_keys=True
     )
-    adjustment.submitted_at = utcnow()
+    adjustment.submitted_at = _moment(today)
     deadline = schedule_deadline(session, today, LEGALITY_REVIEW_DAYS, "adjustment.legality_review")
     adjustment.deadline = adjustment.legality_deadline = deadline
     adjustment.final_deadline = None
-    _step(session, adjustment, actor=actor, transition="submit", reason="")
+    _step(session, adjustment, actor=actor, transition="submit", reason="", today=today)
     return adjustment
 
 
@@ -802,7 +809,13 @@ def pass_legality(
     deadline = schedule_deadline(session, today, FINAL_REVIEW_DAYS, "adjustment.final_review")
     adjustment.deadline = adjustment.final_deadline = deadline
     _step(
-        session, adjustment, actor=actor, transition="pass_legality", reason=reason, overdue=overdue
+        session,
+        adjustment,
+        actor=actor,
+        transition="pass_legality",
+        reason=reason,
+        overdue=overdue,
+        today=today,
     )
     return adjustment
 
@@ -836,8 +849,16 @@ def reject(
         )
     overdue = _close_deadline(adjustment, _today(today))
     adjustment.last_reason = reason
-    adjustment.decided_at = utcnow()
-    _step(session, adjustment, actor=actor, transition=transition, reason=reason, overdue=overdue)
+    adjustment.decided_at = _moment(today)
+    _step(
+        session,
+        adjustment,
+        actor=actor,
+        transition=transition,
+        reason=reason,
+        overdue=overdue,
+        today=today,
+    )
     return adjustment
 
 
@@ -870,9 +891,17 @@ def approve(
     new_status = KIND_TO_STATUS[adjustment.kind]
     if new_status:
         item.status = new_status
-    adjustment.decided_at = utcnow()
+    adjustment.decided_at = _moment(today)
     adjustment.last_reason = reason
-    _step(session, adjustment, actor=actor, transition="approve", reason=reason, overdue=overdue)
+    _step(
+        session,
+        adjustment,
+        actor=actor,
+        transition="approve",
+        reason=reason,
+        overdue=overdue,
+        today=today,
+    )
     version_row = publish(
         session,
         actor=actor,

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
-from flask_appbuilder.models.sqla.filters import FilterEqual, FilterStartsWith
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual, FilterStartsWith
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -135,6 +135,10 @@ class BasicCatalogueView(ZwModelView):
     ]
     search_columns = ["basic_code", "name", "item_type", "source", "status"]
     search_filters = {"basic_code": [FilterEqual, FilterStartsWith]}
+    # Only the types that may enter the catalogue are offered (the rule is still checked).
+    add_form_query_rel_fields = edit_form_query_rel_fields = {
+        "item_type": [["application_driven", FilterEqual, True], ["active", FilterEqual, True]]
+    }
     standardized = [
         "legal_basis",
         "acceptance_conditions",
@@ -343,6 +347,13 @@ class AdjustmentView(ZwModelView):
         *forms.proposal_fields(),
     ]
     edit_columns = [c for c in add_columns if c not in ("item", "kind")] + ["lock_version"]
+    # Cancelled and terminated items take no further adjustment.
+    add_form_query_rel_fields = {
+        "item": [
+            ["status", FilterNotEqual, ItemStatus.CANCELLED.value],
+            ["status", FilterNotEqual, ItemStatus.TERMINATED.value],
+        ]
+    }
     base_order = ("created_at", "desc")
     label_columns = {
         "id": _l("No."),
@@ -462,6 +473,10 @@ class AdjustmentView(ZwModelView):
         return self.render_template(
             "catalogue/queue.html", entries=entries, title=_("My review queue")
         )
+
+
+# The item page lists the item's adjustment requests in a tab.
+ImplementationItemView.related_views = [AdjustmentView]
 
 
 class FilingView(ZwModelView):

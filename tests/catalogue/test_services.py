@@ -482,3 +482,16 @@ def test_changing_a_basic_entry_republishes_its_published_items(ctx, world) -> N
     assert count == 1
     assert json.loads(row.published_version.snapshot)["fee_standard"] == "按省定标准收费"
     assert draft.published_version_id is None
+
+
+def test_implementation_codes_met_in_imports_are_parsed() -> None:
+    national = "12441500196720244T3442199806003"
+    assert codes.parse_implementation_code(national) == (
+        "12441500196720244T",
+        "3",
+        "442199806003",
+    )
+    dashed = "511Z07001006-511602000000-000-11511301008778183N-1-00"
+    assert codes.parse_implementation_code(dashed) == ("11511301008778183N", None, "511Z07001006")
+    assert codes.parse_implementation_code("511A0138000000-511602000000-000-X-1-00") is None
+    assert codes.parse_implementation_code("garbage") is None

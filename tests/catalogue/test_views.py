@@ -297,6 +297,35 @@ def test_cross_region_adjustment_views_and_apis_give_404(app, data, login, api_t
     assert _get(app, AdjustmentRequest, pk).state == "draft"
 
 
+def test_cross_region_item_writes_through_the_api_give_404(app, data, api_token) -> None:
+    client = app.test_client()
+    headers = api_token("county_coordinator")
+    put = client.put(
+        f"/api/v1/implementation_item/{data['other']}",
+        json={"approver": "x", "version": 1},
+        headers=headers,
+    )
+    assert put.status_code == 404
+    assert (
+        client.delete(f"/api/v1/implementation_item/{data['other']}", headers=headers).status_code
+        == 404
+    )
+    created = client.post(
+        "/api/v1/implementation_item/",
+        json={"basic_entry": data["entry"], "unit": world_unit(app, "三亚市海棠区市场监督管理局")},
+        headers=api_token("unit_operator"),
+    )
+    assert created.status_code in (400, 404, 422)
+    assert _get(app, ImplementationItem, data["other"]).approver == ""
+
+
+def world_unit(app, name: str) -> int:
+    with app.app_context():
+        from app.core.models import Unit
+
+        return db.session.query(Unit).filter_by(name=name).one().id
+
+
 def test_unit_operator_list_shows_only_own_unit(app, data, login) -> None:
     page = login("unit_operator").get("/implementationitemview/list/").get_data(as_text=True)
     assert data["published_code"] in page
@@ -538,6 +567,7 @@ def test_item_page_links_to_versions_and_proposal(app, data, login) -> None:
     client = login("unit_operator")
     page = client.get(f"/implementationitemview/show/{data['published']}").get_data(as_text=True)
     assert "item-versions" in page and "item-propose" in page
+    assert "#AdjustmentView" in page  # the adjustments of the item, in a tab
     form = client.get(f"/adjustmentview/add?_flt_0_item={data['published']}")
     assert form.status_code == 200
     versions = client.get(f"/implementationitemview/versions/{data['published']}")

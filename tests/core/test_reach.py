@@ -68,3 +68,13 @@ def test_region_api_is_scoped_to_subtree(world, api_token, app):
         client.get(f"/api/v1/region/{other}", headers=api_token("county_coordinator")).status_code
         == 404
     )
+
+
+def test_out_of_reach_and_forbidden_pages_explain_themselves_in_chinese(world, login):
+    client = login("county_coordinator")
+    missing = client.get(f"/unitview/show/{world.unit('haitang_market')}")
+    assert missing.status_code == 404
+    assert "不在您的数据范围内" in missing.get_data(as_text=True)
+    forbidden = client.get("/auditlogview/list/")
+    assert forbidden.status_code == 403
+    assert "您的角色无权打开此页面" in forbidden.get_data(as_text=True)
