@@ -4,7 +4,7 @@ and which items a usage application names.
 Also the merge point of the catalogue and licence branches (the link needs both tables).
 
 Revision ID: 0005_licence_items
-Revises: 0002_catalogue, 0004_licences
+Revises: 0004_licences
 Create Date: 2026-11-22 16:10:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_licence_items'
-down_revision = ('0002_catalogue', '0004_licences')
+down_revision = '0004_licences'
 branch_labels = None
 depends_on = None
 
