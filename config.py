@@ -84,7 +84,32 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV == "production")
 REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+REMEMBER_COOKIE_SAMESITE = "Lax"
 WTF_CSRF_ENABLED = True
+# CSRF tokens live as long as a session may (Flask-WTF's default is one hour).
+WTF_CSRF_TIME_LIMIT = None
+
+# Account security (等保 level 3); see docs/security.md.
+PASSWORD_MIN_LENGTH = max(_int("PASSWORD_MIN_LENGTH", 8), 8)
+PASSWORD_MAX_AGE_DAYS = _int("PASSWORD_MAX_AGE_DAYS", 90)
+PASSWORD_HISTORY = _int("PASSWORD_HISTORY", 5)
+LOCKOUT_THRESHOLD = _int("LOCKOUT_THRESHOLD", 5)
+LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 30)
+SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+SESSION_REFRESH_EACH_REQUEST = True
+# Content-Security-Policy of HTML pages. Scripts run only from this origin and with the
+# per-request nonce that FAB's templates put on every <script> tag ({nonce} is filled in);
+# FAB's templates use style attributes, so styles keep 'unsafe-inline'.
+CONTENT_SECURITY_POLICY = os.environ.get(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
+# JSON answers of the API never need scripts, styles or frames.
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 # Demo data
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Zwfw@2026demo")

@@ -1,0 +1,73 @@
+"""Menu entries and APIs of the accounts domain, and the session and account guards."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_appbuilder import AppBuilder
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.accounts import sessions
+from app.accounts.api import AccountRequestApi, WindowUserApi
+from app.accounts.policy import guard_user_flush
+from app.accounts.views import (
+    AccountOverviewView,
+    AccountRequestView,
+    AccountSecurityView,
+    LiaisonView,
+    OnlineUserView,
+    WindowUserView,
+)
+
+
+def _before_flush(session: Session, _context: object, _instances: object) -> None:
+    guard_user_flush(session)
+
+
+def register(appbuilder: AppBuilder) -> None:
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
+    sessions.install(current_app._get_current_object())
+    accounts = {
+        "category": "Window accounts",
+        "category_label": _l("Window accounts"),
+        "category_icon": "fa-id-badge",
+    }
+    appbuilder.add_view(
+        AccountOverviewView,
+        "Accounts overview",
+        label=_l("Overview by unit"),
+        icon="fa-table",
+        **accounts,
+    )
+    appbuilder.add_view(
+        AccountRequestView,
+        "Account requests",
+        label=_l("Account requests"),
+        icon="fa-inbox",
+        **accounts,
+    )
+    appbuilder.add_view(
+        WindowUserView, "Window users", label=_l("Window users"), icon="fa-users", **accounts
+    )
+    appbuilder.add_view(
+        LiaisonView, "Unit liaisons", label=_l("Unit liaisons"), icon="fa-phone", **accounts
+    )
+    security = {
+        "category": "Security",
+        "category_label": _l("Security"),
+        "category_icon": "fa-cogs",
+    }
+    appbuilder.add_view(
+        AccountSecurityView,
+        "Account security",
+        label=_l("Account security"),
+        icon="fa-user-lock",
+        **security,
+    )
+    appbuilder.add_view(
+        OnlineUserView, "Online users", label=_l("Online users"), icon="fa-signal", **security
+    )
+    for api in (AccountRequestApi, WindowUserApi):
+        appbuilder.add_api(api)
