@@ -35,7 +35,7 @@ from app.extensions import db
 
 SID, EPOCH, SEEN = "_zw_sid", "_zw_epoch", "_zw_seen"
 # Endpoints a user who must change the password may still reach.
-CHANGE_PASSWORD_ENDPOINT = "ResetMyPasswordView.this_form_get"
+CHANGE_PASSWORD_ENDPOINT = "ResetMyPasswordView.this_form_get"  # noqa: S105 - an endpoint
 ALLOWED_WHILE_CHANGING = {
     "ResetMyPasswordView.this_form_get",
     "ResetMyPasswordView.this_form_post",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
-from flask_appbuilder.security.forms import ResetPasswordForm
-from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.apis.user.api import UserApi
 from flask_appbuilder.security import views as fab_views
+from flask_appbuilder.security.forms import ResetPasswordForm
+from flask_appbuilder.security.sqla.apis.user.api import UserApi
+from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_babel import lazy_gettext as _l
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
