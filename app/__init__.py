@@ -110,10 +110,9 @@ def _register_security_headers(app: Flask) -> None:
     def _csp_nonce() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
 
-    @app.context_processor
-    def _inject_nonce() -> dict[str, Any]:
-        # FAB's templates put nonce="{{ csp_nonce() }}" on every <script> when this exists.
-        return {"csp_nonce": lambda: g.get("csp_nonce", "")}
+    # FAB's templates (and its widgets, rendered outside render_template) put
+    # nonce="{{ csp_nonce() }}" on every <script> when this global exists.
+    app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
 
     @app.after_request
     def _security_headers(response: Any) -> Any:

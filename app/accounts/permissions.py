@@ -38,12 +38,15 @@ GRANTS: dict[str, list[tuple[str, str]]] = {
     # 三员分立: the system administrator keeps accounts (and may reset a password) ...
     SYS_ADMIN: [
         ("ResetPasswordView", "can_this_form_(get|post)"),
+        ("User", "can_(get|info|post|put)"),
         ("WindowUsers", "can_read"),
         (f"{MENU}|Window users", "menu_access"),
     ],
     # ... the security administrator keeps locks, sessions and the password policy's effects.
     SECURITY_ADMIN: [
         ("AccountSecurity", "can_(read|write)"),
+        ("Role", "can_(get|info|post|put|list_role_permissions|add_role_permissions)"),
+        ("Permission|ViewMenu|PermissionViewMenu", "can_(get|info)"),
         ("Security|Account security|Online users", "menu_access"),
     ],
 }

@@ -104,7 +104,7 @@ class AccountRequestView(ZwModelView):
         "target_unit",
         "note",
     ]
-    search_columns = ["kind", "state", "unit", "person_name", "username", "requested_at"]
+    search_columns = ["kind", "state", "unit", "person_name", "username"]
     search_filters = {"kind": [FilterEqual], "state": [FilterEqual]}
     base_order = ("requested_at", "desc")
     label_columns = {
@@ -315,7 +315,7 @@ class AccountSecurityView(ZwModelView):
         "must_change_password",
     ]
     show_columns = list_columns
-    search_columns = ["username", "active", "locked_until", "must_change_password"]
+    search_columns = ["username", "active", "must_change_password"]
     base_order = ("username", "asc")
     label_columns = {
         "username": _l("User name"),
@@ -392,6 +392,7 @@ class OnlineUserView(ZwModelView):
     list_title = show_title = _l("Online users")
     include_route_methods = {"list", "action", "action_post"}
     list_columns = ["user", "ip", "user_agent", "created_at", "last_seen_at"]
+    search_columns = ["user", "ip"]
     base_order = ("last_seen_at", "desc")
     base_filters = [
         ["active", FilterEqual, True],

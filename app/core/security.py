@@ -7,6 +7,8 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context, request
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.forms import ResetPasswordForm
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.sqla.apis.user import api as fab_user_api
 from flask_appbuilder.security.sqla.apis.user.api import UserApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_babel import lazy_gettext as _l
@@ -90,8 +92,15 @@ class ResetPasswordView(fab_views.ResetPasswordView):
     form = ZwResetPasswordForm
 
 
+# FAB's user API builds ``User()`` in its POST handler and queries ``User``; the accounts of this
+# application are ``AppUser`` (same table, more columns), so the API must use that class.
+fab_user_api.User = AppUser
+
+
 class ZwUserApi(UserApi):
     """FAB's user API with the password policy and 三员分立 (errors answer 400)."""
+
+    datamodel = SQLAInterface(AppUser)
 
     def _check(self, model: Any, password: str | None, roles: Any) -> None:
         from app.accounts import policy
