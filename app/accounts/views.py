@@ -392,7 +392,7 @@ class OnlineUserView(ZwModelView):
     list_title = show_title = _l("Online users")
     include_route_methods = {"list", "action", "action_post"}
     list_columns = ["user", "ip", "user_agent", "created_at", "last_seen_at"]
-    search_columns = ["user", "ip"]
+    search_columns = ["ip"]
     base_order = ("last_seen_at", "desc")
     base_filters = [
         ["active", FilterEqual, True],
