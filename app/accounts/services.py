@@ -93,7 +93,11 @@ def validate_request(session: Session, item: AccountRequest) -> None:
         elif _username_taken(session, item.username, item.id):
             errors["username"] = _("This user name is already taken or requested.")
     else:
-        window_user = session.get(WindowUser, item.window_user_id) if item.window_user_id else None
+        window_user = item.window_user or (
+            session.get(WindowUser, item.window_user_id) if item.window_user_id else None
+        )
+        if window_user is not None:
+            item.window_user_id = window_user.id
         if window_user is None or window_user.unit_id != item.unit_id:
             errors["window_user"] = _("Choose a window user of the requesting unit.")
         elif window_user.status != WindowUserStatus.ACTIVE.value:

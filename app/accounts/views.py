@@ -10,13 +10,19 @@ from flask_appbuilder import BaseView
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fields import QuerySelectField
-from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.fieldwidgets import (
+    BS3TextAreaFieldWidget,
+    BS3TextFieldWidget,
+    Select2Widget,
+)
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
 
 from app.accounts import policy, services, sessions
 from app.accounts.forms import DecisionForm
@@ -139,9 +145,39 @@ class AccountRequestView(ZwModelView):
 
     def __init__(self, **kwargs: Any) -> None:
         self.add_form_extra_fields = {
-            "kind": SelectField(_l("Request"), choices=RequestKind.choices()),
+            "kind": SelectField(
+                _l("Request"),
+                choices=[SelectChoice(v, label) for v, label in RequestKind.choices()],
+            ),
             "role_name": SelectField(
-                _l("Role"), choices=[(name, name) for name in services.WINDOW_ROLES]
+                _l("Role"),
+                choices=[SelectChoice(name, name) for name in services.WINDOW_ROLES],
+                default=services.WINDOW_ROLES[0],
+            ),
+            # Which of these are needed depends on the request kind (checked by the service).
+            "person_name": StringField(
+                _l("Person's name"), [Optional(), Length(max=64)], widget=BS3TextFieldWidget()
+            ),
+            "mobile": StringField(
+                _l("Mobile"), [Optional(), Length(max=20)], widget=BS3TextFieldWidget()
+            ),
+            "hall": StringField(
+                _l("Service hall"), [Optional(), Length(max=128)], widget=BS3TextFieldWidget()
+            ),
+            "window_no": StringField(
+                _l("Window number"), [Optional(), Length(max=32)], widget=BS3TextFieldWidget()
+            ),
+            "username": StringField(
+                _l("User name"),
+                [Optional(), Length(max=64)],
+                widget=BS3TextFieldWidget(),
+                description=_l("For a new account: the user name to create."),
+            ),
+            "note": TextAreaField(
+                _l("Note"),
+                [Optional(), Length(max=2000)],
+                widget=BS3TextAreaFieldWidget(),
+                description=_l("Required for a cancellation: the reason."),
             ),
             "target_unit": QuerySelectField(
                 _l("Move to unit"),
@@ -265,7 +301,8 @@ class LiaisonView(ZwModelView):
     include_route_methods = {"list", "show", "edit"}
     list_columns = ["name", "region", "liaison_name", "liaison_phone"]
     show_columns = list_columns
-    edit_columns = ["liaison_name", "liaison_phone"]
+    # "lock_version": the hidden optimistic-locking field of ZwModelView must be listed.
+    edit_columns = ["liaison_name", "liaison_phone", "lock_version"]
     search_columns = ["name", "region", "liaison_name"]
     base_order = ("name", "asc")
     base_filters = [["active", FilterEqual, True]]

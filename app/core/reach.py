@@ -156,8 +156,9 @@ def _previous_state_allowed(obj: Any, rule: ReachRule, reach: Reach, session: Se
             continue
         history = state.attrs[column].history
         for old in history.deleted or ():
-            if column == rule.unit and reach.kind is ReachKind.UNIT:
-                if old != reach.unit_id:
+            if column == rule.unit:
+                # A unit id is not a region id: for wider reaches the region column decides.
+                if reach.kind is ReachKind.UNIT and old != reach.unit_id:
                     return False
             elif old is not None and not reach._region_in_reach(old, obj, session):
                 return False

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.forms import ResetPasswordForm
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.sqla.apis.user import api as fab_user_api
 from flask_appbuilder.security.sqla.apis.user.api import UserApi
 from flask_appbuilder.security.sqla.manager import SecurityManager

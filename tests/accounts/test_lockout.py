@@ -89,9 +89,7 @@ def test_message_is_the_same_for_unknown_users_wrong_passwords_and_locked_accoun
 
 def test_lock_expires_after_its_period_and_the_unlock_is_audited(app, world):
     user_id = world.user("window_staff")
-    set_user(
-        app, user_id, locked_until=utcnow() - dt.timedelta(seconds=1), fail_login_count=5
-    )
+    set_user(app, user_id, locked_until=utcnow() - dt.timedelta(seconds=1), fail_login_count=5)
     ok, _page = _attempt(app.test_client(), "window_staff", PASSWORD)
     assert ok
     assert any("unlock_expired" in e for e in _security_events(app, user_id))

@@ -20,9 +20,7 @@ def _change_own(client: Any, password: str) -> Any:
 
 
 def _can_login(app: Any, username: str, password: str) -> bool:
-    response = app.test_client().post(
-        "/login/", data={"username": username, "password": password}
-    )
+    response = app.test_client().post("/login/", data={"username": username, "password": password})
     return "/login" not in response.headers.get("Location", "/login")
 
 
@@ -83,9 +81,10 @@ def test_password_change_is_stored_with_a_modern_hash_and_audited(app, world, lo
 def test_default_hash_is_scrypt():
     import config
 
-    assert config.FAB_PASSWORD_HASH_METHOD == "scrypt" or "PASSWORD_HASH_METHOD" in __import__(
-        "os"
-    ).environ
+    assert (
+        config.FAB_PASSWORD_HASH_METHOD == "scrypt"
+        or "PASSWORD_HASH_METHOD" in __import__("os").environ
+    )
 
 
 def test_expired_password_forces_a_change_before_anything_else(app, world, login):
@@ -147,17 +146,18 @@ def test_user_add_form_refuses_a_weak_password(app, world, login):
     with app.app_context():
         from app.extensions import db
 
-        assert db.session.execute(
-            select(AppUser).where(AppUser.username == "lisi")
-        ).scalar_one_or_none() is None
+        assert (
+            db.session.execute(
+                select(AppUser).where(AppUser.username == "lisi")
+            ).scalar_one_or_none()
+            is None
+        )
     data.update(password=STRONG, conf_password=STRONG)
     admin.post("/users/add", data=data)
     with app.app_context():
         from app.extensions import db
 
-        user = db.session.execute(
-            select(AppUser).where(AppUser.username == "lisi")
-        ).scalar_one()
+        user = db.session.execute(select(AppUser).where(AppUser.username == "lisi")).scalar_one()
         assert user.must_change_password is True
 
 
