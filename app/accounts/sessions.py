@@ -46,6 +46,8 @@ ALLOWED_WHILE_CHANGING = {
     "LocaleView.index",
     "_health",
 }
+# Session keys kept at sign-in: Flask-Login's own, the CSRF secret and the language.
+KEEP_AT_LOGIN = {"_user_id", "_fresh", "_id", "_remember", "csrf_token", "locale"}
 # Refresh ``last_seen_at`` in the database at most this often (the cookie is refreshed always).
 TOUCH_SECONDS = 60
 
@@ -65,6 +67,9 @@ def _on_login(_app: Any, user: Any) -> None:
         )
     )
     db.session.commit()
+    # Nothing of an earlier visitor of this browser carries over (FAB's page history, ...).
+    for key in [k for k in session if k not in KEEP_AT_LOGIN]:
+        session.pop(key, None)
     session.permanent = True
     session[SID] = sid
     session[EPOCH] = user.session_epoch or 0
@@ -82,7 +87,7 @@ def end_current_session(reason: SessionEnd) -> None:
             row.ended_at = utcnow()
             row.end_reason = reason.value
             db.session.commit()
-    for key in (SID, EPOCH, SEEN):
+    for key in [k for k in session if k not in ("csrf_token", "locale")]:
         session.pop(key, None)
 
 
