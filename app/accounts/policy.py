@@ -23,6 +23,7 @@ from app.accounts.states import SessionEnd
 from app.core.audit import AuditAction, record
 from app.core.errors import ValidationError
 from app.core.models import utcnow
+from app.core.roles import AUDIT_ADMIN, SECURITY_ADMIN, SYS_ADMIN
 
 DEFAULTS = {
     "PASSWORD_MIN_LENGTH": 8,
@@ -290,17 +291,70 @@ def check_role_assignment(roles: Any) -> None:
         raise ValidationError(errors={"roles": problem}, message=problem)
 
 
-def guard_user_flush(session: Session) -> None:
-    """Flush-time backstop for every path that creates or changes an account.
+# 三员分立 at the level of permissions: (view-menu regex, permission regex) that only the named
+# role (and FAB's Admin, which no person holds) may carry, whoever edits the roles.
+RESERVED_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    AUDIT_ADMIN: [("AuditLog|Audit log", ".*")],
+    SECURITY_ADMIN: [
+        (
+            "RoleModelView|PermissionModelView|ViewMenuModelView|PermissionViewModelView|"
+            "Role|Permission|ViewMenu|PermissionViewMenu|AccountSecurity|List Roles|"
+            "Base Permissions|Views/Menus|Permission on Views/Menus|Account security|"
+            "Online users",
+            ".*",
+        )
+    ],
+    SYS_ADMIN: [
+        ("UserDBModelView", "can_(list|show|add|edit|delete)|resetpasswords"),
+        ("ResetPasswordView|User|List Users", ".*"),
+    ],
+}
 
-    Refuses role sets that break 三员分立, stamps the password date of new accounts, and ends
-    the sessions and JWTs of an account that is being disabled.
+
+def permission_problem(role_name: str, permission_views: Any) -> str | None:
+    """Why ``role_name`` may not carry these permissions (another separated role's), or None."""
+    import re
+
+    from app.core.roles import FAB_ADMIN
+
+    if role_name == FAB_ADMIN:
+        return None
+    for owner, patterns in RESERVED_PERMISSIONS.items():
+        if owner == role_name:
+            continue
+        for pv in permission_views or []:
+            view = pv.view_menu.name if pv.view_menu else ""
+            perm = pv.permission.name if pv.permission else ""
+            if any(re.fullmatch(v, view) and re.fullmatch(p, perm) for v, p in patterns):
+                return _(
+                    "Separation of duties: %(perm)s on %(view)s belongs to the role %(owner)s "
+                    "only.",
+                    perm=perm,
+                    view=view,
+                    owner=owner,
+                )
+    return None
+
+
+def guard_user_flush(session: Session) -> None:
+    """Flush-time backstop for every path that creates or changes an account or a role.
+
+    Refuses role sets that break 三员分立 and roles that take another separated role's
+    permissions, stamps the password date of new accounts, and ends the sessions and JWTs of an
+    account that is being disabled.
     """
+    from flask_appbuilder.security.sqla.models import Role
     from sqlalchemy import inspect
 
     from app.core.models import AppUser
 
     for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Role):
+            if obj in session.new or inspect(obj).attrs.permissions.history.has_changes():
+                problem = permission_problem(obj.name, obj.permissions)
+                if problem:
+                    raise ValidationError(errors={"permissions": problem}, message=problem)
+            continue
         if not isinstance(obj, AppUser):
             continue
         state = inspect(obj)

@@ -216,3 +216,57 @@ def test_audit_retention_never_drops_rows_younger_than_180_days(app, world):
             select(AuditLog).where(AuditLog.actor_name == "retention-test")
         ).first()
         assert app.config["AUDIT_RETENTION_DAYS"] >= 180
+
+
+def test_security_administrator_cannot_grant_itself_the_audit_log(app, world, login):
+    from flask_appbuilder.security.sqla.models import PermissionView, Role, ViewMenu
+
+    with app.app_context():
+        from app.extensions import db
+
+        role = db.session.execute(
+            select(Role).where(Role.name == roles.SECURITY_ADMIN)
+        ).scalar_one()
+        audit_read = (
+            db.session.execute(
+                select(PermissionView).join(ViewMenu).where(ViewMenu.name == "AuditLog")
+            )
+            .scalars()
+            .first()
+        )
+        role_id = role.id
+        wanted = [str(pv.id) for pv in role.permissions] + [str(audit_read.id)]
+        before = len(role.permissions)
+    client = login("security_admin")
+    client.post(
+        f"/roles/edit/{role_id}", data={"name": roles.SECURITY_ADMIN, "permissions": wanted}
+    )
+    with app.app_context():
+        from app.extensions import db
+
+        assert len(db.session.get(Role, role_id).permissions) == before
+    assert client.get("/auditlogview/list/").status_code in (302, 403)
+
+
+def test_a_role_cannot_take_user_management_from_the_system_administrator(app, world):
+    from flask_appbuilder.security.sqla.models import PermissionView, Role, ViewMenu
+
+    from app.core.errors import ValidationError
+
+    with app.app_context():
+        from app.extensions import db
+
+        role = db.session.execute(
+            select(Role).where(Role.name == roles.COUNTY_COORDINATOR)
+        ).scalar_one()
+        user_admin = (
+            db.session.execute(
+                select(PermissionView).join(ViewMenu).where(ViewMenu.name == "UserDBModelView")
+            )
+            .scalars()
+            .all()
+        )
+        role.permissions = [*role.permissions, *user_admin]
+        with pytest.raises(ValidationError):
+            db.session.commit()
+        db.session.rollback()
