@@ -337,7 +337,12 @@ class ZwSecurityManager(SecurityManager):
         )
         locked = False
         with acting_as(attempt):
-            known = self.find_user(username=username) if username else None
+            # FAB also accepts the e-mail address as the login name: the lock follows the account.
+            known = (
+                (self.find_user(username=username) or self.find_user(email=username))
+                if username
+                else None
+            )
             if known is not None and known.locked_until is not None:
                 if policy.is_locked(known):
                     locked = True

@@ -129,3 +129,13 @@ def test_system_administrator_cannot_unlock_accounts(app, world, login):
     )
     ok, _page = _attempt(app.test_client(), "window_staff", PASSWORD)
     assert not ok
+
+
+def test_lock_also_holds_when_signing_in_with_the_email_address(app, world):
+    client = app.test_client()
+    for _ in range(5):
+        _attempt(client, "window_staff@test.example", "Wrong#pass1")
+    ok, _page = _attempt(app.test_client(), "window_staff@test.example", PASSWORD)
+    assert not ok
+    ok, _page = _attempt(app.test_client(), "window_staff", PASSWORD)
+    assert not ok

@@ -177,3 +177,22 @@ def test_online_users_view_is_only_for_the_security_administrator(app, world, lo
         response = login(username).get("/onlineuserview/list/")
         assert response.status_code in (302, 403), username
         assert "window_staff" not in response.get_data(as_text=True)
+
+
+def test_refresh_token_issued_before_a_password_change_is_refused(app, world, login):
+    client = app.test_client()
+    response = client.post(
+        "/api/v1/security/login",
+        json={
+            "username": "window_staff",
+            "password": "Test@pass2026",
+            "provider": "db",
+            "refresh": True,
+        },
+    )
+    refresh = {"Authorization": f"Bearer {response.json['refresh_token']}"}
+    assert client.post("/api/v1/security/refresh", headers=refresh).status_code == 200
+    login("window_staff").post(
+        "/resetmypassword/form", data={"password": STRONG, "conf_password": STRONG}
+    )
+    assert client.post("/api/v1/security/refresh", headers=refresh).status_code == 401
