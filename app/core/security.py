@@ -277,16 +277,25 @@ class ZwSecurityManager(SecurityManager):
         return user
 
     def add_user(
-        self, username: str, first_name: str, last_name: str, email: str, **kwargs: Any
+        self,
+        username: str,
+        first_name: str,
+        last_name: str,
+        email: str,
+        role: Any = None,
+        password: str = "",
+        *args: Any,
+        **kwargs: Any,
     ) -> Any:
         """FAB's add_user with the password policy and 三员分立 (used by the CLI and services)."""
         from app.accounts import policy
 
-        if kwargs.get("password"):
-            policy.check_complexity(kwargs["password"], username)
-        role = kwargs.get("role")
+        if password:
+            policy.check_complexity(password, username)
         policy.check_role_assignment(role if isinstance(role, list) else [role] if role else [])
-        return super().add_user(username, first_name, last_name, email, **kwargs)
+        return super().add_user(
+            username, first_name, last_name, email, role, password, *args, **kwargs
+        )
 
     def reset_password(self, userid: Any, password: str) -> None:
         """Every password reset (own or by an administrator) goes through the policy."""

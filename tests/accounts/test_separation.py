@@ -270,3 +270,33 @@ def test_a_role_cannot_take_user_management_from_the_system_administrator(app, w
         with pytest.raises(ValidationError):
             db.session.commit()
         db.session.rollback()
+
+
+def test_command_line_refuses_the_admin_role_and_weak_passwords(app, world):
+    from flask_appbuilder.cli import fab
+
+    runner = app.test_cli_runner()
+    common = ["--firstname", "a", "--lastname", "b"]
+    result = runner.invoke(
+        cli=fab,
+        args=["create-admin", "--username", "root0", "--email", "r0@x.cn", *common]
+        + ["--password", "Root#2026pass"],
+    )
+    assert result.exit_code != 0
+    result = runner.invoke(
+        cli=fab,
+        args=["create-user", "--role", roles.SYS_ADMIN, "--username", "root1"]
+        + ["--email", "r1@x.cn", *common, "--password", "weak"],
+    )
+    assert result.exit_code != 0
+    result = runner.invoke(
+        cli=fab,
+        args=["create-user", "--role", roles.SYS_ADMIN, "--username", "root2"]
+        + ["--email", "r2@x.cn", *common, "--password", "Root#2026pass"],
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from app.extensions import db
+
+        names = set(db.session.execute(select(AppUser.username)).scalars())
+        assert "root2" in names and not {"root0", "root1"} & names
