@@ -165,5 +165,9 @@ class UserSession(db.Model):
         Index("ix_user_session_user_id_active", "user_id", "active"),
     )
 
+    @property
+    def username(self) -> str:
+        return self.user.username if self.user is not None else ""
+
     def __repr__(self) -> str:
-        return f"{self.user.username if self.user else self.user_id} {self.ip}"
+        return f"{self.username or self.user_id} {self.ip}"

@@ -27,7 +27,7 @@ from wtforms.validators import Length, Optional
 from app.accounts import policy, services, sessions
 from app.accounts.forms import DecisionForm
 from app.accounts.models import AccountRequest, UserSession, WindowUser
-from app.accounts.states import RequestKind, RequestState, SessionEnd
+from app.accounts.states import RequestKind, RequestState, SessionEnd, WindowUserStatus
 from app.core.actor import current_actor
 from app.core.audit import AuditAction, record
 from app.core.base_views import ZwModelView
@@ -42,8 +42,22 @@ def _yes_no(value: Any) -> str:
     return _("Yes") if value else _("No")
 
 
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
 def _datetime(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _my_window_users() -> Any:
+    """Window users a transfer or cancellation may name: the active ones in reach."""
+    query = db.session.query(WindowUser).filter(WindowUser.status == WindowUserStatus.ACTIVE.value)
+    return (
+        current_actor()
+        .reach.scope(query, WindowUser)
+        .order_by(WindowUser.person_name, WindowUser.id)
+    )
 
 
 def _units_of_my_region() -> Any:
@@ -141,7 +155,14 @@ class AccountRequestView(ZwModelView):
         "target_unit": _l("For a transfer: the unit the person moves to (empty: same unit)."),
         "note": _l("Required for a cancellation: the reason."),
     }
-    formatters_columns = {"requested_at": _datetime, "decided_at": _datetime}
+    formatters_columns = {
+        "requested_at": _datetime,
+        "decided_at": _datetime,
+        "window_user": _text,
+        "target_unit": _text,
+        "requested_by": _text,
+        "decided_by": _text,
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         self.add_form_extra_fields = {
@@ -179,11 +200,21 @@ class AccountRequestView(ZwModelView):
                 widget=BS3TextAreaFieldWidget(),
                 description=_l("Required for a cancellation: the reason."),
             ),
+            "window_user": QuerySelectField(
+                _l("Window user"),
+                query_func=_my_window_users,
+                get_pk_func=lambda window_user: window_user.id,
+                allow_blank=True,
+                blank_text=_l("(none: new account)"),
+                widget=Select2Widget(),
+                description=_l("For a transfer or a cancellation: the window user concerned."),
+            ),
             "target_unit": QuerySelectField(
                 _l("Move to unit"),
                 query_func=_units_of_my_region,
                 get_pk_func=lambda unit: unit.id,
                 allow_blank=True,
+                blank_text=_l("(same unit)"),
                 widget=Select2Widget(),
             ),
         }
@@ -370,6 +401,7 @@ class AccountSecurityView(ZwModelView):
         "last_login": _datetime,
         "locked_until": _datetime,
         "password_changed_at": _datetime,
+        "fail_login_count": lambda value: value or 0,
     }
 
     @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock")
@@ -428,7 +460,7 @@ class OnlineUserView(ZwModelView):
     class_permission_name = "AccountSecurity"
     list_title = show_title = _l("Online users")
     include_route_methods = {"list", "action", "action_post"}
-    list_columns = ["user", "ip", "user_agent", "created_at", "last_seen_at"]
+    list_columns = ["username", "user", "ip", "user_agent", "created_at", "last_seen_at"]
     search_columns = ["ip"]
     base_order = ("last_seen_at", "desc")
     base_filters = [
@@ -436,7 +468,8 @@ class OnlineUserView(ZwModelView):
         ["last_seen_at", FilterOnline, None],
     ]
     label_columns = {
-        "user": _l("User"),
+        "username": _l("User name"),
+        "user": _l("Name"),
         "ip": _l("IP address"),
         "user_agent": _l("Browser"),
         "created_at": _l("Signed in (UTC)"),
