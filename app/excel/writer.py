@@ -204,8 +204,9 @@ def write_annotated(
                 value = cells[index] if index < len(cells) else None
                 cell = _text_cell(sheet, value)
                 if index in row_errors:
-                    if not isinstance(cell, WriteOnlyCell):
-                        cell = WriteOnlyCell(sheet, value=safe_cell_value(value))
+                    cell = WriteOnlyCell(sheet, value=safe_cell_value(value))
+                    if isinstance(value, str):
+                        cell.data_type = "s"
                     cell.fill, cell.font = ERROR_FILL, ERROR_FONT
                     cell.comment = Comment(row_errors[index], "zwfw", width=300, height=80)
                 out.append(cell)

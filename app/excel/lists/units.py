@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.core.actor import Actor
@@ -245,7 +245,7 @@ class UnitListSpec(ListSpec):
             params = []
             for stored, changes in updates:
                 columns = self._columns(changes, regions)
-                params.append({"id": stored["_id"], "version": stored["_version"] + 1, **columns})
+                params.append({"_id": stored["_id"], **columns})
                 events.append(
                     {
                         "action": "update",
@@ -260,8 +260,17 @@ class UnitListSpec(ListSpec):
             groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for param in params:
                 groups.setdefault(tuple(sorted(param)), []).append(param)
-            for group in groups.values():
-                session.execute(update(Unit), group)
+            table = Unit.__table__
+            for names, group in groups.items():
+                statement = (
+                    update(table)
+                    .where(table.c.id == bindparam("_id"))
+                    .values(
+                        version=table.c.version + 1,
+                        **{n: bindparam(n) for n in names if n != "_id"},
+                    )
+                )
+                session.execute(statement, group)
         record_many(session, events)
 
     @staticmethod
