@@ -178,7 +178,7 @@ class ListApi(BaseApi):
             return self.response(
                 413,
                 message=_(
-                    "The file is larger than the limit of %(limit)d MB.",
+                    "The file is larger than the limit of %(limit)s MB.",
                     limit=current_app.config.get("IMPORT_MAX_MB", 20),
                 ),
             )

@@ -55,7 +55,7 @@ def inspect_file(path: str, *, max_bytes: int, max_uncompressed: int) -> FileFac
     if size > max_bytes:
         raise BadFile(
             _("The file is %(size)s MB; the limit is %(limit)s MB.")
-            % {"size": f"{size / 1048576:.1f}", "limit": f"{max_bytes / 1048576:.0f}"}
+            % {"size": f"{size / 1048576:.1f}", "limit": f"{max_bytes / 1048576:g}"}
         )
     with open(path, "rb") as handle:
         head = handle.read(8)
@@ -87,7 +87,7 @@ def _scan_zip(path: str, cap: int) -> dict[str, set[tuple[int, int]]]:
                 "The workbook unpacks to more than %(limit)d MB and is refused "
                 "(a compressed bomb or far too much data)."
             )
-            % {"limit": cap // 1048576}
+            % {"limit": round(cap / 1048576)}
         )
         if len(infos) > 10_000 or sum(info.file_size for info in infos) > cap:
             raise too_big

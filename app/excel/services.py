@@ -101,8 +101,8 @@ def _store(stream: IO[bytes], limit: int) -> tuple[str, int, str]:
                 out.close()
                 path.unlink(missing_ok=True)
                 raise BadFile(
-                    _("The file is larger than the limit of %(limit)d MB.")
-                    % {"limit": limit // 1048576}
+                    _("The file is larger than the limit of %(limit)s MB.")
+                    % {"limit": f"{limit / 1048576:g}"}
                 )
             digest.update(chunk)
             out.write(chunk)
@@ -112,8 +112,8 @@ def _store(stream: IO[bytes], limit: int) -> tuple[str, int, str]:
 def _limits() -> dict[str, int]:
     config = current_app.config
     return {
-        "max_bytes": int(config.get("IMPORT_MAX_MB", 20)) * 1048576,
-        "max_uncompressed": int(config.get("IMPORT_MAX_UNCOMPRESSED_MB", 400)) * 1048576,
+        "max_bytes": int(float(config.get("IMPORT_MAX_MB", 20)) * 1048576),
+        "max_uncompressed": int(float(config.get("IMPORT_MAX_UNCOMPRESSED_MB", 400)) * 1048576),
     }
 
 

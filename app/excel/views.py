@@ -132,7 +132,7 @@ class ListImportView(BaseView):
         except RequestEntityTooLarge:
             flash(
                 _(
-                    "The file is larger than the limit of %(limit)d MB.",
+                    "The file is larger than the limit of %(limit)s MB.",
                     limit=current_app.config.get("IMPORT_MAX_MB", 20),
                 ),
                 "danger",
