@@ -128,18 +128,7 @@ class ListApi(BaseApi):
         try:
             args = prison.loads(request.args["q"])
             filters = self.list_datamodel.get_filters(list(self.search_columns))
-            for item in args.get("filters", []):
-                if item["col"] not in self.search_columns:
-                    return None
-                filters.add_filter(
-                    item["col"],
-                    next(
-                        f
-                        for f in filters.search_filters[item["col"]]
-                        if f.arg_name == item["opr"]
-                    ),
-                    item["value"],
-                )
+            filters.rest_add_filters(args.get("filters", []))
         except Exception:  # any malformed filter is the client's error, not ours
             return None
         return self.list_datamodel.apply_filters(query, filters)
