@@ -5,14 +5,32 @@ from __future__ import annotations
 
 from app.core.roles import (
     COUNTY_COORDINATOR,
+    LEGAL_REVIEWER,
+    LICENCE_REVIEWER,
     PROVINCE_ADMIN,
     SUPERVISOR,
     SYS_ADMIN,
+    UNIT_OPERATOR,
+    WINDOW_STAFF,
 )
 
+UNITS = "Unit spreadsheets"
+ITEMS = "Implementation list spreadsheets"
+
+
+def _menu(*names: str) -> tuple[str, str]:
+    return ("|".join(("Spreadsheets", *names)), "menu_access")
+
+
+# The data permissions themselves (Units, ImplementationList: can_read / can_write) are granted
+# by the domains owning the lists; these are only the menu entries.
 GRANTS: dict[str, list[tuple[str, str]]] = {
-    PROVINCE_ADMIN: [("Spreadsheets|Unit spreadsheets", "menu_access")],
-    SYS_ADMIN: [("Spreadsheets|Unit spreadsheets", "menu_access")],
-    COUNTY_COORDINATOR: [("Spreadsheets|Unit spreadsheets", "menu_access")],
-    SUPERVISOR: [("Spreadsheets|Unit spreadsheets", "menu_access")],
+    PROVINCE_ADMIN: [_menu(UNITS, ITEMS)],
+    SYS_ADMIN: [_menu(UNITS)],
+    COUNTY_COORDINATOR: [_menu(UNITS, ITEMS)],
+    UNIT_OPERATOR: [_menu(ITEMS)],
+    SUPERVISOR: [_menu(UNITS, ITEMS)],
+    LEGAL_REVIEWER: [_menu(ITEMS)],
+    LICENCE_REVIEWER: [_menu(ITEMS)],
+    WINDOW_STAFF: [],
 }

@@ -484,6 +484,8 @@ class Analysis:
 def _equal(old: Any, new: Any) -> bool:
     if old in ("", None) and new in ("", None):
         return True
+    if isinstance(old, str) and isinstance(new, str):
+        return old.strip() == new.strip()  # spreadsheet programs trim what they keep
     return old == new
 
 
@@ -615,6 +617,8 @@ def _process(
         changes: dict[str, Any] = {}
         if not row.errors and stored is not None:
             for column_key, value in row.values.items():
+                if column_key.startswith("_"):
+                    continue  # the spec's private notes (resolved ids)
                 column = spec.column(column_key)
                 if _equal(stored.get(column_key), value):
                     continue
@@ -650,6 +654,7 @@ def _process(
                         "sheet": row.sheet,
                         "row": row.number,
                         "key": " / ".join(map(str, key)),
+                        "note": spec.change_note(stored),
                         "fields": [
                             {
                                 "column": headers[k],

@@ -58,6 +58,8 @@ class Column:
     max_value: int | None = None
     # Read-only in this list (e.g. standardized elements): shown and compared, never written.
     readonly: bool = False
+    # Other spellings of a closed list's values met in real files ("1" for 一级, 即办 for 即办件).
+    aliases: tuple[tuple[str, str], ...] = ()
 
     def names(self) -> set[str]:
         return {normalise_header(self.header), normalise_header(self.key)} | {
@@ -92,11 +94,13 @@ def convert(column: Column, value: Any, choices: Sequence[str] | None = None) ->
     else:
         text = str(value).strip()
     if column.kind == BOOLEAN:
+        text = {"Y": YES, "N": NO, "1": YES, "0": NO, "TRUE": YES, "FALSE": NO}.get(text.upper(), text)
         if text not in (YES, NO):
             raise CellError(_("Enter 是 or 否."))
         return text == YES
     if column.kind == CHOICE:
         allowed = choices if choices is not None else column.choices
+        text = dict(column.aliases).get(text, text)
         if text not in allowed:
             raise CellError(
                 _("“%(value)s” is not one of the allowed values: %(allowed)s.")
@@ -210,6 +214,10 @@ class ListSpec:
     ) -> None:
         """Insert ``creates`` and apply ``updates`` ((stored, changed values)) in batches."""
         raise NotImplementedError
+
+    def change_note(self, stored: dict[str, Any]) -> str | None:
+        """A note shown beside a changed row in the preview (e.g. "becomes an adjustment")."""
+        return None
 
     def export_rows(
         self, session: Session, actor: Actor, query: Any = None
