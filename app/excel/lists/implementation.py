@@ -554,8 +554,7 @@ class ImplementationListSpec(ListSpec):
                 "fee_standard": entry.fee_standard, "complaint_phone": entry.complaint_phone,
             }
             yield self._values(item, info, unit_name, credit_code)
-            session.expunge(item)
-            session.expunge(entry)
+            session.expunge(item)  # constant memory: entries are few and stay cached
 
 
 def _same(old: Any, new: Any) -> bool:
