@@ -286,11 +286,8 @@ def _layout(sheet: Any, name: str, hidden: bool, lookup: dict[str, str]) -> Shee
     return layout
 
 
-def iter_sheet_rows(
-    workbook: python_calamine.CalamineWorkbook, layout: SheetLayout
-) -> Iterator[tuple[int, list[Any]]]:
+def iter_sheet_rows(sheet: Any, layout: SheetLayout) -> Iterator[tuple[int, list[Any]]]:
     """(1-based row number, cells by absolute column index) of each data row, one at a time."""
-    sheet = workbook.get_sheet_by_name(layout.name)
     start = sheet.start
     if start is None:
         return

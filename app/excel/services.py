@@ -41,7 +41,7 @@ from app.core.models import AppUser, utcnow
 from app.excel import reader
 from app.excel.models import ImportBatch
 from app.excel.reader import BadFile, SheetLayout
-from app.excel.spec import CellError, ListSpec, Row, convert
+from app.excel.spec import TEXT, CellError, ListSpec, Row, convert
 from app.excel.states import ImportStatus
 from app.excel.writer import write_annotated, write_list
 
@@ -498,6 +498,8 @@ def analyse(
     facts = reader.inspect_file(path, **_limits())
     layouts = [SheetLayout.from_dict(d) for d in batch.layout_data() if d.get("selected")]
     context = spec.prepare(session, actor)
+    if isinstance(context, dict):
+        context["batch_id"] = batch.id
     choices = {c.key: spec.choices(c, session) for c in spec.columns if c.kind == "choice"}
     headers = {c.key: c.header for c in spec.columns}
     result = Analysis()
@@ -505,13 +507,18 @@ def analyse(
     seen: dict[tuple[Any, ...], tuple[str, int]] = {}
     max_rows = int(current_app.config.get("IMPORT_MAX_ROWS", 300_000))
     workbook = reader.open_workbook(path)
-    estimate = sum(workbook.get_sheet_by_name(layout.name).height for layout in layouts) or 1
     try:
         chunk: list[Row] = []
-        for layout in layouts:
+        for position, layout in enumerate(layouts):
             formulas = facts.formulas.get(layout.name, set())
-            for number, cells in reader.iter_sheet_rows(workbook, layout):
-                row = _convert_row(spec, layout, number, cells, formulas, choices)
+            sheet = workbook.get_sheet_by_name(layout.name)  # calamine loads it here, once
+            done_before, height = result.total, max(sheet.height, 1)
+            plan = [
+                (index, key, spec.column(key), choices.get(key))
+                for index, key in sorted(layout.mapping.items())
+            ]
+            for number, cells in reader.iter_sheet_rows(sheet, layout):
+                row = _convert_row(spec, layout.name, plan, number, cells, formulas)
                 if row is None:
                     continue
                 result.total += 1
@@ -524,8 +531,9 @@ def analyse(
                     _process(session, actor, spec, chunk, context, seen, result, digest, headers,
                              apply)
                     chunk = []
+                    fraction = (result.total - done_before) / height
                     jobs.report_progress(
-                        0.95 * result.total / estimate,
+                        0.95 * (position + min(fraction, 1.0)) / len(layouts),
                         _("%(n)d rows checked", n=result.total),
                     )
             if chunk:
@@ -542,26 +550,35 @@ def analyse(
 
 def _convert_row(
     spec: ListSpec,
-    layout: SheetLayout,
+    sheet: str,
+    plan: list[tuple[int, str, Any, Any]],
     number: int,
     cells: list[Any],
     formulas: set[tuple[int, int]],
-    choices: dict[str, Any],
 ) -> Row | None:
     if all(value in (None, "") for value in cells):
         return None
-    row = Row(layout.name, number, {})
-    for index, key in layout.mapping.items():
-        column = spec.column(key)
-        value = cells[index] if index < len(cells) else None
-        row.cells[key] = index
-        if (number - 1, index) in formulas:
-            row.errors[key] = _("The cell holds a formula; enter the value itself.")
+    row = Row(sheet, number, {})
+    width = len(cells)
+    values, errors, positions = row.values, row.errors, row.cells
+    for index, key, column, choices in plan:
+        value = cells[index] if index < width else None
+        positions[key] = index
+        if formulas and (number - 1, index) in formulas:
+            errors[key] = _("The cell holds a formula; enter the value itself.")
+            continue
+        if value.__class__ is str and column.kind == TEXT:
+            # The common case, inlined: a text cell for a text column.
+            text = value.strip()
+            if column.max_length and len(text) > column.max_length:
+                errors[key] = _("At most %(n)d characters.", n=column.max_length)
+            else:
+                values[key] = text or None
             continue
         try:
-            row.values[key] = convert(column, value, choices.get(key))
+            values[key] = convert(column, value, choices)
         except CellError as error:
-            row.errors[key] = str(error)
+            errors[key] = str(error)
     if not any(v not in (None, "") for v in row.values.values()) and not row.errors:
         return None  # a row with content only in unmapped columns (e.g. a notes column)
     spec.normalise(row.values)

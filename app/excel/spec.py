@@ -170,7 +170,10 @@ class ListSpec:
     instructions: tuple[str, ...] = ()  # general notes on the instructions sheet (Chinese)
 
     def column(self, key: str) -> Column:
-        return next(c for c in self.columns if c.key == key)
+        by_key = self.__dict__.get("_by_key")
+        if by_key is None:
+            by_key = self.__dict__["_by_key"] = {c.key: c for c in self.columns}
+        return by_key[key]
 
     def choices(self, column: Column, session: Session) -> Sequence[str]:
         """The allowed values of a closed list (override for lists kept in a lookup table)."""

@@ -61,7 +61,9 @@ def _text_cell(sheet: Any, value: Any) -> Any:
     text as text, so export → import round-trips it unchanged.
     """
     value = safe_cell_value(value)
-    if isinstance(value, str):
+    if isinstance(value, str) and value.startswith("="):
+        # Only "=" makes openpyxl write a formula; any other string is already a string cell,
+        # which Excel and WPS show as text whatever its first character (+ - @ included).
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
         return cell

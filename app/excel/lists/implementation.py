@@ -453,16 +453,32 @@ class ImplementationListSpec(ListSpec):
                     "updated_at": now,
                     "version": 1,
                 })
-            ids = session.scalars(
-                insert(ImplementationItem).returning(
-                    ImplementationItem.id, sort_by_parameter_order=True
-                ),
-                rows,
-            ).all()
+            # Plain executemany (RETURNING would go row by row on SQLite); the ids come back
+            # by the unique implementation codes in one query.
+            session.execute(insert(ImplementationItem), rows)
+            created = dict(
+                session.execute(
+                    select(ImplementationItem.implementation_code, ImplementationItem.id).where(
+                        ImplementationItem.implementation_code.in_(
+                            [r["implementation_code"] for r in rows]
+                        )
+                    )
+                ).all()
+            )
+            # One audit row per item, compact: the values are in the import's stored file.
             events.extend(
-                {"action": "create", "object_type": "ImplementationItem", "object_id": item_id,
-                 "summary": row["implementation_code"], "after": row}
-                for item_id, row in zip(ids, rows, strict=True)
+                {
+                    "action": "create",
+                    "object_type": "ImplementationItem",
+                    "object_id": created[row["implementation_code"]],
+                    "summary": row["implementation_code"],
+                    "after": {
+                        "implementation_code": row["implementation_code"],
+                        "status": row["status"],
+                        "import": context.get("batch_id"),
+                    },
+                }
+                for row in rows
             )
         drafts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         adjustments = []
@@ -531,30 +547,41 @@ class ImplementationListSpec(ListSpec):
     def export_rows(
         self, session: Session, actor: Actor, query: Any = None
     ) -> Iterator[dict[str, Any]]:
+        item = ImplementationItem
+        entry = BasicCatalogueEntry
         statement = (
-            select(ImplementationItem, BasicCatalogueEntry, ItemType.name, Unit.name,
-                   Unit.credit_code)
-            .join(BasicCatalogueEntry, ImplementationItem.basic_entry_id == BasicCatalogueEntry.id)
-            .join(ItemType, BasicCatalogueEntry.item_type_id == ItemType.id)
-            .join(Unit, ImplementationItem.unit_id == Unit.id)
-            .order_by(ImplementationItem.implementation_code, ImplementationItem.id)
+            select(
+                item.implementation_code, item.exercise_level, item.status,
+                *[getattr(item, key) for key in PERSONALIZED],
+                entry.name, entry.legal_time_limit_days, entry.legal_basis,
+                entry.acceptance_conditions, entry.fee_standard, entry.complaint_phone,
+                ItemType.name.label("type_name"), Unit.name.label("unit_name"), Unit.credit_code,
+            )
+            .join(entry, item.basic_entry_id == entry.id)
+            .join(ItemType, entry.item_type_id == ItemType.id)
+            .join(Unit, item.unit_id == Unit.id)
+            .order_by(item.implementation_code, item.id)
             .execution_options(yield_per=2000)
         )
         if query is not None:
-            statement = statement.where(
-                ImplementationItem.id.in_(query.with_entities(ImplementationItem.id).statement)
+            statement = statement.where(item.id.in_(query.with_entities(item.id).statement))
+        statement = actor.reach.scope(statement, item)
+        # Plain rows, not ORM objects: constant memory and no identity map to fill.
+        for row in session.execute(statement):
+            values = {key: getattr(row, key) for key in PERSONALIZED}
+            values.update(
+                item_name=row.name, basic_code=row.implementation_code[-12:],
+                item_type=row.type_name, unit_name=row.unit_name, unit_code=row.credit_code,
+                implementation_code=row.implementation_code,
+                exercise_level=LEVEL_LABELS.get(row.exercise_level, row.exercise_level),
+                legal_time_limit_days=row.legal_time_limit_days,
+                handling_type=HANDLING_LABELS.get(row.handling_type, row.handling_type),
+                online_depth=DEPTH_LABELS.get(row.online_depth, row.online_depth),
+                legal_basis=row.legal_basis, acceptance_conditions=row.acceptance_conditions,
+                fee_standard=row.fee_standard, complaint_phone=row.complaint_phone,
+                status=STATUS_LABELS.get(row.status, row.status),
             )
-        statement = actor.reach.scope(statement, ImplementationItem)
-        for item, entry, type_name, unit_name, credit_code in session.execute(statement):
-            info = {
-                "name": entry.name, "item_type": type_name,
-                "legal_time_limit_days": entry.legal_time_limit_days,
-                "legal_basis": entry.legal_basis,
-                "acceptance_conditions": entry.acceptance_conditions,
-                "fee_standard": entry.fee_standard, "complaint_phone": entry.complaint_phone,
-            }
-            yield self._values(item, info, unit_name, credit_code)
-            session.expunge(item)  # constant memory: entries are few and stay cached
+            yield values
 
 
 def _same(old: Any, new: Any) -> bool:
