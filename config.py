@@ -49,6 +49,18 @@ API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
 MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
 IMPORTS_DIR = os.environ.get("IMPORTS_DIR", str(BASE_DIR / "imports"))
 REPORTS_DIR = os.environ.get("REPORTS_DIR", str(BASE_DIR / "reports"))
+# Spreadsheet imports: the size limit of one file, the cap on its uncompressed content (a zip
+# bomb is refused before it is read) and on its rows.
+IMPORT_MAX_MB = _int("IMPORT_MAX_MB", 20)
+IMPORT_MAX_UNCOMPRESSED_MB = _int("IMPORT_MAX_UNCOMPRESSED_MB", 400)
+IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 300_000)
+
+# Background jobs (app.core.jobs): RQ on Redis when REDIS_URL is set (run `rq worker zwfw`),
+# else an in-process worker thread. JOBS_EAGER runs them inline (tests, scripts).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+JOBS_EAGER = _bool("JOBS_EAGER", False)
+JOBS_DIR = os.environ.get("JOBS_DIR", "")
+JOBS_TIMEOUT = _int("JOBS_TIMEOUT", 3600)
 
 # Flask-AppBuilder
 APP_NAME = "政务服务事项管理"

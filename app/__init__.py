@@ -13,7 +13,7 @@ import config as default_config
 from app.extensions import appbuilder, csrf, db, limiter, migrate
 
 # Domain packages, each with ``register(appbuilder)``; their order is the menu's order.
-DOMAINS = ("app.core", "app.accounts")
+DOMAINS = ("app.core", "app.catalogue", "app.excel", "app.accounts")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

@@ -1,7 +1,7 @@
 """Accounts: window users, account requests, password history, sessions; security columns on ab_user.
 
 Revision ID: 0005_accounts
-Revises: 0001
+Revises: 0003_excel
 Create Date: 2026-11-22 15:56:39.619262
 
 """
@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0005_accounts"
-down_revision = "0001"
+# In this branch after feat/excel (merged); on main the lead re-chains it (was "0001").
+down_revision = "0003_excel"
 branch_labels = None
 depends_on = None
 

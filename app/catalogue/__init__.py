@@ -1,0 +1,1 @@
+"""Service-item catalogue: basic catalogue, implementation lists, adjustments, filing."""

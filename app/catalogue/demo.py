@@ -1,0 +1,275 @@
+"""Demo data of the catalogue: a few hundred basic-catalogue entries (real item names), a few
+thousand implementation-list rows across the demo units, and adjustments in every state.
+
+Idempotent: entries are keyed by basic code, rows by implementation code, and the adjustments
+are only created when the demo has none yet.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.catalogue import codes, services
+from app.catalogue.models import (
+    AdjustmentRequest,
+    BasicCatalogueEntry,
+    ImplementationItem,
+    ItemType,
+    ItemVersion,
+)
+from app.core.actor import Actor, acting_as, actor_for_user
+from app.core.calendar import WorkingCalendar
+from app.core.models import AppUser, Unit, utcnow
+
+DATA = Path(__file__).with_name("data") / "demo_items.csv"
+ENTRY_COUNT = 320
+# Guang'an task types → the platform's item-type codes.
+TASK_TYPES = {"1": "01", "5": "05", "7": "07", "8": "08", "9": "09", "10": "20", "20": "21"}
+LEGAL_LIMITS = [5, 10, 15, 20, 30, 60]
+# How many entries a unit implements, by the unit region's level.
+ROWS_PER_UNIT = {"province": 40, "city": 50, "county": 90}
+
+
+def _digest(text: str) -> int:
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest(), 16)
+
+
+def _entries(session: Session) -> list[BasicCatalogueEntry]:
+    types = {t.code: t for t in session.execute(select(ItemType)).scalars()}
+    existing = {e.basic_code: e for e in session.execute(select(BasicCatalogueEntry)).scalars()}
+    with open(DATA, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[:ENTRY_COUNT]
+    entries = []
+    for index, row in enumerate(rows):
+        type_code = TASK_TYPES[row["taskType"]]
+        code = row["code"].strip().upper()
+        if codes.basic_code_error(code) is not None:
+            code = f"46{type_code}{index:05d}000"
+        if code in existing:
+            entries.append(existing[code])
+            continue
+        h = _digest(row["name"])
+        limit = LEGAL_LIMITS[h % len(LEGAL_LIMITS)]
+        entry = BasicCatalogueEntry(
+            basic_code=code,
+            name=row["name"],
+            item_type=types[type_code],
+            source="national" if h % 4 else "provincial",
+            status="active",
+            competent_department=row["department"],
+            legal_basis=f"《{row['department'].removeprefix('区')}相关法律法规》第{h % 40 + 1}条",
+            acceptance_conditions="申请人符合法定条件，材料齐全、符合法定形式。",
+            application_materials="1. 申请书；2. 申请人身份证明；3. 其他依法需要提交的材料。",
+            legal_time_limit_days=limit,
+            handling_process="申请—受理—审查—决定—送达",
+            fee_standard="不收费",
+            complaint_phone="12345",
+            form_content="《" + row["name"][:30] + "申请表》",
+        )
+        session.add(entry)
+        existing[code] = entry
+        entries.append(entry)
+    session.flush()
+    return entries
+
+
+def _rows(session: Session, entries: list[BasicCatalogueEntry]) -> int:
+    known = set(session.execute(select(ImplementationItem.implementation_code)).scalars())
+    units = session.execute(select(Unit).order_by(Unit.id)).scalars().all()
+    added = 0
+    now = utcnow()
+    for unit in units:
+        level = unit.region.level
+        count = ROWS_PER_UNIT.get(level, 0)
+        if not count:
+            continue
+        start = _digest(unit.credit_code) % len(entries)
+        for offset in range(count):
+            entry = entries[(start + offset * 3) % len(entries)]
+            code = codes.implementation_code(
+                unit.credit_code, unit.exercise_level, entry.basic_code
+            )
+            if code in known:
+                continue
+            known.add(code)
+            h = _digest(code)
+            legal = entry.legal_time_limit_days
+            fully = h % 5 == 0
+            item = ImplementationItem(
+                basic_entry=entry,
+                unit=unit,
+                region_id=unit.region_id,
+                exercise_level=unit.exercise_level,
+                implementation_code=code,
+                # A few drafts per unit: rows still being prepared, never public.
+                status="draft" if offset % 15 == 14 else "active",
+                service_hours="工作日 上午9:00-12:00，下午14:30-17:30",
+                service_location=f"{unit.region.name}政务服务中心 {h % 30 + 1} 号窗口",
+                consult_phone=f"0898-{6500 + h % 500:04d}{h % 10000:04d}",
+                approver="",
+                promised_time_limit_days=max(1, legal // (2 + h % 3)),
+                handling_type="promised",
+                onsite_visits=0 if fully else 1,
+                online_depth="4" if fully else str(1 + h % 3),
+                fully_online=fully,
+                faq="",
+                result_sample="",
+                created_at=now,
+            )
+            session.add(item)
+            if item.status == "active":
+                item.region = unit.region
+                snapshot = services.item_snapshot(item)
+                version = ItemVersion(
+                    item=item,
+                    number=1,
+                    published_at=now,
+                    snapshot=json.dumps(snapshot, ensure_ascii=False, sort_keys=True),
+                    note="首次发布",
+                )
+                session.add(version)
+                item.published_version = version
+            added += 1
+    session.flush()
+    return added
+
+
+def _actor(session: Session, username: str) -> Actor:
+    user = session.execute(select(AppUser).where(AppUser.username == username)).scalar_one()
+    return actor_for_user(user)
+
+
+def _adjustments(session: Session) -> int:
+    if session.execute(select(func.count(AdjustmentRequest.id))).scalar_one():
+        return 0
+    operator = _actor(session, "unit_operator")
+    reviewer = _actor(session, "legal_reviewer")
+    admin = _actor(session, "province_admin")
+    unit_id = operator.user.unit_id
+    items = (
+        session.execute(
+            select(ImplementationItem)
+            .where(ImplementationItem.unit_id == unit_id)
+            .order_by(ImplementationItem.implementation_code)
+        )
+        .scalars()
+        .all()
+    )
+    active = [i for i in items if i.status == "active"]
+    drafts = [i for i in items if i.status == "draft"]
+    calendar = WorkingCalendar.load(session)
+    today = dt.date.today()
+
+    def back(n: int) -> dt.date:
+        day = today
+        while n:
+            day -= dt.timedelta(days=1)
+            n -= calendar.is_working_day(day)
+        return day
+
+    def change(item: ImplementationItem, values: dict, text: str) -> AdjustmentRequest:
+        with acting_as(operator):
+            return services.create_adjustment(
+                session,
+                actor=operator,
+                item=item,
+                kind="change",
+                ground="15.4",
+                legal_basis="《海南省政务服务事项目录管理办法》第十五条",
+                explanation=text,
+                proposed_values=values,
+            )
+
+    def step(
+        actor: Actor, fn: Callable[..., object], adjustment: AdjustmentRequest, **kwargs: object
+    ) -> None:
+        with acting_as(actor):
+            fn(session, actor=actor, adjustment=adjustment, **kwargs)
+
+    made = 0
+    # draft: the one change the unit operator can submit in the demo (and the browser test).
+    change(active[0], {"consult_phone": "0898-66668888"}, "演示：咨询电话变更")
+    made += 1
+    # legality review, on time and overdue.
+    a = change(active[1], {"promised_time_limit_days": 1}, "演示：压缩承诺时限")
+    step(operator, services.submit, a, today=today)
+    b = change(active[2], {"service_hours": "工作日 8:30-18:00（延时服务）"}, "演示：延时服务")
+    step(operator, services.submit, b, today=back(3))
+    # final review, overdue.
+    c = change(active[3], {"fully_online": True, "onsite_visits": 0, "online_depth": "4"}, "演示")
+    step(operator, services.submit, c, today=back(6))
+    step(reviewer, services.pass_legality, c, today=back(5))
+    # returned with a reason.
+    d = change(active[4], {"approver": "张科长"}, "演示：明确审批人员")
+    step(operator, services.submit, d, today=back(2))
+    step(reviewer, services.reject, d, reason="审批人员属于内部信息，请说明公开依据。")
+    # applied: a change, a planned suspension (5 working days' notice), an addition of a draft.
+    e = change(active[5], {"service_location": "秀英区政务服务中心二楼综合窗口"}, "演示：窗口调整")
+    step(operator, services.submit, e, today=back(4))
+    step(reviewer, services.pass_legality, e, today=back(4))
+    step(admin, services.approve, e, today=back(2))
+    with acting_as(operator):
+        s = services.create_adjustment(
+            session,
+            actor=operator,
+            item=active[6],
+            kind="suspend",
+            ground="O.2",
+            legal_basis="《网上政务服务运行管理办法》第十四条",
+            explanation="演示：业务系统升级维护",
+            planned_start=calendar.add_working_days(today, 6).date,
+        )
+    step(operator, services.submit, s, today=today)
+    step(reviewer, services.pass_legality, s, today=today)
+    step(admin, services.approve, s, today=today)
+    # an urgent suspension in legality review (flagged).
+    with acting_as(operator):
+        u = services.create_adjustment(
+            session,
+            actor=operator,
+            item=active[7],
+            kind="suspend",
+            ground="O.2",
+            legal_basis="《网上政务服务运行管理办法》第十四条",
+            explanation="演示：系统故障，需立即暂停",
+            planned_start=today,
+            urgent=True,
+        )
+    step(operator, services.submit, u, today=today)
+    made += 7
+    if drafts:
+        with acting_as(operator):
+            g = services.create_adjustment(
+                session,
+                actor=operator,
+                item=drafts[0],
+                kind="add",
+                ground="13.2",
+                legal_basis="上级机关依法下放管理层级",
+                explanation="演示：承接下放事项",
+            )
+        step(operator, services.submit, g, today=back(1))
+        step(reviewer, services.pass_legality, g, today=back(1))
+        step(admin, services.approve, g, today=today)
+        made += 1
+    session.flush()
+    return made
+
+
+def seed_demo(session: Session) -> str:
+    services.ensure_item_types(session)
+    entries = _entries(session)
+    rows = _rows(session, entries)
+    adjustments = _adjustments(session)
+    return (
+        f"basic entries: {len(entries)}, implementation rows added: {rows}, "
+        f"adjustments: {adjustments}"
+    )

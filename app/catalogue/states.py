@@ -1,0 +1,146 @@
+"""Closed lists of the catalogue domain and the adjustment state machine's transitions."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.core.states import LabelledEnum
+
+
+class CatalogueSource(LabelledEnum):
+    NATIONAL = "national", _l("National basic catalogue")
+    PROVINCIAL = "provincial", _l("Provincial basic catalogue")
+
+
+class EntryStatus(LabelledEnum):
+    ACTIVE = "active", _l("In force")
+    CANCELLED = "cancelled", _l("Cancelled")
+
+
+class ItemStatus(LabelledEnum):
+    """Lifecycle of an implementation-list row."""
+
+    DRAFT = "draft", _l("Draft (not published)")
+    ACTIVE = "active", _l("In service")
+    SUSPENDED = "suspended", _l("Suspended")
+    CANCELLED = "cancelled", _l("Cancelled")
+    TERMINATED = "terminated", _l("Terminated")
+
+
+PUBLIC_STATUSES = (ItemStatus.ACTIVE.value, ItemStatus.SUSPENDED.value)
+
+
+class HandlingType(LabelledEnum):
+    INSTANT = "instant", _l("Instant (即办件)")
+    PROMISED = "promised", _l("Promised (承诺件)")
+
+
+class OnlineDepth(LabelledEnum):
+    """网办深度: how far an item can be handled online."""
+
+    INFO = "1", _l("1 – information online")
+    FORMS = "2", _l("2 – forms online")
+    APPLY = "3", _l("3 – application online")
+    FULL = "4", _l("4 – fully online")
+
+
+class AdjustmentKind(LabelledEnum):
+    ADD = "add", _l("Add")
+    CANCEL = "cancel", _l("Cancel")
+    CHANGE = "change", _l("Change")
+    SUSPEND = "suspend", _l("Suspend")
+    RESUME = "resume", _l("Resume")
+    TERMINATE = "terminate", _l("Terminate")
+
+
+class AdjustmentGround(LabelledEnum):
+    """Grounds of seed 000 art. 13 (add), 14 (cancel), 15 (change); seed 002 art. 13–14 for the
+    online suspend / resume / terminate requests."""
+
+    ADD_BASIS = "13.1", _l("Art. 13(1): a legal basis was created or revised")
+    ADD_DEVOLVED = "13.2", _l("Art. 13(2): devolved by a higher authority, to be taken over")
+    ADD_OTHER = "13.3", _l("Art. 13(3): other lawful addition")
+    CANCEL_BASIS = "14.1", _l("Art. 14(1): the legal basis was revised or repealed")
+    CANCEL_DECIDED = (
+        "14.2",
+        _l("Art. 14(2): cancelled by the central ministries or the provincial government"),
+    )
+    CANCEL_FTP = (
+        "14.3",
+        _l("Art. 14(3): purpose reached through free-trade-port policy or ex-post supervision"),
+    )
+    CANCEL_OTHER = "14.4", _l("Art. 14(4): other lawful cancellation")
+    CHANGE_BASIS = "15.1", _l("Art. 15(1): the legal basis was adjusted")
+    CHANGE_MERGE = "15.2", _l("Art. 15(2): similar licences integrated into one department")
+    CHANGE_DEVOLVE = "15.3", _l("Art. 15(3): devolved to a lower level")
+    CHANGE_OTHER = "15.4", _l("Art. 15(4): other lawful change")
+    ONLINE_WORK = "O.1", _l("Seed 002 art. 13: work reasons")
+    ONLINE_MAINTENANCE = "O.2", _l("Seed 002 art. 14: business-system maintenance")
+    ONLINE_OTHER = "O.3", _l("Seed 002 art. 13: other")
+
+
+GROUNDS_BY_KIND: dict[str, tuple[str, ...]] = {
+    AdjustmentKind.ADD.value: ("13.1", "13.2", "13.3"),
+    AdjustmentKind.CANCEL.value: ("14.1", "14.2", "14.3", "14.4"),
+    AdjustmentKind.CHANGE.value: ("15.1", "15.2", "15.3", "15.4"),
+    AdjustmentKind.SUSPEND.value: ("O.1", "O.2", "O.3"),
+    AdjustmentKind.RESUME.value: ("O.1", "O.2", "O.3"),
+    AdjustmentKind.TERMINATE.value: ("O.1", "O.3", "14.1", "14.2", "14.3", "14.4"),
+}
+
+# Which item statuses each kind may start from, and the status it leaves the item in.
+KIND_FROM_STATUS: dict[str, tuple[str, ...]] = {
+    "add": ("draft",),
+    "cancel": ("active", "suspended"),
+    "change": ("active", "suspended"),
+    "suspend": ("active",),
+    "resume": ("suspended",),
+    "terminate": ("active", "suspended"),
+}
+KIND_TO_STATUS: dict[str, str | None] = {
+    "add": "active",
+    "cancel": "cancelled",
+    "change": None,  # unchanged
+    "suspend": "suspended",
+    "resume": "active",
+    "terminate": "terminated",
+}
+
+
+class AdjustmentState(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    LEGALITY_REVIEW = "legality_review", _l("Legality review")
+    FINAL_REVIEW = "final_review", _l("Final review")
+    RETURNED = "returned", _l("Returned")
+    APPLIED = "applied", _l("Applied")
+
+
+class Transition(LabelledEnum):
+    SUBMIT = "submit", _l("Submit")
+    PASS_LEGALITY = "pass_legality", _l("Pass legality review")
+    REJECT_LEGALITY = "reject_legality", _l("Reject (legality)")
+    APPROVE = "approve", _l("Approve")
+    REJECT_FINAL = "reject_final", _l("Reject (final)")
+
+
+# transition → (states it may start from, state it leads to)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "submit": (("draft", "returned"), "legality_review"),
+    "pass_legality": (("legality_review",), "final_review"),
+    "reject_legality": (("legality_review",), "returned"),
+    "approve": (("final_review",), "applied"),
+    "reject_final": (("final_review",), "returned"),
+}
+OPEN_STATES = ("legality_review", "final_review")
+
+# Working days each review step may take (seed 002 art. 12–13).
+LEGALITY_REVIEW_DAYS = 1
+FINAL_REVIEW_DAYS = 3
+# A planned suspension is filed at least this many working days ahead (seed 002 art. 14).
+SUSPENSION_NOTICE_DAYS = 5
+
+
+class FilingState(LabelledEnum):
+    FILED = "filed", _l("Filed, awaiting acknowledgement")
+    ACKNOWLEDGED = "acknowledged", _l("Acknowledged")
+    RETURNED = "returned", _l("Returned")

@@ -1,0 +1,442 @@
+"""The catalogue's rules and the adjustment state machine, called as the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import select
+
+from app.catalogue import codes, services
+from app.catalogue.models import AdjustmentStep, Filing, ItemVersion
+from app.core.actor import acting_as, system_actor
+from app.core.audit import AuditAction
+from app.core.errors import Forbidden, InvalidTransition, OutOfReach, StaleRecord, ValidationError
+from app.core.models import AuditLog, Region
+from app.extensions import db
+from tests.catalogue import factories as f
+
+D = dt.date
+
+
+@pytest.mark.parametrize("code", ["442199806003", "511Z07001006", "210973001000"])
+def test_valid_basic_codes_are_accepted(code: str) -> None:
+    assert codes.basic_code_error(code) is None
+
+
+@pytest.mark.parametrize(
+    "code", ["", "44219980600", "4421998060031", "A42199806003", "511Z0700100A", "511z07001006"]
+)
+def test_malformed_basic_codes_are_refused(code: str) -> None:
+    assert codes.basic_code_error(code) is not None
+
+
+def test_basic_entry_with_bad_code_is_refused_with_the_expected_shape(ctx, world) -> None:
+    with pytest.raises(ValidationError) as error:
+        f.basic_entry(code="12-345")
+    assert "12" in error.value.errors["basic_code"]
+    assert "511Z07001006" in error.value.errors["basic_code"]
+
+
+def test_basic_code_is_unique_and_normalised(ctx, world) -> None:
+    f.basic_entry(code="511z07001006")
+    with pytest.raises(ValidationError) as error:
+        f.basic_entry(code=" 511Z07001006 ")
+    assert "basic_code" in error.value.errors
+
+
+def test_enforcement_types_cannot_enter_the_catalogue(ctx, world) -> None:
+    with pytest.raises(ValidationError) as error:
+        f.basic_entry(type_code="02")  # 行政处罚
+    assert "item_type" in error.value.errors
+
+
+def test_implementation_code_is_credit_code_level_and_basic_code(ctx, world) -> None:
+    row = f.item(world)
+    assert len(row.implementation_code) == 31
+    assert row.implementation_code == row.unit.credit_code + "4" + "460105001000"
+    assert row.exercise_level == "4"
+    assert row.region_id == world.region("460105")
+    assert row.status == "draft"
+
+
+def test_promised_limit_above_legal_limit_is_refused(ctx, world) -> None:
+    entry = f.basic_entry(legal_time_limit_days=20)
+    with pytest.raises(ValidationError) as error:
+        f.item(world, entry=entry, promised_time_limit_days=21)
+    assert "promised_time_limit_days" in error.value.errors
+    assert f.item(world, entry=entry, promised_time_limit_days=20).promised_time_limit_days == 20
+
+
+def test_standardized_elements_cannot_be_set_through_item_values(ctx, world) -> None:
+    row = f.item(world)
+    with pytest.raises(ValidationError) as error:
+        services.update_implementation_item(
+            db.session, actor=system_actor(), item=row, values={"legal_time_limit_days": 99}
+        )
+    assert "legal_time_limit_days" in error.value.errors
+    assert row.legal_time_limit_days == 20
+
+
+def test_same_unit_cannot_implement_an_item_twice(ctx, world) -> None:
+    entry = f.basic_entry()
+    f.item(world, entry=entry)
+    with pytest.raises(ValidationError):
+        f.item(world, entry=entry)
+
+
+def test_unit_operator_cannot_add_items_to_another_unit(ctx, world) -> None:
+    operator = f.actor("unit_operator")
+    entry = f.basic_entry()
+    from app.core.models import Unit
+
+    other = db.session.get(Unit, world.unit("haitang_market"))
+    with acting_as(operator), pytest.raises(OutOfReach):
+        services.create_implementation_item(
+            db.session, actor=operator, basic_entry=entry, unit=other
+        )
+
+
+def test_published_item_is_changed_only_through_an_adjustment(ctx, world) -> None:
+    row = f.item(world, published=True)
+    with pytest.raises(InvalidTransition):
+        services.update_implementation_item(
+            db.session, actor=system_actor(), item=row, values={"approver": "张三"}
+        )
+
+
+def test_stale_version_is_refused(ctx, world) -> None:
+    row = f.item(world)
+    old = row.version
+    services.update_implementation_item(
+        db.session, actor=system_actor(), item=row, values={"approver": "张三"}, version=old
+    )
+    db.session.flush()
+    with pytest.raises(StaleRecord):
+        services.update_implementation_item(
+            db.session, actor=system_actor(), item=row, values={"approver": "李四"}, version=old
+        )
+
+
+# -- the adjustment state machine --------------------------------------------------------------
+
+
+def _change(world, **kwargs):
+    row = kwargs.pop("row", None) or f.item(world, published=True)
+    operator = f.actor("unit_operator")
+    with acting_as(operator):
+        adjustment = services.create_adjustment(
+            db.session,
+            actor=operator,
+            item=row,
+            kind=kwargs.pop("kind", "change"),
+            ground=kwargs.pop("ground", "15.4"),
+            legal_basis="《海南省政务服务事项目录管理办法》第十五条",
+            proposed_values=kwargs.pop("proposed_values", {"promised_time_limit_days": 5}),
+            **kwargs,
+        )
+    db.session.flush()
+    return adjustment
+
+
+def _run(username: str, fn, **kwargs):
+    actor = f.actor(username)
+    with acting_as(actor):
+        result = fn(db.session, actor=actor, **kwargs)
+    db.session.flush()
+    return result
+
+
+def test_full_workflow_applies_the_change_as_a_new_version(ctx, world) -> None:
+    adjustment = _change(world)
+    row = adjustment.item
+    assert row.published_version.number == 1
+    _run("unit_operator", services.submit, adjustment=adjustment, today=D(2026, 9, 30))
+    assert adjustment.state == "legality_review"
+    # National Day: 1–7 October are off, so one working day after 30 September is 8 October.
+    assert adjustment.deadline.due_date == D(2026, 10, 8)
+    _run("legal_reviewer", services.pass_legality, adjustment=adjustment, today=D(2026, 10, 8))
+    assert adjustment.state == "final_review"
+    # 9 Oct (Fri), 10 Oct (a make-up Saturday), 12 Oct (Mon).
+    assert adjustment.final_deadline.due_date == D(2026, 10, 12)
+    assert adjustment.legality_deadline.completed_at is not None
+    _run("province_admin", services.approve, adjustment=adjustment, today=D(2026, 10, 9))
+    assert adjustment.state == "applied"
+    assert row.promised_time_limit_days == 5
+    assert row.published_version.number == 2
+    assert json.loads(row.published_version.snapshot)["promised_time_limit_days"] == 5
+    old = db.session.execute(
+        select(ItemVersion).where(ItemVersion.item_id == row.id, ItemVersion.number == 1)
+    ).scalar_one()
+    assert json.loads(old.snapshot)["promised_time_limit_days"] == 10
+    steps = [(s.step, s.decision) for s in adjustment.steps]
+    assert steps == [
+        ("draft", "submit"),
+        ("legality_review", "pass_legality"),
+        ("final_review", "approve"),
+    ]
+    audits = db.session.execute(
+        select(AuditLog).where(
+            AuditLog.object_type == "AdjustmentRequest",
+            AuditLog.object_id == str(adjustment.id),
+            AuditLog.action == AuditAction.TRANSITION.value,
+        )
+    ).scalars()
+    assert len(list(audits)) == 3
+
+
+def test_reject_needs_a_reason_and_returns_for_resubmission(ctx, world) -> None:
+    adjustment = _change(world)
+    _run("unit_operator", services.submit, adjustment=adjustment, today=D(2026, 9, 28))
+    with pytest.raises(ValidationError):
+        _run("legal_reviewer", services.reject, adjustment=adjustment, reason="  ")
+    _run("legal_reviewer", services.reject, adjustment=adjustment, reason="依据不足")
+    assert adjustment.state == "returned"
+    assert adjustment.last_reason == "依据不足"
+    _run("unit_operator", services.submit, adjustment=adjustment, today=D(2026, 9, 29))
+    assert adjustment.state == "legality_review"
+    _run("legal_reviewer", services.pass_legality, adjustment=adjustment, today=D(2026, 9, 29))
+    _run("province_admin", services.reject, adjustment=adjustment, reason="时限压缩过大")
+    assert adjustment.state == "returned"
+    assert [s.decision for s in adjustment.steps][-1] == "reject_final"
+
+
+@pytest.mark.parametrize(
+    ("state_steps", "name", "username"),
+    [
+        ([], "pass_legality", "legal_reviewer"),
+        ([], "approve", "province_admin"),
+        (["submit"], "approve", "province_admin"),
+        (["submit"], "submit", "unit_operator"),
+    ],
+)
+def test_invalid_transitions_are_refused(ctx, world, state_steps, name, username) -> None:
+    adjustment = _change(world)
+    for step in state_steps:
+        _run("unit_operator", services.transition, adjustment=adjustment, name=step)
+    with pytest.raises(InvalidTransition):
+        _run(username, services.transition, adjustment=adjustment, name=name)
+
+
+def test_only_the_right_role_takes_each_step(ctx, world) -> None:
+    adjustment = _change(world)
+    with pytest.raises(Forbidden):
+        _run("legal_reviewer", services.submit, adjustment=adjustment)
+    _run("unit_operator", services.submit, adjustment=adjustment)
+    with pytest.raises(Forbidden):
+        _run("province_admin", services.pass_legality, adjustment=adjustment)
+    with pytest.raises(Forbidden):
+        _run("unit_operator", services.pass_legality, adjustment=adjustment)
+    _run("legal_reviewer", services.pass_legality, adjustment=adjustment)
+    with pytest.raises(Forbidden):
+        _run("legal_reviewer", services.approve, adjustment=adjustment)
+
+
+def test_legality_reviewer_of_another_city_cannot_see_the_request(ctx, world) -> None:
+    row = f.item(world, unit_key="haitang_market", published=True)
+    admin = system_actor()
+    adjustment = services.create_adjustment(
+        db.session,
+        actor=admin,
+        item=row,
+        kind="change",
+        ground="15.1",
+        legal_basis="x",
+        proposed_values={"approver": "王五"},
+    )
+    services.submit(db.session, actor=admin, adjustment=adjustment)
+    with pytest.raises(OutOfReach):
+        _run("legal_reviewer", services.pass_legality, adjustment=adjustment)
+
+
+def test_grounds_come_from_the_closed_list_of_the_kind(ctx, world) -> None:
+    with pytest.raises(ValidationError) as error:
+        _change(world, ground="13.1")  # an "add" ground on a change
+    assert "ground" in error.value.errors
+
+
+def test_kind_must_fit_the_item_status(ctx, world) -> None:
+    row = f.item(world, published=True)
+    with pytest.raises(ValidationError) as error:
+        _change(world, row=row, kind="resume", ground="O.1", proposed_values={})
+    assert "kind" in error.value.errors
+
+
+def test_change_to_promised_above_legal_is_refused(ctx, world) -> None:
+    with pytest.raises(ValidationError) as error:
+        _change(world, proposed_values={"promised_time_limit_days": 30})
+    assert "promised_time_limit_days" in error.value.errors
+
+
+def test_one_open_adjustment_per_item(ctx, world) -> None:
+    adjustment = _change(world)
+    with pytest.raises(ValidationError):
+        _change(world, row=adjustment.item, proposed_values={"approver": "赵六"})
+
+
+def test_add_adjustment_publishes_a_draft_item(ctx, world) -> None:
+    row = f.item(world)
+    adjustment = _change(world, row=row, kind="add", ground="13.1", proposed_values={})
+    _run("unit_operator", services.submit, adjustment=adjustment)
+    _run("legal_reviewer", services.pass_legality, adjustment=adjustment)
+    assert row.published_version_id is None
+    _run("province_admin", services.approve, adjustment=adjustment)
+    assert row.status == "active"
+    assert row.published_version.number == 1
+
+
+def test_planned_suspension_needs_five_working_days_notice(ctx, world) -> None:
+    adjustment = _change(
+        world, kind="suspend", ground="O.2", proposed_values={}, planned_start=D(2026, 10, 9)
+    )
+    # 29, 30 Sep, 8, 9 Oct: four working days only (National Day in between).
+    with pytest.raises(ValidationError) as error:
+        _run("unit_operator", services.submit, adjustment=adjustment, today=D(2026, 9, 28))
+    assert "5" in str(error.value)
+    adjustment.planned_start = D(2026, 10, 10)  # a make-up working day: the fifth
+    _run("unit_operator", services.submit, adjustment=adjustment, today=D(2026, 9, 28))
+    assert adjustment.state == "legality_review"
+
+
+def test_urgent_suspension_is_allowed_and_flagged(ctx, world) -> None:
+    adjustment = _change(
+        world,
+        kind="suspend",
+        ground="O.2",
+        proposed_values={},
+        planned_start=D(2026, 9, 29),
+        urgent=True,
+    )
+    _run("unit_operator", services.submit, adjustment=adjustment, today=D(2026, 9, 28))
+    assert adjustment.urgent is True
+    _run("legal_reviewer", services.pass_legality, adjustment=adjustment, today=D(2026, 9, 28))
+    _run("province_admin", services.approve, adjustment=adjustment, today=D(2026, 9, 28))
+    assert adjustment.item.status == "suspended"
+
+
+def test_deadline_reaching_an_unknown_year_is_provisional(ctx, world) -> None:
+    adjustment = _change(world)
+    _run("unit_operator", services.submit, adjustment=adjustment, today=D(2026, 12, 31))
+    assert adjustment.deadline.due_date == D(2027, 1, 1)
+    assert adjustment.deadline.provisional is True
+
+
+def test_overdue_steps_are_counted_and_flagged(ctx, world) -> None:
+    late = _change(world)
+    _run("unit_operator", services.submit, adjustment=late, today=D(2026, 9, 28))
+    on_time = _change(
+        world, row=f.item(world, entry=f.basic_entry(code="460105002000"), published=True)
+    )
+    _run("unit_operator", services.submit, adjustment=on_time, today=D(2026, 9, 30))
+    # Due 29 Sep and 8 Oct respectively.
+    assert services.count_overdue_adjustments(db.session, today=D(2026, 10, 8)) == 1
+    assert services.count_overdue_adjustments(db.session, today=D(2026, 10, 9)) == 2
+    reviewer = f.actor("legal_reviewer")
+    assert services.count_overdue_adjustments(db.session, actor=reviewer, today=D(2026, 10, 8)) == 1
+    coordinator2 = f.actor("county_coordinator2")
+    assert (
+        services.count_overdue_adjustments(db.session, actor=coordinator2, today=D(2026, 10, 9))
+        == 0
+    )
+    _run("legal_reviewer", services.pass_legality, adjustment=late, today=D(2026, 10, 8))
+    step = db.session.execute(
+        select(AdjustmentStep).where(AdjustmentStep.decision == "pass_legality")
+    ).scalar_one()
+    assert step.overdue is True
+    on, late_count = services.review_steps_timeliness(
+        db.session, start=dt.datetime(2000, 1, 1), end=dt.datetime(2100, 1, 1)
+    )
+    assert (on, late_count) == (0, 1)
+
+
+def test_my_queue_lists_oldest_first_with_working_days_left(ctx, world) -> None:
+    first = _change(world)
+    _run("unit_operator", services.submit, adjustment=first, today=D(2026, 9, 28))
+    second = _change(
+        world, row=f.item(world, entry=f.basic_entry(code="460105002000"), published=True)
+    )
+    _run("unit_operator", services.submit, adjustment=second, today=D(2026, 9, 30))
+    queue = services.my_queue(db.session, actor=f.actor("legal_reviewer"), today=D(2026, 9, 30))
+    assert [e.adjustment.id for e in queue] == [first.id, second.id]
+    assert queue[0].overdue and queue[0].working_days_left < 0
+    assert queue[1].working_days_left == 1 and not queue[1].overdue
+    assert services.my_queue(db.session, actor=f.actor("province_admin")) == []
+    assert services.my_queue(db.session, actor=f.actor("unit_operator")) == []
+
+
+def test_diff_shows_each_changed_field(ctx, world) -> None:
+    adjustment = _change(world, proposed_values={"promised_time_limit_days": 5, "approver": "张三"})
+    changes = {c.field: (c.old, c.new) for c in services.adjustment_changes(adjustment)}
+    assert changes == {"promised_time_limit_days": (10, 5), "approver": ("", "张三")}
+
+
+def test_version_history_keeps_old_versions_with_diffs(ctx, world) -> None:
+    adjustment = _change(world)
+    for username, step in [
+        ("unit_operator", "submit"),
+        ("legal_reviewer", "pass_legality"),
+        ("province_admin", "approve"),
+    ]:
+        _run(username, services.transition, adjustment=adjustment, name=step)
+    history = services.version_history(db.session, adjustment.item)
+    assert [v.number for v, _changes in history] == [2, 1]
+    assert [(c.field, c.old, c.new) for c in history[0][1]] == [("promised_time_limit_days", 10, 5)]
+
+
+# -- filing ------------------------------------------------------------------------------------
+
+
+def test_filing_freezes_rows_with_hash_and_shows_changes_since_acknowledged(ctx, world) -> None:
+    row = f.item(world, published=True)
+    f.item(world, unit_key="haitang_market", entry=row.basic_entry, published=True)
+    f.item(world, entry=f.basic_entry(code="460105009000"))  # draft: not filed
+    region = db.session.get(Region, world.region("460105"))
+    filing = _run("county_coordinator", services.file_list, region=region)
+    assert filing.row_count == 1 and services.filing_intact(filing)
+    with pytest.raises(InvalidTransition):
+        _run("county_coordinator", services.file_list, region=region)
+    with pytest.raises(Forbidden):
+        _run("county_coordinator", services.decide_filing, filing=filing, acknowledge=True)
+    with pytest.raises(ValidationError):
+        _run("province_admin", services.decide_filing, filing=filing, acknowledge=False)
+    _run("province_admin", services.decide_filing, filing=filing, acknowledge=True)
+    assert filing.state == "acknowledged"
+    # Later, an approved change: the coordinator sees it against the acknowledged filing.
+    adjustment = _change(world, row=row)
+    for username, step in [
+        ("unit_operator", "submit"),
+        ("legal_reviewer", "pass_legality"),
+        ("province_admin", "approve"),
+    ]:
+        _run(username, services.transition, adjustment=adjustment, name=step)
+    changes = _run("county_coordinator", services.changes_since_acknowledged, region=region)
+    assert changes.since.id == filing.id
+    assert [(c.field, c.old, c.new) for _r, cs in changes.changed for c in cs] == [
+        ("promised_time_limit_days", 10, 5)
+    ]
+    assert services.filing_intact(db.session.get(Filing, filing.id))
+    assert json.loads(filing.snapshot)[0]["promised_time_limit_days"] == 10
+
+
+def test_coordinator_cannot_file_another_region(ctx, world) -> None:
+    region = db.session.get(Region, world.region("460202"))
+    with pytest.raises(OutOfReach):
+        _run("county_coordinator", services.file_list, region=region)
+
+
+# -- publication -------------------------------------------------------------------------------
+
+
+def test_public_query_never_returns_drafts_or_unapproved_proposals(ctx, world) -> None:
+    published = f.item(world, published=True)
+    f.item(world, entry=f.basic_entry(code="460105002000", name="草稿事项"))
+    adjustment = _change(world, row=published, proposed_values={"approver": "未批准的人"})
+    _run("unit_operator", services.submit, adjustment=adjustment)
+    rows = db.session.execute(services.public_versions_query()).all()
+    assert [item.id for _v, item in rows] == [published.id]
+    payload = services.public_payload(rows[0][0])
+    assert payload["approver"] == ""
+    assert (
+        payload["version"] == 1 and payload["implementation_code"] == published.implementation_code
+    )
