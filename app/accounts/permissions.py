@@ -11,6 +11,7 @@ from app.core.roles import (
 )
 
 MENU = "Window accounts"
+SHEETS = ("Spreadsheets|Window account spreadsheets", "menu_access")
 
 GRANTS: dict[str, list[tuple[str, str]]] = {
     # The unit files requests and names its liaison.
@@ -18,6 +19,7 @@ GRANTS: dict[str, list[tuple[str, str]]] = {
         ("AccountRequests|WindowUsers|Liaisons", "can_read"),
         ("AccountRequests|Liaisons", "can_write"),
         (f"{MENU}|Account requests|Window users|Unit liaisons", "menu_access"),
+        SHEETS,
     ],
     # The region's coordinator decides requests and watches its units.
     COUNTY_COORDINATOR: [
@@ -27,6 +29,7 @@ GRANTS: dict[str, list[tuple[str, str]]] = {
             f"{MENU}|Accounts overview|Account requests|Window users|Unit liaisons",
             "menu_access",
         ),
+        SHEETS,
     ],
     PROVINCE_ADMIN: [
         ("AccountRequests|WindowUsers|Liaisons|AccountOverview", "can_read"),
@@ -34,6 +37,7 @@ GRANTS: dict[str, list[tuple[str, str]]] = {
             f"{MENU}|Accounts overview|Account requests|Window users|Unit liaisons",
             "menu_access",
         ),
+        SHEETS,
     ],
     # 三员分立: the system administrator keeps accounts (and may reset a password) ...
     SYS_ADMIN: [

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from app.accounts import sessions
 from app.accounts.api import AccountRequestApi, WindowUserApi
+from app.accounts.models import AccountRequest
 from app.accounts.policy import guard_user_flush
+from app.accounts.spreadsheet import WindowAccountRequestSpec
 from app.accounts.views import (
     AccountOverviewView,
     AccountRequestView,
@@ -19,6 +21,9 @@ from app.accounts.views import (
     OnlineUserView,
     WindowUserView,
 )
+
+SPREADSHEET_MENU = "Window account spreadsheets"
+REQUEST_SEARCH = ("kind", "state", "unit", "username")
 
 
 def _before_flush(session: Session, _context: object, _instances: object) -> None:
@@ -71,3 +76,29 @@ def register(appbuilder: AppBuilder) -> None:
     )
     for api in (AccountRequestApi, WindowUserApi):
         appbuilder.add_api(api)
+    _register_spreadsheets(appbuilder)
+
+
+def _register_spreadsheets(appbuilder: AppBuilder) -> None:
+    """Bulk requests by Excel through the shared engine (app.excel)."""
+    from app.core.reach import ReachInterface
+    from app.excel import services as excel
+    from app.excel.api import list_api_for
+    from app.excel.views import import_view_for
+
+    spec = excel.register_spec(WindowAccountRequestSpec())
+    datamodel = ReachInterface(AccountRequest)
+    appbuilder.add_view(
+        import_view_for(spec, list_datamodel=datamodel, search_columns=REQUEST_SEARCH),
+        SPREADSHEET_MENU,
+        label=_l("Window account requests (Excel)"),
+        icon="fa-id-badge",
+        category="Spreadsheets",
+        category_label=_l("Import and export"),
+        category_icon="fa-file-excel",
+    )
+    appbuilder.add_api(
+        list_api_for(
+            spec, "account_request_list", list_datamodel=datamodel, search_columns=REQUEST_SEARCH
+        )
+    )

@@ -98,6 +98,9 @@ def validate_request(session: Session, item: AccountRequest) -> None:
         )
         if window_user is not None:
             item.window_user_id = window_user.id
+            if window_user.user is not None:
+                # The login concerned, so that bulk imports can find the request again.
+                item.username = window_user.user.username
         if window_user is None or window_user.unit_id != item.unit_id:
             errors["window_user"] = _("Choose a window user of the requesting unit.")
         elif window_user.status != WindowUserStatus.ACTIVE.value:
