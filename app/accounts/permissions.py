@@ -51,6 +51,6 @@ GRANTS: dict[str, list[tuple[str, str]]] = {
         ("AccountSecurity", "can_(read|write)"),
         ("Role", "can_(get|info|post|put|list_role_permissions|add_role_permissions)"),
         ("Permission|ViewMenu|PermissionViewMenu", "can_(get|info)"),
-        ("Security|Account security|Online users", "menu_access"),
+        ("Security|Account security|Online users|Security policy", "menu_access"),
     ],
 }

@@ -300,7 +300,7 @@ RESERVED_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
             "RoleModelView|PermissionModelView|ViewMenuModelView|PermissionViewModelView|"
             "Role|Permission|ViewMenu|PermissionViewMenu|AccountSecurity|List Roles|"
             "Base Permissions|Views/Menus|Permission on Views/Menus|Account security|"
-            "Online users",
+            "Online users|Security policy",
             ".*",
         )
     ],

@@ -19,6 +19,7 @@ from app.accounts.views import (
     AccountSecurityView,
     LiaisonView,
     OnlineUserView,
+    SecurityPolicyView,
     WindowUserView,
 )
 
@@ -73,6 +74,13 @@ def register(appbuilder: AppBuilder) -> None:
     )
     appbuilder.add_view(
         OnlineUserView, "Online users", label=_l("Online users"), icon="fa-signal", **security
+    )
+    appbuilder.add_view(
+        SecurityPolicyView,
+        "Security policy",
+        label=_l("Password and lock policy"),
+        icon="fa-key",
+        **security,
     )
     for api in (AccountRequestApi, WindowUserApi):
         appbuilder.add_api(api)

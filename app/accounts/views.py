@@ -365,6 +365,64 @@ class AccountOverviewView(BaseView):
         )
 
 
+class SecurityPolicyView(BaseView):
+    """The password, lockout and session policy in force (read-only, for the security admin)."""
+
+    route_base = "/security/policy"
+    class_permission_name = "AccountSecurity"
+    method_permission_name = {"index": "read"}
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        from flask import current_app
+
+        config = current_app.config
+        settings = [
+            (
+                _("Minimum password length"),
+                "PASSWORD_MIN_LENGTH",
+                policy.setting("PASSWORD_MIN_LENGTH"),
+            ),
+            (_("Character classes required"), "—", "3 / 4"),
+            (
+                _("Password history (no reuse)"),
+                "PASSWORD_HISTORY",
+                policy.setting("PASSWORD_HISTORY"),
+            ),
+            (
+                _("Maximum password age (days)"),
+                "PASSWORD_MAX_AGE_DAYS",
+                policy.setting("PASSWORD_MAX_AGE_DAYS"),
+            ),
+            (
+                _("Failures before the lock"),
+                "LOCKOUT_THRESHOLD",
+                policy.setting("LOCKOUT_THRESHOLD"),
+            ),
+            (_("Lock duration (minutes)"), "LOCKOUT_MINUTES", policy.setting("LOCKOUT_MINUTES")),
+            (
+                _("Session idle timeout (minutes)"),
+                "SESSION_IDLE_MINUTES",
+                policy.setting("SESSION_IDLE_MINUTES"),
+            ),
+            (_("Login rate limit per IP"), "LOGIN_RATE_LIMIT", config.get("LOGIN_RATE_LIMIT")),
+            (_("Password hash"), "PASSWORD_HASH_METHOD", config.get("FAB_PASSWORD_HASH_METHOD")),
+            (
+                _("Secure cookies"),
+                "SESSION_COOKIE_SECURE",
+                _yes_no(config.get("SESSION_COOKIE_SECURE")),
+            ),
+            (
+                _("Audit log kept at least (days)"),
+                "AUDIT_RETENTION_DAYS",
+                config.get("AUDIT_RETENTION_DAYS"),
+            ),
+        ]
+        return self.render_template("accounts/policy.html", settings=settings)
+
+
 class AccountSecurityView(ZwModelView):
     """The security administrator's view of accounts: locks, password state; unlock."""
 

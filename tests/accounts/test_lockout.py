@@ -139,3 +139,13 @@ def test_lock_also_holds_when_signing_in_with_the_email_address(app, world):
     assert not ok
     ok, _page = _attempt(app.test_client(), "window_staff", PASSWORD)
     assert not ok
+
+
+def test_security_administrator_sees_the_policy_in_force(app, world, login):
+    app.config["LOCKOUT_THRESHOLD"] = 7
+    try:
+        page = login("security_admin").get("/security/policy/").get_data(as_text=True)
+    finally:
+        app.config["LOCKOUT_THRESHOLD"] = 5
+    assert "LOCKOUT_THRESHOLD" in page and '<td class="value">7</td>' in page
+    assert login("sys_admin").get("/security/policy/").status_code in (302, 403)
