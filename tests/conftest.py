@@ -92,6 +92,12 @@ def app(database_url: str) -> Iterator[Any]:
     # No application context stays pushed: each test-client request gets its own, as in
     # production (a shared one would carry ``g`` and the logged-in user across requests).
     yield application
+    # Close the pooled connections before the database is dropped (else psycopg warns).
+    from app.extensions import db
+
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
