@@ -367,3 +367,31 @@ def guard_user_flush(session: Session) -> None:
         active = state.attrs.active.history
         if active.deleted and active.deleted[0] and not obj.active:
             revoke_sessions(session, obj, SessionEnd.CREDENTIALS)
+
+
+def check_may_manage(target: Any) -> None:
+    """The system administrator keeps accounts, but not those of the security and audit
+    administrators: resetting their password or editing them would hand over their duties.
+    Those accounts are managed on the command line (the system actor) or by their owner."""
+    from app.core.actor import current_actor
+    from app.core.errors import Forbidden
+
+    actor = current_actor()
+    if actor.is_system or actor.user_id == getattr(target, "id", None):
+        return
+    from sqlalchemy import inspect
+
+    roles = list(target.roles or [])
+    state = inspect(target, raiseerr=False)
+    if state is not None and state.persistent:
+        history = state.attrs.roles.history  # also the roles a form is about to take away
+        roles += list(history.unchanged or []) + list(history.deleted or [])
+    protected = {SECURITY_ADMIN, AUDIT_ADMIN} & {role.name for role in roles}
+    if protected:
+        raise Forbidden(
+            _(
+                "Separation of duties: the account of a %(role)s is managed on the command "
+                "line, not by another administrator.",
+                role="、".join(sorted(protected)),
+            )
+        )

@@ -129,6 +129,11 @@ class ZwUserApi(UserApi):
         from app.accounts.models import PasswordHistory
         from app.extensions import db
 
+        try:
+            policy.check_may_manage(item)
+        except DomainError as error:
+            db.session.rollback()
+            raise SchemaValidationError({"roles": [str(error)]}) from None
         password = data.get("password") if isinstance(data, dict) else None
         history = inspect(item).attrs.password.history
         old_hash = history.deleted[0] if history.deleted else None
@@ -228,6 +233,7 @@ class UserDBModelView(fab_views.UserDBModelView):
     def pre_update(self, item: Any) -> None:
         from app.accounts import policy
 
+        policy.check_may_manage(item)
         policy.check_role_assignment(item.roles)
         super().pre_update(item)
 
@@ -302,6 +308,7 @@ class ZwSecurityManager(SecurityManager):
         from app.accounts import policy
 
         user = self.get_user_by_id(int(userid))
+        policy.check_may_manage(user)
         by_self = (
             bool(getattr(g, "user", None))
             and g.user.id == user.id

@@ -300,3 +300,33 @@ def test_command_line_refuses_the_admin_role_and_weak_passwords(app, world):
 
         names = set(db.session.execute(select(AppUser.username)).scalars())
         assert "root2" in names and not {"root0", "root1"} & names
+
+
+def test_system_administrator_cannot_take_over_the_audit_administrator(app, world, login):
+    target = world.user("audit_admin")
+    admin = login("sys_admin")
+    admin.post(
+        f"/resetpassword/form?pk={target}", data={"password": STRONG, "conf_password": STRONG}
+    )
+    # The old password still works, the new one does not.
+    login("audit_admin")  # asserts that the sign-in works
+    response = app.test_client().post(
+        "/login/", data={"username": "audit_admin", "password": STRONG}
+    )
+    assert "/login" in response.headers["Location"]
+    # Nor strip the role in the form, nor disable the account.
+    admin.post(
+        f"/users/edit/{target}",
+        data={
+            "first_name": "audit_admin",
+            "last_name": "x",
+            "username": "audit_admin",
+            "email": "audit_admin@test.example",
+            "roles": [str(_role_id(app, roles.WINDOW_STAFF))],
+        },
+    )
+    assert _user_roles(app, target) == {roles.AUDIT_ADMIN}
+    with app.app_context():
+        from app.extensions import db
+
+        assert db.session.get(AppUser, target).active is True
