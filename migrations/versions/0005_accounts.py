@@ -1,4 +1,5 @@
-"""Accounts: window users, account requests, password history, sessions; security columns on ab_user.
+"""Accounts: window users, account requests, password history, sessions;
+security columns on ab_user.
 
 Revision ID: 0005_accounts
 Revises: 0003_excel

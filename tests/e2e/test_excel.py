@@ -37,7 +37,7 @@ def test_province_admin_imports_units_through_preview_and_confirm(sign_in, page,
     page.screenshot(path=str(tmp_path / "preview.png"), full_page=True)
     page.click("#confirm-import")
     page.wait_for_function(
-        "() => document.getElementById('import-status').innerText === '已导入'", timeout=30_000
+        "() => document.getElementById('import-status')?.innerText === '已导入'", timeout=30_000
     )
     page.click("text=导入记录")
     history = page.locator("#import-history").inner_text()
