@@ -387,6 +387,7 @@ def confirm_job(batch_id: int) -> None:
         batch = session.get(ImportBatch, batch_id)
         batch.status = ImportStatus.APPLIED.value
         batch.confirmed_at = utcnow()
+        stored_path(f"{batch.stored_name.split('.')[0]}.rows.jsonl").unlink(missing_ok=True)
         batch.message = None
         record(
             session,
@@ -506,46 +507,79 @@ def analyse(
     digest = hashlib.sha256()
     seen: dict[tuple[Any, ...], tuple[str, int]] = {}
     max_rows = int(current_app.config.get("IMPORT_MAX_ROWS", 300_000))
-    workbook = reader.open_workbook(path)
+    cache = stored_path(f"{batch.stored_name.split('.')[0]}.rows.jsonl")
+    rows = _cached_rows(cache) if apply and cache.exists() else None
+    writer = None if apply else open(cache, "w", encoding="utf-8")  # noqa: SIM115
     try:
         chunk: list[Row] = []
-        for position, layout in enumerate(layouts):
-            formulas = facts.formulas.get(layout.name, set())
-            sheet = workbook.get_sheet_by_name(layout.name)  # calamine loads it here, once
-            done_before, height = result.total, max(sheet.height, 1)
-            plan = [
-                (index, key, spec.column(key), choices.get(key))
-                for index, key in sorted(layout.mapping.items())
-            ]
-            for number, cells in reader.iter_sheet_rows(sheet, layout):
-                row = _convert_row(spec, layout.name, plan, number, cells, formulas)
-                if row is None:
-                    continue
-                result.total += 1
-                if result.total > max_rows:
-                    raise BadFile(
-                        _("The file has more than %(n)d rows; split it.") % {"n": max_rows}
-                    )
-                chunk.append(row)
-                if len(chunk) >= BATCH_ROWS:
-                    _process(session, actor, spec, chunk, context, seen, result, digest, headers,
-                             apply)
-                    chunk = []
-                    fraction = (result.total - done_before) / height
-                    jobs.report_progress(
-                        0.95 * (position + min(fraction, 1.0)) / len(layouts),
-                        _("%(n)d rows checked", n=result.total),
-                    )
-            if chunk:
+        for row, fraction in rows if rows is not None else _read_rows(path, spec, layouts, facts, choices):
+            result.total += 1
+            if result.total > max_rows:
+                raise BadFile(_("The file has more than %(n)d rows; split it.") % {"n": max_rows})
+            if writer is not None:
+                writer.write(_dump_row(row))
+            chunk.append(row)
+            if len(chunk) >= BATCH_ROWS:
                 _process(session, actor, spec, chunk, context, seen, result, digest, headers,
                          apply)
                 chunk = []
+                jobs.report_progress(0.95 * fraction, _("%(n)d rows checked", n=result.total))
+        if chunk:
+            _process(session, actor, spec, chunk, context, seen, result, digest, headers, apply)
     finally:
-        workbook.close()
+        if writer is not None:
+            writer.close()
     if result.total == 0:
         raise BadFile(_("The selected sheets have no data rows."))
     result.plan_hash = digest.hexdigest()
     return result
+
+
+def _read_rows(
+    path: str,
+    spec: ListSpec,
+    layouts: list[SheetLayout],
+    facts: reader.FileFacts,
+    choices: dict[str, Any],
+) -> Iterator[tuple[Row, float]]:
+    """Converted rows of the selected sheets with the fraction of the work done."""
+    workbook = reader.open_workbook(path)
+    try:
+        for position, layout in enumerate(layouts):
+            formulas = facts.formulas.get(layout.name, set())
+            sheet = workbook.get_sheet_by_name(layout.name)  # calamine loads it here, once
+            height = max(sheet.height, 1)
+            plan = [
+                (index, key, spec.column(key), choices.get(key))
+                for index, key in sorted(layout.mapping.items())
+            ]
+            for count, (number, cells) in enumerate(reader.iter_sheet_rows(sheet, layout)):
+                row = _convert_row(spec, layout.name, plan, number, cells, formulas)
+                if row is not None:
+                    yield row, (position + min(count / height, 1.0)) / len(layouts)
+            del sheet
+    finally:
+        workbook.close()
+
+
+def _dump_row(row: Row) -> str:
+    return json.dumps([row.sheet, row.number, row.values, row.cells, row.errors],
+                      ensure_ascii=False) + "\n"
+
+
+def _cached_rows(path: Path) -> Iterator[tuple[Row, float]]:
+    """The rows the preview converted, so that the confirm does not parse the file again.
+
+    The cache is ours (written by the preview of this import under a generated name); the
+    confirm still re-checks every row against the data as it is now.
+    """
+    size = max(path.stat().st_size, 1)
+    done = 0
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            done += len(line)
+            sheet, number, values, cells, errors = json.loads(line)
+            yield Row(sheet, number, values, cells, errors), min(done / size, 1.0)
 
 
 def _convert_row(
@@ -656,7 +690,7 @@ def _process(
         if stored is None:
             result.new += 1
             creates.append(row.values)
-            digest.update(json.dumps(["+", key, row.values], default=str, sort_keys=True).encode())
+            digest.update(repr(("+", key, sorted(row.values.items()))).encode())
             if len(result.created) < SHOWN_CHANGES:
                 result.created.append(
                     {"sheet": row.sheet, "row": row.number, "key": " / ".join(map(str, key))}
@@ -664,7 +698,7 @@ def _process(
         elif changes:
             result.changed += 1
             updates.append((stored, changes))
-            digest.update(json.dumps(["~", key, changes], default=str, sort_keys=True).encode())
+            digest.update(repr(("~", key, sorted(changes.items()))).encode())
             if len(result.changes) < SHOWN_CHANGES:
                 result.changes.append(
                     {

@@ -455,7 +455,7 @@ class ImplementationListSpec(ListSpec):
                 })
             # Plain executemany (RETURNING would go row by row on SQLite); the ids come back
             # by the unique implementation codes in one query.
-            session.execute(insert(ImplementationItem), rows)
+            session.execute(ImplementationItem.__table__.insert(), rows)
             created = dict(
                 session.execute(
                     select(ImplementationItem.implementation_code, ImplementationItem.id).where(
