@@ -238,9 +238,7 @@ def mapping_report(batch: ImportBatch, spec: ListSpec) -> MappingReport:
             elif layout.hidden:
                 notes.append(_("Sheet “%(sheet)s” is hidden and was not read.", sheet=layout.name))
             elif layout.header_row is None:
-                notes.append(
-                    _("Sheet “%(sheet)s” has no header of this list.", sheet=layout.name)
-                )
+                notes.append(_("Sheet “%(sheet)s” has no header of this list.", sheet=layout.name))
             else:
                 notes.append(_("Sheet “%(sheet)s” was not selected.", sheet=layout.name))
             continue
@@ -266,8 +264,14 @@ def set_mapping(
 ) -> MappingReport:
     """Apply the user's choice of sheets and corrections of the mapping (sheet → column index →
     column key, or None to ignore the column). A column key may be mapped once per sheet."""
-    _require(batch, ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.REJECTED,
-             ImportStatus.SUPERSEDED, ImportStatus.FAILED)
+    _require(
+        batch,
+        ImportStatus.UPLOADED,
+        ImportStatus.PREVIEWED,
+        ImportStatus.REJECTED,
+        ImportStatus.SUPERSEDED,
+        ImportStatus.FAILED,
+    )
     keys = {c.key for c in spec.columns}
     sheets = batch.layout_data()
     for data in sheets:
@@ -291,12 +295,20 @@ def set_mapping(
 
 
 def start_preview(session: Session, *, actor: Actor, batch: ImportBatch, spec: ListSpec) -> str:
-    _require(batch, ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.REJECTED,
-             ImportStatus.SUPERSEDED, ImportStatus.FAILED)
+    _require(
+        batch,
+        ImportStatus.UPLOADED,
+        ImportStatus.PREVIEWED,
+        ImportStatus.REJECTED,
+        ImportStatus.SUPERSEDED,
+        ImportStatus.FAILED,
+    )
     report = mapping_report(batch, spec)
     if not report.ok:
         raise ValidationError(
-            message=_("Map the required columns first: %(columns)s", columns="、".join(report.missing))
+            message=_(
+                "Map the required columns first: %(columns)s", columns="、".join(report.missing)
+            )
         )
     batch.status = ImportStatus.PREVIEWING.value
     batch.message = None
@@ -324,7 +336,10 @@ def _enqueue(session: Session, actor: Actor, batch: ImportBatch, job: str) -> st
 def _require(batch: ImportBatch, *states: ImportStatus) -> None:
     if ImportStatus(batch.status) not in states:
         raise InvalidTransition(
-            _("This import is “%(state)s”; that step is not possible now.", state=batch.status_label)
+            _(
+                "This import is “%(state)s”; that step is not possible now.",
+                state=batch.status_label,
+            )
         )
 
 
@@ -410,15 +425,23 @@ def confirm_job(batch_id: int) -> None:
         session.commit()
     except _Superseded:
         session.rollback()
-        _mark(session, batch_id, ImportStatus.SUPERSEDED, _(
-            "The data changed after the preview (or the file now has errors); nothing was "
-            "applied. Check the file again."
-        ))
+        _mark(
+            session,
+            batch_id,
+            ImportStatus.SUPERSEDED,
+            _(
+                "The data changed after the preview (or the file now has errors); nothing was "
+                "applied. Check the file again."
+            ),
+        )
     except Exception as error:
         session.rollback()
-        _mark(session, batch_id, ImportStatus.FAILED, _(
-            "The import stopped and nothing was applied: %(reason)s", reason=str(error)[:300]
-        ))
+        _mark(
+            session,
+            batch_id,
+            ImportStatus.FAILED,
+            _("The import stopped and nothing was applied: %(reason)s", reason=str(error)[:300]),
+        )
         if not isinstance(error, DomainError):
             raise
 
@@ -440,11 +463,14 @@ def refresh(session: Session, batch: ImportBatch) -> jobs.JobStatus | None:
         session.refresh(batch)
         if ImportStatus(batch.status).busy:
             batch.status = (
-                ImportStatus.FAILED if batch.status == ImportStatus.CONFIRMING.value
+                ImportStatus.FAILED
+                if batch.status == ImportStatus.CONFIRMING.value
                 else ImportStatus.UPLOADED
             ).value
-            batch.message = _("The background job stopped (%(reason)s); nothing was applied.",
-                              reason=(state.error if state else "") or _("lost"))[:500]
+            batch.message = _(
+                "The background job stopped (%(reason)s); nothing was applied.",
+                reason=(state.error if state else "") or _("lost"),
+            )[:500]
             session.commit()
     return state
 
@@ -512,7 +538,9 @@ def analyse(
     writer = None if apply else open(cache, "w", encoding="utf-8")  # noqa: SIM115
     try:
         chunk: list[Row] = []
-        for row, fraction in rows if rows is not None else _read_rows(path, spec, layouts, facts, choices):
+        for row, fraction in (
+            rows if rows is not None else _read_rows(path, spec, layouts, facts, choices)
+        ):
             result.total += 1
             if result.total > max_rows:
                 raise BadFile(_("The file has more than %(n)d rows; split it.") % {"n": max_rows})
@@ -520,8 +548,7 @@ def analyse(
                 writer.write(_dump_row(row))
             chunk.append(row)
             if len(chunk) >= BATCH_ROWS:
-                _process(session, actor, spec, chunk, context, seen, result, digest, headers,
-                         apply)
+                _process(session, actor, spec, chunk, context, seen, result, digest, headers, apply)
                 chunk = []
                 jobs.report_progress(0.95 * fraction, _("%(n)d rows checked", n=result.total))
         if chunk:
@@ -563,8 +590,10 @@ def _read_rows(
 
 
 def _dump_row(row: Row) -> str:
-    return json.dumps([row.sheet, row.number, row.values, row.cells, row.errors],
-                      ensure_ascii=False) + "\n"
+    return (
+        json.dumps([row.sheet, row.number, row.values, row.cells, row.errors], ensure_ascii=False)
+        + "\n"
+    )
 
 
 def _cached_rows(path: Path) -> Iterator[tuple[Row, float]]:
@@ -634,9 +663,14 @@ def _process(
     keys = []
     for row in chunk:
         for column in spec.columns:
-            if column.required and column.key not in row.errors and row.values.get(column.key) in (
-                None,
-                "",
+            if (
+                column.required
+                and column.key not in row.errors
+                and row.values.get(column.key)
+                in (
+                    None,
+                    "",
+                )
             ):
                 row.errors[column.key] = _("Required.")
         key = spec.key_of(row.values)
@@ -811,9 +845,7 @@ def export(
             counter["n"] += 1
             yield values
 
-    output = write_list(
-        spec, counted(), choices=_choices(session, spec), validation_rows=None
-    )
+    output = write_list(spec, counted(), choices=_choices(session, spec), validation_rows=None)
     record(
         session,
         AuditAction.EXPORT,
@@ -826,9 +858,9 @@ def export(
 
 
 def _choices(session: Session, spec: ListSpec) -> dict[str, Any]:
-    return {c.key: list(spec.choices(c, session)) for c in spec.columns if c.kind in ("choice",)} | {
-        c.key: ["是", "否"] for c in spec.columns if c.kind == "boolean"
-    }
+    return {
+        c.key: list(spec.choices(c, session)) for c in spec.columns if c.kind in ("choice",)
+    } | {c.key: ["是", "否"] for c in spec.columns if c.kind == "boolean"}
 
 
 def history(session: Session, *, actor: Actor, spec: ListSpec | None = None) -> Any:

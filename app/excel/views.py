@@ -6,7 +6,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _

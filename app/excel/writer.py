@@ -204,14 +204,16 @@ def _row_xml(number: int, values: Sequence[Any]) -> str:
             parts.append(f'<c r="{ref}"><v>{value}</v></c>')
         else:
             value = safe_cell_value(value)
-            text = (value.isoformat(sep=" ") if isinstance(value, dt.datetime) else str(value))
+            text = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else str(value)
             text = (
                 text.translate(_ILLEGAL)
                 .replace("&", "&amp;")
                 .replace("<", "&lt;")
                 .replace(">", "&gt;")
             )
-            parts.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
+            parts.append(
+                f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+            )
     parts.append("</row>")
     return "".join(parts)
 
