@@ -97,3 +97,13 @@ def test_export_and_import_are_audited(world, app, api_token):
             select(AuditLog).where(AuditLog.action == "export").order_by(AuditLog.id.desc())
         ).first()
         assert entry.object_type == "Unit" and entry.actor_name == "province_admin"
+
+
+def test_ui_export_takes_the_list_pages_filters(world, login):
+    client = login("province_admin")
+    response = client.get("/excel/units/export?_flt_0_name=海口市秀英区")
+    book = _workbook(response)
+    names = {row[0] for row in book["实施单位"].iter_rows(min_row=2, values_only=True)}
+    assert names == {"海口市秀英区市场监督管理局", "海口市秀英区教育局"}
+    page = client.get("/unitview/list/?_flt_0_name=海口市秀英区").get_data(as_text=True)
+    assert "海口市龙华区市场监督管理局" not in page  # the same filter on the list page
