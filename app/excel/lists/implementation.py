@@ -460,8 +460,21 @@ class ImplementationListSpec(ListSpec):
                 wanted[unit["credit_code"] + unit["level"] + basic_code] = key
         if not wanted:
             return {}
+        item_columns = [
+            getattr(ImplementationItem, name)
+            for name in (
+                "id",
+                "implementation_code",
+                "exercise_level",
+                "status",
+                "version",
+                "unit_id",
+                *PERSONALIZED,
+            )
+        ]
+        # Plain rows, not ORM objects: nothing piles up in the session's identity map.
         rows = session.execute(
-            select(ImplementationItem, Unit.name, Unit.credit_code, Region.path)
+            select(*item_columns, Unit.name.label("unit_name"), Unit.credit_code, Region.path)
             .join(Unit, ImplementationItem.unit_id == Unit.id)
             .join(Region, ImplementationItem.region_id == Region.id)
             .where(ImplementationItem.implementation_code.in_(list(wanted)))
@@ -471,28 +484,28 @@ class ImplementationListSpec(ListSpec):
             open_items = set(
                 session.scalars(
                     select(AdjustmentRequest.item_id).where(
-                        AdjustmentRequest.item_id.in_([r[0].id for r in rows]),
+                        AdjustmentRequest.item_id.in_([r.id for r in rows]),
                         AdjustmentRequest.state != AdjustmentState.APPLIED.value,
                     )
                 )
             )
         result = {}
-        for item, unit_name, credit_code, path in rows:
+        for item in rows:
             entry = context["entries"].get(item.implementation_code[-12:])
-            values = self._values(item, entry, unit_name, credit_code)
+            values = self._values(item, entry, item.unit_name, item.credit_code)
             values.update(
                 _id=item.id,
                 _status=item.status,
                 _version=item.version,
                 _open_adjustment=item.id in open_items,
-                _in_reach=_in_reach(actor, path, item.unit_id),
+                _in_reach=_in_reach(actor, item.path, item.unit_id),
             )
             result[wanted[item.implementation_code]] = values
         return result
 
     @staticmethod
     def _values(
-        item: ImplementationItem, entry: dict[str, Any] | None, unit_name: str, credit_code: str
+        item: Any, entry: dict[str, Any] | None, unit_name: str, credit_code: str
     ) -> dict[str, Any]:
         entry = entry or {}
         return {
