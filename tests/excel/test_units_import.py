@@ -233,3 +233,18 @@ def test_county_coordinator_cannot_import_units(world, api_token, app, login):
     page = login("county_coordinator").post("/excel/units/upload", data={})
     assert page.status_code in (302, 403)
     assert unit_count(app) == len(world.units)
+
+
+def test_confirm_reads_the_file_again_when_the_checked_rows_are_gone(world, api_token, app):
+    client, headers = app.test_client(), api_token("province_admin")
+    data = unit_rows(["海口市秀英区民政局", credit_code("460105", 1), "460105", "政府部门"])
+    preview = post_file(client, headers, data).json
+    with app.app_context():
+        from app.excel.models import ImportBatch
+
+        batch = db.session.get(ImportBatch, preview["id"])
+        cache = services.stored_path(batch.stored_name.split(".")[0] + ".rows.jsonl")
+        assert cache.exists()
+        cache.unlink()
+    done = client.post(f"/api/v1/unit_list/import/{preview['id']}/confirm", headers=headers).json
+    assert done["status"] == "applied" and done["counts"]["new"] == 1
