@@ -3,7 +3,6 @@ history, template download and export. :func:`import_view_for` builds them for a
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import (
@@ -342,4 +341,4 @@ def import_view_for(
     )
 
 
-__all__ = ["ListImportView", "batch_payload", "import_view_for", "json"]
+__all__ = ["ListImportView", "batch_payload", "import_view_for"]
