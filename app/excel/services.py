@@ -661,18 +661,11 @@ def _process(
     apply: bool,
 ) -> None:
     keys = []
+    required = [c.key for c in spec.columns if c.required]
     for row in chunk:
-        for column in spec.columns:
-            if (
-                column.required
-                and column.key not in row.errors
-                and row.values.get(column.key)
-                in (
-                    None,
-                    "",
-                )
-            ):
-                row.errors[column.key] = _("Required.")
+        for key in required:
+            if key not in row.errors and row.values.get(key) in (None, ""):
+                row.errors[key] = _("Required.")
         key = spec.key_of(row.values)
         row.key = key  # type: ignore[attr-defined]
         if key is None:
@@ -773,7 +766,7 @@ def _note_errors(spec: ListSpec, row: Row, result: Analysis, headers: dict[str, 
             result.errors.append(
                 {"sheet": row.sheet, "row": row.number, "column": column, "message": message}
             )
-        if sum(len(v) for v in result.annotations.values()) < ANNOTATED_ERRORS:
+        if result.error_count <= ANNOTATED_ERRORS:  # (counted above: O(1), not a sum per error)
             index = row.cells.get(key)
             if index is None:
                 index = min(row.cells.values(), default=0)

@@ -248,3 +248,16 @@ def test_confirm_reads_the_file_again_when_the_checked_rows_are_gone(world, api_
         cache.unlink()
     done = client.post(f"/api/v1/unit_list/import/{preview['id']}/confirm", headers=headers).json
     assert done["status"] == "applied" and done["counts"]["new"] == 1
+
+
+def test_thousands_of_bad_rows_are_all_reported_and_marked(world, api_token, app, login):
+    client, headers = app.test_client(), api_token("province_admin")
+    rows = [[f"单位{i}", f"BAD{i}", "469999", "政府部门"] for i in range(3000)]
+    preview = post_file(client, headers, unit_rows(*rows)).json
+    assert preview["counts"]["invalid"] == 3000
+    assert preview["error_count"] == 6000 and len(preview["errors"]) == 500
+    response = login("province_admin").get(f"/excel/units/{preview['id']}/errors")
+    content = response.data
+    response.close()
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=False)["实施单位"]
+    assert sheet["B3001"].comment is not None and sheet["C3001"].comment is not None
