@@ -228,3 +228,20 @@ def test_export_is_scoped_to_the_coordinators_region(world, app, api_token):
     response.close()
     units = [r[3] for r in book["实施清单"].iter_rows(min_row=2, values_only=True)]
     assert units == ["海口市秀英区市场监督管理局"]
+
+
+def test_export_page_takes_the_implementation_list_pages_filters(world, app, login):
+    with app.app_context():
+        entry = cf.basic_entry("460105001000", "食品经营许可")
+        cf.item(world, "xiuying_market", entry=entry)
+        cf.item(world, "xiuying_edu", entry=entry)
+        db.session.commit()
+    client = login("county_coordinator")
+    query = f"_flt_0_unit={world.unit('xiuying_edu')}"
+    listed = client.get(f"/implementationitemview/list/?{query}").get_data(as_text=True)
+    assert "海口市秀英区市场监督管理局" not in listed  # the list page applies the same filter
+    response = client.get(f"/excel/implementation_list/export?{query}")
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    response.close()
+    units = [r[3] for r in book["实施清单"].iter_rows(min_row=2, values_only=True)]
+    assert units == ["海口市秀英区教育局"]
