@@ -54,6 +54,8 @@ REPORTS_DIR = os.environ.get("REPORTS_DIR", str(BASE_DIR / "reports"))
 IMPORT_MAX_MB = _int("IMPORT_MAX_MB", 20)
 IMPORT_MAX_UNCOMPRESSED_MB = _int("IMPORT_MAX_UNCOMPRESSED_MB", 400)
 IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 300_000)
+# The import API waits this long for a check to finish before answering 202 (then poll).
+IMPORT_API_WAIT = _int("IMPORT_API_WAIT", 20)
 
 # Background jobs (app.core.jobs): RQ on Redis when REDIS_URL is set (run `rq worker zwfw`),
 # else an in-process worker thread. JOBS_EAGER runs them inline (tests, scripts).

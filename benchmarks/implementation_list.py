@@ -32,20 +32,60 @@ from pathlib import Path
 UNITS = 500
 ENTRIES = 200
 DEPARTMENTS = [
-    "市场监督管理局", "教育局", "民政局", "人力资源和社会保障局", "卫生健康委员会", "住房和城乡建设局",
-    "交通运输局", "司法局", "农业农村局", "自然资源和规划局", "生态环境局", "文化广电旅游体育局",
-    "应急管理局", "水务局", "商务局", "退役军人事务局", "医疗保障局", "行政审批服务局", "公安局", "财政局",
+    "市场监督管理局",
+    "教育局",
+    "民政局",
+    "人力资源和社会保障局",
+    "卫生健康委员会",
+    "住房和城乡建设局",
+    "交通运输局",
+    "司法局",
+    "农业农村局",
+    "自然资源和规划局",
+    "生态环境局",
+    "文化广电旅游体育局",
+    "应急管理局",
+    "水务局",
+    "商务局",
+    "退役军人事务局",
+    "医疗保障局",
+    "行政审批服务局",
+    "公安局",
+    "财政局",
 ]
 ITEM_WORDS = [
-    "食品经营", "药品零售", "建筑工程施工", "道路运输经营", "娱乐场所经营", "民办学校设立", "医疗机构执业",
-    "排污", "取水", "林木采伐", "城镇污水排入排水管网", "户外广告设置", "临时占用城市道路", "特种设备使用",
-    "养老机构备案", "社会团体成立", "出版物零售", "农药经营", "种子生产经营", "渔业捕捞",
+    "食品经营",
+    "药品零售",
+    "建筑工程施工",
+    "道路运输经营",
+    "娱乐场所经营",
+    "民办学校设立",
+    "医疗机构执业",
+    "排污",
+    "取水",
+    "林木采伐",
+    "城镇污水排入排水管网",
+    "户外广告设置",
+    "临时占用城市道路",
+    "特种设备使用",
+    "养老机构备案",
+    "社会团体成立",
+    "出版物零售",
+    "农药经营",
+    "种子生产经营",
+    "渔业捕捞",
 ]
 SUFFIXES = ["许可", "登记", "审批", "核准", "备案", "认定", "许可证核发", "变更", "延续", "注销"]
 LAWS = [
-    "《中华人民共和国行政许可法》", "《中华人民共和国食品安全法》", "《中华人民共和国药品管理法》",
-    "《中华人民共和国道路运输条例》", "《娱乐场所管理条例》", "《中华人民共和国民办教育促进法》",
-    "《医疗机构管理条例》", "《中华人民共和国水法》", "《海南省优化营商环境条例》",
+    "《中华人民共和国行政许可法》",
+    "《中华人民共和国食品安全法》",
+    "《中华人民共和国药品管理法》",
+    "《中华人民共和国道路运输条例》",
+    "《娱乐场所管理条例》",
+    "《中华人民共和国民办教育促进法》",
+    "《医疗机构管理条例》",
+    "《中华人民共和国水法》",
+    "《海南省优化营商环境条例》",
 ]
 
 
@@ -58,8 +98,19 @@ def _text(rng: random.Random, words: list[str], low: int, high: int) -> str:
 
 
 FILLER = [
-    "申请人应当", "具备相应的", "经营场所", "和设施设备", "，并符合", "国家有关规定", "的条件；",
-    "提交申请材料", "齐全、符合法定形式", "，有健全的", "管理制度", "和专业技术人员", "。",
+    "申请人应当",
+    "具备相应的",
+    "经营场所",
+    "和设施设备",
+    "，并符合",
+    "国家有关规定",
+    "的条件；",
+    "提交申请材料",
+    "齐全、符合法定形式",
+    "，有健全的",
+    "管理制度",
+    "和专业技术人员",
+    "。",
 ]
 
 
@@ -77,7 +128,7 @@ def _database(url: str | None) -> tuple[str, callable]:
 _APPS: dict = {}
 
 
-def _app(url: str, imports_dir: str):  # noqa: ANN202 - a Flask app
+def _app(url: str, imports_dir: str):
     """One app per process (FAB's security views can be registered once)."""
     if url in _APPS:
         return _APPS[url]
@@ -146,7 +197,10 @@ def seed(url: str, imports_dir: str) -> dict:
                     "item_type_id": type_id,
                     "source": "provincial",
                     "status": "active",
-                    "legal_basis": "、".join(rng.sample(LAWS, 2)) + "第" + str(rng.randint(5, 80)) + "条",
+                    "legal_basis": "、".join(rng.sample(LAWS, 2))
+                    + "第"
+                    + str(rng.randint(5, 80))
+                    + "条",
                     "acceptance_conditions": _text(rng, FILLER, 60, 160),
                     "application_materials": _text(rng, FILLER, 40, 120),
                     "legal_time_limit_days": rng.choice([5, 10, 15, 20, 30, 60]),
@@ -159,7 +213,8 @@ def seed(url: str, imports_dir: str) -> dict:
                 }
             )
         db.session.execute(
-            insert(BasicCatalogueEntry), [{k: v for k, v in e.items() if k != "_type"} for e in entries]
+            insert(BasicCatalogueEntry),
+            [{k: v for k, v in e.items() if k != "_type"} for e in entries],
         )
         db.session.commit()
         unit_rows = db.session.execute(select(Unit.name, Unit.credit_code)).all()
@@ -190,18 +245,31 @@ def generate(path: str, rows: int, data: dict) -> None:
             online = rng.random() < 0.3
             sheet.append(
                 [
-                    entry["name"], entry["basic_code"], entry["_type"], unit_name, credit_code,
-                    None, "县级", entry["legal_time_limit_days"], promised,
-                    rng.choice(["即办件", "承诺件"]), 0 if online else rng.randint(1, 2),
+                    entry["name"],
+                    entry["basic_code"],
+                    entry["_type"],
+                    unit_name,
+                    credit_code,
+                    None,
+                    "县级",
+                    entry["legal_time_limit_days"],
+                    promised,
+                    rng.choice(["即办件", "承诺件"]),
+                    0 if online else rng.randint(1, 2),
                     DEPTH_LABELS["4"] if online else rng.choice(list(DEPTH_LABELS.values())[:3]),
                     "是" if online else "否",
                     "工作日上午 9:00-12:00，下午 14:30-17:30（法定节假日除外）",
                     f"{unit_name[:6]}政务服务中心{rng.randint(1, 3)}楼{rng.randint(1, 40)}号窗口",
                     f"0898-{rng.randint(60000000, 69999999)}",
-                    rng.choice(["张", "王", "李", "赵", "陈"]) + rng.choice(["伟", "芳", "娜", "敏", "静"]),
-                    _text(rng, FILLER, 40, 120), "证照样本见附件",
-                    entry["legal_basis"], entry["acceptance_conditions"], entry["fee_standard"],
-                    entry["complaint_phone"], None,
+                    rng.choice(["张", "王", "李", "赵", "陈"])
+                    + rng.choice(["伟", "芳", "娜", "敏", "静"]),
+                    _text(rng, FILLER, 40, 120),
+                    "证照样本见附件",
+                    entry["legal_basis"],
+                    entry["acceptance_conditions"],
+                    entry["fee_standard"],
+                    entry["complaint_phone"],
+                    None,
                 ]
             )
             count += 1
@@ -252,7 +320,12 @@ def phase(name: str, url: str, imports_dir: str, path: str) -> dict:
                 batch = db.session.get(type(batch), batch.id)
                 result.update(
                     rows=batch.total_rows,
-                    counts=[batch.new_rows, batch.changed_rows, batch.unchanged_rows, batch.invalid_rows],
+                    counts=[
+                        batch.new_rows,
+                        batch.changed_rows,
+                        batch.unchanged_rows,
+                        batch.invalid_rows,
+                    ],
                     upload_s=uploaded - started,
                     preview_s=previewed - uploaded,
                 )
@@ -299,14 +372,28 @@ def main() -> None:
         generated = time.perf_counter()
         size_mb = os.path.getsize(path) / 1048576
         print(f"database: {url.split('@')[-1]}  (seeded in {seeded - started:.1f} s)")
-        print(f"file: {args.rows} rows × 24 columns, {size_mb:.1f} MB (written in {generated - seeded:.1f} s)")
+        written = generated - seeded
+        print(f"file: {args.rows} rows × 24 columns, {size_mb:.1f} MB (written in {written:.1f} s)")
         print(f"machine: {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
         results = {}
         for name in ("parse", "import", "reimport", "export"):
-            child = subprocess.run(
-                [sys.executable, "-m", "benchmarks.implementation_list", "--phase", name,
-                 "--url", url, "--imports", imports_dir, "--file", path],
-                capture_output=True, text=True, check=False,
+            child = subprocess.run(  # noqa: S603 - this interpreter, our own module
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.implementation_list",
+                    "--phase",
+                    name,
+                    "--url",
+                    url,
+                    "--imports",
+                    imports_dir,
+                    "--file",
+                    path,
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
                 cwd=str(Path(__file__).resolve().parents[1]),
             )
             if child.returncode != 0:
@@ -316,12 +403,17 @@ def main() -> None:
             rate = result["rows"] / result["seconds"] if result["seconds"] else 0
             extra = ""
             if name == "import":
-                extra = (f"  (upload+checks {result['upload_s']:.1f} s, preview {result['preview_s']:.1f} s, "
-                         f"confirm {result['confirm_s']:.1f} s; stored {result['stored_rows']})")
+                extra = (
+                    f"  (upload+checks {result['upload_s']:.1f} s, "
+                    f"preview {result['preview_s']:.1f} s, "
+                    f"confirm {result['confirm_s']:.1f} s; stored {result['stored_rows']})"
+                )
             if name == "reimport":
                 extra = f"  (new/changed/unchanged/invalid = {result['counts']})"
-            print(f"{name:9s} {result['rows']:>8d} rows  {result['seconds']:6.1f} s  "
-                  f"{rate:>9.0f} rows/s  peak RSS {result['peak_rss_mb']:.0f} MB{extra}")
+            print(
+                f"{name:9s} {result['rows']:>8d} rows  {result['seconds']:6.1f} s  "
+                f"{rate:>9.0f} rows/s  peak RSS {result['peak_rss_mb']:.0f} MB{extra}"
+            )
         ratio = results["import"]["seconds"] / results["parse"]["seconds"]
         print(f"import / parse = {ratio:.1f}×")
     finally:

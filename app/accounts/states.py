@@ -21,7 +21,7 @@ class RequestState(LabelledEnum):
 
 class WindowUserStatus(LabelledEnum):
     ACTIVE = "active", _l("Active")
-    CANCELLED = "cancelled", _l("Cancelled")
+    CANCELLED = "cancelled", _l("Account cancelled")
 
 
 class SessionEnd(LabelledEnum):

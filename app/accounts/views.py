@@ -143,7 +143,7 @@ class AccountRequestView(ZwModelView):
         "username": _l("User name"),
         "target_unit": _l("Move to unit"),
         "note": _l("Note"),
-        "requested_by": _l("Filed by"),
+        "requested_by": _l("Requested by"),
         "requested_at": _l("Filed at (UTC)"),
         "decided_by": _l("Decided by"),
         "decided_at": _l("Decided at (UTC)"),

@@ -148,8 +148,13 @@ class ListApi(BaseApi):
                   type: object
                   properties:
                     file: {type: string, format: binary}
-                    sheets: {type: string, description: 'JSON list of sheet names (default: every visible sheet with a header)'}
-                    mapping: {type: string, description: 'JSON {sheet: {source header: column key or null}}'}
+                    sheets:
+                      type: string
+                      description: JSON list of sheet names (default every visible sheet
+                        with a header)
+                    mapping:
+                      type: string
+                      description: 'JSON {sheet: {source header: column key or null}}'
                   required: [file]
           responses:
             200:
@@ -176,18 +181,30 @@ class ListApi(BaseApi):
         actor = current_actor()
         try:
             batch = services.upload(
-                db.session, actor=actor, spec=self.spec, file_name=upload.filename or "", stream=upload.stream
+                db.session,
+                actor=actor,
+                spec=self.spec,
+                file_name=upload.filename or "",
+                stream=upload.stream,
             )
             selected = json.loads(request.form["sheets"]) if request.form.get("sheets") else None
             mapping = self._mapping(batch, json.loads(request.form.get("mapping") or "{}"))
             report = services.set_mapping(
-                db.session, actor=actor, batch=batch, spec=self.spec, selected=selected, mapping=mapping
+                db.session,
+                actor=actor,
+                batch=batch,
+                spec=self.spec,
+                selected=selected,
+                mapping=mapping,
             )
             if not report.ok:
                 return self.response(
                     422,
                     id=batch.id,
-                    message=_("Map the required columns first: %(columns)s", columns="、".join(report.missing)),
+                    message=_(
+                        "Map the required columns first: %(columns)s",
+                        columns="、".join(report.missing),
+                    ),
                     unmapped=report.unmapped,
                 )
             services.start_preview(db.session, actor=actor, batch=batch, spec=self.spec)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
-from xml.etree import ElementTree as ET  # noqa: S405 - only a member of a size-checked zip
+from xml.etree import ElementTree as ET
 
 import python_calamine
 from flask_babel import gettext as _
@@ -63,7 +63,10 @@ def inspect_file(path: str, *, max_bytes: int, max_uncompressed: int) -> FileFac
         return FileFacts(XLS)
     if not head.startswith(ZIP_MAGIC):
         raise BadFile(
-            _("This is not an Excel workbook (.xlsx or .xls). Save it from Excel or WPS and try again.")
+            _(
+                "This is not an Excel workbook (.xlsx or .xls). Save it from Excel or WPS "
+                "and try again."
+            )
         )
     try:
         return FileFacts(XLSX, _scan_zip(path, max_uncompressed))
@@ -159,7 +162,9 @@ def open_workbook(path: str) -> python_calamine.CalamineWorkbook:
     try:
         return python_calamine.CalamineWorkbook.from_path(path)
     except python_calamine.PasswordError:
-        raise BadFile(_("The workbook is protected by a password; remove it and try again.")) from None
+        raise BadFile(
+            _("The workbook is protected by a password; remove it and try again.")
+        ) from None
     except Exception as error:  # calamine raises several unrelated types for damaged files
         raise BadFile(
             _("The workbook cannot be read (%(reason)s).") % {"reason": str(error)[:120]}
@@ -306,6 +311,8 @@ def missing_required(spec: ListSpec, layouts: list[SheetLayout]) -> list[tuple[s
     for layout in layouts:
         mapped = set(layout.mapping.values())
         missing.extend(
-            (layout.name, c) for c in spec.columns if c.required and not c.readonly and c.key not in mapped
+            (layout.name, c)
+            for c in spec.columns
+            if c.required and not c.readonly and c.key not in mapped
         )
     return missing

@@ -238,9 +238,7 @@ def mapping_report(batch: ImportBatch, spec: ListSpec) -> MappingReport:
             elif layout.hidden:
                 notes.append(_("Sheet “%(sheet)s” is hidden and was not read.", sheet=layout.name))
             elif layout.header_row is None:
-                notes.append(
-                    _("Sheet “%(sheet)s” has no header of this list.", sheet=layout.name)
-                )
+                notes.append(_("Sheet “%(sheet)s” has no header of this list.", sheet=layout.name))
             else:
                 notes.append(_("Sheet “%(sheet)s” was not selected.", sheet=layout.name))
             continue
@@ -266,8 +264,14 @@ def set_mapping(
 ) -> MappingReport:
     """Apply the user's choice of sheets and corrections of the mapping (sheet → column index →
     column key, or None to ignore the column). A column key may be mapped once per sheet."""
-    _require(batch, ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.REJECTED,
-             ImportStatus.SUPERSEDED, ImportStatus.FAILED)
+    _require(
+        batch,
+        ImportStatus.UPLOADED,
+        ImportStatus.PREVIEWED,
+        ImportStatus.REJECTED,
+        ImportStatus.SUPERSEDED,
+        ImportStatus.FAILED,
+    )
     keys = {c.key for c in spec.columns}
     sheets = batch.layout_data()
     for data in sheets:
@@ -291,12 +295,20 @@ def set_mapping(
 
 
 def start_preview(session: Session, *, actor: Actor, batch: ImportBatch, spec: ListSpec) -> str:
-    _require(batch, ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.REJECTED,
-             ImportStatus.SUPERSEDED, ImportStatus.FAILED)
+    _require(
+        batch,
+        ImportStatus.UPLOADED,
+        ImportStatus.PREVIEWED,
+        ImportStatus.REJECTED,
+        ImportStatus.SUPERSEDED,
+        ImportStatus.FAILED,
+    )
     report = mapping_report(batch, spec)
     if not report.ok:
         raise ValidationError(
-            message=_("Map the required columns first: %(columns)s", columns="、".join(report.missing))
+            message=_(
+                "Map the required columns first: %(columns)s", columns="、".join(report.missing)
+            )
         )
     batch.status = ImportStatus.PREVIEWING.value
     batch.message = None
@@ -324,7 +336,10 @@ def _enqueue(session: Session, actor: Actor, batch: ImportBatch, job: str) -> st
 def _require(batch: ImportBatch, *states: ImportStatus) -> None:
     if ImportStatus(batch.status) not in states:
         raise InvalidTransition(
-            _("This import is “%(state)s”; that step is not possible now.", state=batch.status_label)
+            _(
+                "This import is “%(state)s”; that step is not possible now.",
+                state=batch.status_label,
+            )
         )
 
 
@@ -387,6 +402,7 @@ def confirm_job(batch_id: int) -> None:
         batch = session.get(ImportBatch, batch_id)
         batch.status = ImportStatus.APPLIED.value
         batch.confirmed_at = utcnow()
+        stored_path(f"{batch.stored_name.split('.')[0]}.rows.jsonl").unlink(missing_ok=True)
         batch.message = None
         record(
             session,
@@ -409,15 +425,23 @@ def confirm_job(batch_id: int) -> None:
         session.commit()
     except _Superseded:
         session.rollback()
-        _mark(session, batch_id, ImportStatus.SUPERSEDED, _(
-            "The data changed after the preview (or the file now has errors); nothing was "
-            "applied. Check the file again."
-        ))
+        _mark(
+            session,
+            batch_id,
+            ImportStatus.SUPERSEDED,
+            _(
+                "The data changed after the preview (or the file now has errors); nothing was "
+                "applied. Check the file again."
+            ),
+        )
     except Exception as error:
         session.rollback()
-        _mark(session, batch_id, ImportStatus.FAILED, _(
-            "The import stopped and nothing was applied: %(reason)s", reason=str(error)[:300]
-        ))
+        _mark(
+            session,
+            batch_id,
+            ImportStatus.FAILED,
+            _("The import stopped and nothing was applied: %(reason)s", reason=str(error)[:300]),
+        )
         if not isinstance(error, DomainError):
             raise
 
@@ -439,11 +463,14 @@ def refresh(session: Session, batch: ImportBatch) -> jobs.JobStatus | None:
         session.refresh(batch)
         if ImportStatus(batch.status).busy:
             batch.status = (
-                ImportStatus.FAILED if batch.status == ImportStatus.CONFIRMING.value
+                ImportStatus.FAILED
+                if batch.status == ImportStatus.CONFIRMING.value
                 else ImportStatus.UPLOADED
             ).value
-            batch.message = _("The background job stopped (%(reason)s); nothing was applied.",
-                              reason=(state.error if state else "") or _("lost"))[:500]
+            batch.message = _(
+                "The background job stopped (%(reason)s); nothing was applied.",
+                reason=(state.error if state else "") or _("lost"),
+            )[:500]
             session.commit()
     return state
 
@@ -506,46 +533,82 @@ def analyse(
     digest = hashlib.sha256()
     seen: dict[tuple[Any, ...], tuple[str, int]] = {}
     max_rows = int(current_app.config.get("IMPORT_MAX_ROWS", 300_000))
-    workbook = reader.open_workbook(path)
+    cache = stored_path(f"{batch.stored_name.split('.')[0]}.rows.jsonl")
+    rows = _cached_rows(cache) if apply and cache.exists() else None
+    writer = None if apply else open(cache, "w", encoding="utf-8")  # noqa: SIM115
     try:
         chunk: list[Row] = []
-        for position, layout in enumerate(layouts):
-            formulas = facts.formulas.get(layout.name, set())
-            sheet = workbook.get_sheet_by_name(layout.name)  # calamine loads it here, once
-            done_before, height = result.total, max(sheet.height, 1)
-            plan = [
-                (index, key, spec.column(key), choices.get(key))
-                for index, key in sorted(layout.mapping.items())
-            ]
-            for number, cells in reader.iter_sheet_rows(sheet, layout):
-                row = _convert_row(spec, layout.name, plan, number, cells, formulas)
-                if row is None:
-                    continue
-                result.total += 1
-                if result.total > max_rows:
-                    raise BadFile(
-                        _("The file has more than %(n)d rows; split it.") % {"n": max_rows}
-                    )
-                chunk.append(row)
-                if len(chunk) >= BATCH_ROWS:
-                    _process(session, actor, spec, chunk, context, seen, result, digest, headers,
-                             apply)
-                    chunk = []
-                    fraction = (result.total - done_before) / height
-                    jobs.report_progress(
-                        0.95 * (position + min(fraction, 1.0)) / len(layouts),
-                        _("%(n)d rows checked", n=result.total),
-                    )
-            if chunk:
-                _process(session, actor, spec, chunk, context, seen, result, digest, headers,
-                         apply)
+        for row, fraction in (
+            rows if rows is not None else _read_rows(path, spec, layouts, facts, choices)
+        ):
+            result.total += 1
+            if result.total > max_rows:
+                raise BadFile(_("The file has more than %(n)d rows; split it.") % {"n": max_rows})
+            if writer is not None:
+                writer.write(_dump_row(row))
+            chunk.append(row)
+            if len(chunk) >= BATCH_ROWS:
+                _process(session, actor, spec, chunk, context, seen, result, digest, headers, apply)
                 chunk = []
+                jobs.report_progress(0.95 * fraction, _("%(n)d rows checked", n=result.total))
+        if chunk:
+            _process(session, actor, spec, chunk, context, seen, result, digest, headers, apply)
     finally:
-        workbook.close()
+        if writer is not None:
+            writer.close()
     if result.total == 0:
         raise BadFile(_("The selected sheets have no data rows."))
     result.plan_hash = digest.hexdigest()
     return result
+
+
+def _read_rows(
+    path: str,
+    spec: ListSpec,
+    layouts: list[SheetLayout],
+    facts: reader.FileFacts,
+    choices: dict[str, Any],
+) -> Iterator[tuple[Row, float]]:
+    """Converted rows of the selected sheets with the fraction of the work done."""
+    workbook = reader.open_workbook(path)
+    try:
+        for position, layout in enumerate(layouts):
+            formulas = facts.formulas.get(layout.name, set())
+            sheet = workbook.get_sheet_by_name(layout.name)  # calamine loads it here, once
+            height = max(sheet.height, 1)
+            plan = [
+                (index, key, spec.column(key), choices.get(key))
+                for index, key in sorted(layout.mapping.items())
+            ]
+            for count, (number, cells) in enumerate(reader.iter_sheet_rows(sheet, layout)):
+                row = _convert_row(spec, layout.name, plan, number, cells, formulas)
+                if row is not None:
+                    yield row, (position + min(count / height, 1.0)) / len(layouts)
+            del sheet
+    finally:
+        workbook.close()
+
+
+def _dump_row(row: Row) -> str:
+    return (
+        json.dumps([row.sheet, row.number, row.values, row.cells, row.errors], ensure_ascii=False)
+        + "\n"
+    )
+
+
+def _cached_rows(path: Path) -> Iterator[tuple[Row, float]]:
+    """The rows the preview converted, so that the confirm does not parse the file again.
+
+    The cache is ours (written by the preview of this import under a generated name); the
+    confirm still re-checks every row against the data as it is now.
+    """
+    size = max(path.stat().st_size, 1)
+    done = 0
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            done += len(line)
+            sheet, number, values, cells, errors = json.loads(line)
+            yield Row(sheet, number, values, cells, errors), min(done / size, 1.0)
 
 
 def _convert_row(
@@ -598,13 +661,11 @@ def _process(
     apply: bool,
 ) -> None:
     keys = []
+    required = [c.key for c in spec.columns if c.required]
     for row in chunk:
-        for column in spec.columns:
-            if column.required and column.key not in row.errors and row.values.get(column.key) in (
-                None,
-                "",
-            ):
-                row.errors[column.key] = _("Required.")
+        for key in required:
+            if key not in row.errors and row.values.get(key) in (None, ""):
+                row.errors[key] = _("Required.")
         key = spec.key_of(row.values)
         row.key = key  # type: ignore[attr-defined]
         if key is None:
@@ -656,7 +717,7 @@ def _process(
         if stored is None:
             result.new += 1
             creates.append(row.values)
-            digest.update(json.dumps(["+", key, row.values], default=str, sort_keys=True).encode())
+            digest.update(repr(("+", key, sorted(row.values.items()))).encode())
             if len(result.created) < SHOWN_CHANGES:
                 result.created.append(
                     {"sheet": row.sheet, "row": row.number, "key": " / ".join(map(str, key))}
@@ -664,7 +725,7 @@ def _process(
         elif changes:
             result.changed += 1
             updates.append((stored, changes))
-            digest.update(json.dumps(["~", key, changes], default=str, sort_keys=True).encode())
+            digest.update(repr(("~", key, sorted(changes.items()))).encode())
             if len(result.changes) < SHOWN_CHANGES:
                 result.changes.append(
                     {
@@ -705,7 +766,7 @@ def _note_errors(spec: ListSpec, row: Row, result: Analysis, headers: dict[str, 
             result.errors.append(
                 {"sheet": row.sheet, "row": row.number, "column": column, "message": message}
             )
-        if sum(len(v) for v in result.annotations.values()) < ANNOTATED_ERRORS:
+        if result.error_count <= ANNOTATED_ERRORS:  # (counted above: O(1), not a sum per error)
             index = row.cells.get(key)
             if index is None:
                 index = min(row.cells.values(), default=0)
@@ -777,9 +838,7 @@ def export(
             counter["n"] += 1
             yield values
 
-    output = write_list(
-        spec, counted(), choices=_choices(session, spec), validation_rows=None
-    )
+    output = write_list(spec, counted(), choices=_choices(session, spec), validation_rows=None)
     record(
         session,
         AuditAction.EXPORT,
@@ -792,9 +851,9 @@ def export(
 
 
 def _choices(session: Session, spec: ListSpec) -> dict[str, Any]:
-    return {c.key: list(spec.choices(c, session)) for c in spec.columns if c.kind in ("choice",)} | {
-        c.key: ["是", "否"] for c in spec.columns if c.kind == "boolean"
-    }
+    return {
+        c.key: list(spec.choices(c, session)) for c in spec.columns if c.kind in ("choice",)
+    } | {c.key: ["是", "否"] for c in spec.columns if c.kind == "boolean"}
 
 
 def history(session: Session, *, actor: Actor, spec: ListSpec | None = None) -> Any:

@@ -94,7 +94,9 @@ def convert(column: Column, value: Any, choices: Sequence[str] | None = None) ->
     else:
         text = str(value).strip()
     if column.kind == BOOLEAN:
-        text = {"Y": YES, "N": NO, "1": YES, "0": NO, "TRUE": YES, "FALSE": NO}.get(text.upper(), text)
+        text = {"Y": YES, "N": NO, "1": YES, "0": NO, "TRUE": YES, "FALSE": NO}.get(
+            text.upper(), text
+        )
         if text not in (YES, NO):
             raise CellError(_("Enter 是 or 否."))
         return text == YES
@@ -124,12 +126,16 @@ def _integer(column: Column, value: Any) -> int:
         number = value
     elif isinstance(value, float):
         if not value.is_integer():
-            raise CellError(_("A whole number is expected here (not %(value)s).") % {"value": value})
+            raise CellError(
+                _("A whole number is expected here (not %(value)s).") % {"value": value}
+            )
         number = int(value)
     else:
         text = str(value).strip()
         if not re.fullmatch(r"[+-]?\d+", text):
-            raise CellError(_("A whole number is expected here (not “%(value)s”).") % {"value": text})
+            raise CellError(
+                _("A whole number is expected here (not “%(value)s”).") % {"value": text}
+            )
         number = int(text)
     if column.min_value is not None and number < column.min_value:
         raise CellError(_("Must be at least %(n)d.") % {"n": column.min_value})
@@ -202,9 +208,7 @@ class ListSpec:
         private entries ``"_id"`` and ``"_in_reach"`` (whether the actor may change it)."""
         raise NotImplementedError
 
-    def check(
-        self, row: Row, stored: dict[str, Any] | None, context: Any, actor: Actor
-    ) -> None:
+    def check(self, row: Row, stored: dict[str, Any] | None, context: Any, actor: Actor) -> None:
         """Apply the list's rules to a converted row; put messages into ``row.errors``."""
 
     def write(

@@ -19,7 +19,7 @@ class ImportStatus(LabelledEnum):
     PREVIEWED = "previewed", _l("Ready to confirm")
     REJECTED = "rejected", _l("Has errors")
     CONFIRMING = "confirming", _l("Applying")
-    APPLIED = "applied", _l("Applied")
+    APPLIED = "applied", _l("Applied (imported)")
     FAILED = "failed", _l("Failed, nothing changed")
     SUPERSEDED = "superseded", _l("Stale, re-check needed")
 

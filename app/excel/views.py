@@ -3,10 +3,19 @@ history, template download and export. :func:`import_view_for` builds them for a
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -332,4 +341,4 @@ def import_view_for(
     )
 
 
-__all__ = ["ListImportView", "batch_payload", "import_view_for", "json"]
+__all__ = ["ListImportView", "batch_payload", "import_view_for"]

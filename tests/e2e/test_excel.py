@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.codes import make_credit_code
-from tests.excel.factories import UNIT_HEADER, workbook_bytes
+from tests.excel.factories import workbook_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -18,8 +18,13 @@ def test_province_admin_imports_units_through_preview_and_confirm(sign_in, page,
                 "名单": [
                     ["秀英区新增实施单位"],
                     ["机构名称", "信用代码", "区划代码", "单位类型", "联系人"],
-                    ["海口市秀英区测试局", make_credit_code("11", "460105", "99990001"), "460105",
-                     "政府部门", "陈七"],
+                    [
+                        "海口市秀英区测试局",
+                        make_credit_code("11", "460105", "99990001"),
+                        "460105",
+                        "政府部门",
+                        "陈七",
+                    ],
                 ]
             }
         )

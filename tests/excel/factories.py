@@ -10,15 +10,28 @@ from openpyxl import Workbook
 
 from app.core.codes import make_credit_code
 
-UNIT_HEADER = ["单位名称", "统一社会信用代码", "所属区划代码", "单位类型", "行使层级", "联络员", "联络电话", "是否启用"]
+UNIT_HEADER = [
+    "单位名称",
+    "统一社会信用代码",
+    "所属区划代码",
+    "单位类型",
+    "行使层级",
+    "联络员",
+    "联络电话",
+    "是否启用",
+]
 
 
 def credit_code(region_code: str, n: int) -> str:
     return make_credit_code("11", region_code, f"{n:08d}")
 
 
-def workbook_bytes(sheets: dict[str, Sequence[Sequence[Any]]], *, hidden: Sequence[str] = (),
-                   merges: dict[str, Sequence[str]] | None = None) -> bytes:
+def workbook_bytes(
+    sheets: dict[str, Sequence[Sequence[Any]]],
+    *,
+    hidden: Sequence[str] = (),
+    merges: dict[str, Sequence[str]] | None = None,
+) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     for name, rows in sheets.items():

@@ -13,7 +13,9 @@ from app.extensions import db
 FILES = Path(__file__).with_name("files")
 
 
-def post_file(client, headers, data: bytes, name="units.xlsx", url="/api/v1/unit_list/import", **form):
+def post_file(
+    client, headers, data: bytes, name="units.xlsx", url="/api/v1/unit_list/import", **form
+):
     return client.post(
         url,
         headers=headers,
@@ -33,8 +35,15 @@ def unit_snapshot(app) -> list[tuple]:
             tuple(row)
             for row in db.session.execute(
                 select(
-                    Unit.id, Unit.name, Unit.credit_code, Unit.region_id, Unit.kind,
-                    Unit.liaison_name, Unit.liaison_phone, Unit.active, Unit.version,
+                    Unit.id,
+                    Unit.name,
+                    Unit.credit_code,
+                    Unit.region_id,
+                    Unit.kind,
+                    Unit.liaison_name,
+                    Unit.liaison_phone,
+                    Unit.active,
+                    Unit.version,
                 ).order_by(Unit.id)
             )
         ]

@@ -18,10 +18,19 @@ def _workbook(response):
     return openpyxl.load_workbook(io.BytesIO(content))
 
 
-def test_template_has_chinese_header_instructions_dropdowns_and_frozen_header(world, app, api_token):
-    book = _workbook(app.test_client().get("/api/v1/unit_list/template", headers=api_token("province_admin")))
+def test_template_has_chinese_header_instructions_dropdowns_and_frozen_header(
+    world, app, api_token
+):
+    book = _workbook(
+        app.test_client().get("/api/v1/unit_list/template", headers=api_token("province_admin"))
+    )
     sheet = book["实施单位"]
-    assert [c.value for c in sheet[1]][:4] == ["单位名称", "统一社会信用代码", "所属区划代码", "单位类型"]
+    assert [c.value for c in sheet[1]][:4] == [
+        "单位名称",
+        "统一社会信用代码",
+        "所属区划代码",
+        "单位类型",
+    ]
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["A"].width >= 30
     validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
@@ -36,7 +45,9 @@ def test_template_has_chinese_header_instructions_dropdowns_and_frozen_header(wo
 
 def test_export_is_scoped_to_reach_and_filtered_like_the_list(world, app, api_token):
     client = app.test_client()
-    book = _workbook(client.get("/api/v1/unit_list/export", headers=api_token("county_coordinator")))
+    book = _workbook(
+        client.get("/api/v1/unit_list/export", headers=api_token("county_coordinator"))
+    )
     names = {row[0] for row in book["实施单位"].iter_rows(min_row=2, values_only=True)}
     assert names == {"海口市秀英区市场监督管理局", "海口市秀英区教育局"}
     query = "(filters:!((col:name,opr:sw,value:'海口市秀英区教')))"
@@ -50,7 +61,7 @@ def test_export_is_scoped_to_reach_and_filtered_like_the_list(world, app, api_to
 def test_export_edit_one_cell_import_shows_exactly_that_change(world, app, api_token):
     with app.app_context():
         unit = db.session.get(Unit, world.unit("xiuying_edu"))
-        unit.liaison_name = "=HYPERLINK(\"http://evil\")"
+        unit.liaison_name = '=HYPERLINK("http://evil")'
         unit.liaison_phone = "+86 898 1234"
         db.session.commit()
     client, headers = app.test_client(), api_token("province_admin")
@@ -58,13 +69,16 @@ def test_export_edit_one_cell_import_shows_exactly_that_change(world, app, api_t
     sheet = book["实施单位"]
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     formula_like = rows["海口市秀英区教育局"][5]
-    assert formula_like.value == "=HYPERLINK(\"http://evil\")" and formula_like.data_type == "s"
+    assert formula_like.value == '=HYPERLINK("http://evil")' and formula_like.data_type == "s"
     rows["海口市秀英区市场监督管理局"][6].value = "0898-66668888"
     out = io.BytesIO()
     book.save(out)
     preview = post_file(client, headers, out.getvalue()).json
     assert preview["counts"] == {
-        "total": len(world.units), "new": 0, "changed": 1, "unchanged": len(world.units) - 1,
+        "total": len(world.units),
+        "new": 0,
+        "changed": 1,
+        "unchanged": len(world.units) - 1,
         "invalid": 0,
     }
     assert preview["changes"][0]["fields"] == [
@@ -83,3 +97,13 @@ def test_export_and_import_are_audited(world, app, api_token):
             select(AuditLog).where(AuditLog.action == "export").order_by(AuditLog.id.desc())
         ).first()
         assert entry.object_type == "Unit" and entry.actor_name == "province_admin"
+
+
+def test_ui_export_takes_the_list_pages_filters(world, login):
+    client = login("province_admin")
+    response = client.get("/excel/units/export?_flt_0_name=海口市秀英区")
+    book = _workbook(response)
+    names = {row[0] for row in book["实施单位"].iter_rows(min_row=2, values_only=True)}
+    assert names == {"海口市秀英区市场监督管理局", "海口市秀英区教育局"}
+    page = client.get("/unitview/list/?_flt_0_name=海口市秀英区").get_data(as_text=True)
+    assert "海口市龙华区市场监督管理局" not in page  # the same filter on the list page

@@ -17,8 +17,19 @@ from tests.excel.factories import workbook_bytes
 from tests.excel.helpers import post_file
 
 URL = "/api/v1/implementation_list"
-COUNTY_HEADER = ["序号", "权力名称", "职权编码", "权力类型", "行使主体", "法定期限（天/日）",
-                 "承诺期限（天/日）", "办件类型", "网办深度", "到现场次数", "办理地点"]
+COUNTY_HEADER = [
+    "序号",
+    "权力名称",
+    "职权编码",
+    "权力类型",
+    "行使主体",
+    "法定期限（天/日）",
+    "承诺期限（天/日）",
+    "办件类型",
+    "网办深度",
+    "到现场次数",
+    "办理地点",
+]
 
 
 def _entries(app):
@@ -34,8 +45,19 @@ def _county_file(*rows, title=True):
 
 
 def _row(n, name, code, unit="海口市秀英区市场监督管理局", legal=20, promised=10, **extra):
-    return [n, name, code, "行政许可", unit, legal, promised, extra.get("handling", "承诺件"),
-            extra.get("depth", "三级"), extra.get("visits", 1), extra.get("place", "秀英区政务服务中心")]
+    return [
+        n,
+        name,
+        code,
+        "行政许可",
+        unit,
+        legal,
+        promised,
+        extra.get("handling", "承诺件"),
+        extra.get("depth", "三级"),
+        extra.get("visits", 1),
+        extra.get("place", "秀英区政务服务中心"),
+    ]
 
 
 def _items(app):
@@ -53,7 +75,9 @@ def test_template_has_the_closed_lists_as_dropdowns(world, app, api_token):
     book = openpyxl.load_workbook(io.BytesIO(content))
     header = [c.value for c in book["实施清单"][1]]
     assert len(header) == 24 and header[:3] == ["事项名称", "基本编码", "事项类型"]
-    options = {c[0].value: [x.value for x in c[1:] if x.value] for c in book["下拉选项"].iter_cols()}
+    options = {
+        c[0].value: [x.value for x in c[1:] if x.value] for c in book["下拉选项"].iter_cols()
+    }
     assert "行政许可" in options["事项类型"] and "公共服务" in options["事项类型"]
     assert options["办件类型"] == ["即办件", "承诺件"]
     assert len(options["网办深度"]) == 4
@@ -62,13 +86,25 @@ def test_template_has_the_closed_lists_as_dropdowns(world, app, api_token):
 def test_county_spreadsheet_with_its_own_column_names_imports_as_drafts(world, app, api_token):
     _entries(app)
     client, headers = app.test_client(), api_token("county_coordinator")
-    data = _county_file(_row(1, "食品经营许可", "460105001000"), _row(2, "药品零售许可", "460105002000", legal=15, promised=5))
+    data = _county_file(
+        _row(1, "食品经营许可", "460105001000"),
+        _row(2, "药品零售许可", "460105002000", legal=15, promised=5),
+    )
     preview = post_file(client, headers, data, name="秀英区权力清单.xlsx", url=f"{URL}/import")
     assert preview.status_code == 200, preview.json
     mapping = preview.json["sheets"][0]["mapping"]
     assert mapping["职权编码"] == "basic_code" and mapping["权力类型"] == "item_type"
-    assert mapping["法定期限（天/日）"] == "legal_time_limit_days" and mapping["行使主体"] == "unit_name"
-    assert preview.json["counts"] == {"total": 2, "new": 2, "changed": 0, "unchanged": 0, "invalid": 0}
+    assert (
+        mapping["法定期限（天/日）"] == "legal_time_limit_days"
+        and mapping["行使主体"] == "unit_name"
+    )
+    assert preview.json["counts"] == {
+        "total": 2,
+        "new": 2,
+        "changed": 0,
+        "unchanged": 0,
+        "invalid": 0,
+    }
     assert _items(app) == 0
     done = client.post(f"{URL}/import/{preview.json['id']}/confirm", headers=headers)
     assert done.json["status"] == "applied"
@@ -77,7 +113,11 @@ def test_county_spreadsheet_with_its_own_column_names_imports_as_drafts(world, a
         unit = db.session.get(Unit, world.unit("xiuying_market"))
         assert item.status == "draft"  # not published: publication goes through review
         assert item.implementation_code == unit.credit_code + "4" + "460105001000"
-        assert (item.promised_time_limit_days, item.online_depth, item.onsite_visits) == (10, "3", 1)
+        assert (item.promised_time_limit_days, item.online_depth, item.onsite_visits) == (
+            10,
+            "3",
+            1,
+        )
     status = client.get(f"{URL}/import/{preview.json['id']}", headers=headers).json
     assert status["status"] == "applied" and status["progress"] == 100
     again = post_file(client, headers, data, url=f"{URL}/import").json
@@ -92,7 +132,14 @@ def test_rule_violations_are_errors_with_row_and_column_in_chinese(world, app, a
         _row(2, "药品零售许可", "460105002000", legal=30, promised=5),
         _row(3, "未知事项", "460105009000"),
         _row(4, "食品经营许可", "460105001000", unit="三亚市海棠区市场监督管理局"),
-        _row(5, "药品零售许可", "460105002000", legal=15, promised=dt.date(2024, 5, 1), unit="海口市秀英区教育局"),
+        _row(
+            5,
+            "药品零售许可",
+            "460105002000",
+            legal=15,
+            promised=dt.date(2024, 5, 1),
+            unit="海口市秀英区教育局",
+        ),
     )
     before = _items(app)
     preview = post_file(client, headers, data, url=f"{URL}/import").json
@@ -129,7 +176,9 @@ def test_published_rows_become_change_adjustments_drafts_are_updated(world, app,
     book.save(out)
     preview = post_file(client, headers, out.getvalue(), url=f"{URL}/import").json
     assert preview["counts"]["changed"] == 2 and preview["counts"]["unchanged"] == 0
-    assert all(c["fields"] == [{"column": "承诺办结时限", "old": 10, "new": 8}] for c in preview["changes"])
+    assert all(
+        c["fields"] == [{"column": "承诺办结时限", "old": 10, "new": 8}] for c in preview["changes"]
+    )
     notes = [c["note"] for c in preview["changes"]]
     assert sum(1 for n in notes if n) == 1
     client.post(f"{URL}/import/{preview['id']}/confirm", headers=headers)
@@ -137,7 +186,11 @@ def test_published_rows_become_change_adjustments_drafts_are_updated(world, app,
         assert db.session.get(ImplementationItem, draft_id).promised_time_limit_days == 8
         assert db.session.get(ImplementationItem, published_id).promised_time_limit_days == 10
         adjustment = db.session.scalar(select(AdjustmentRequest))
-        assert (adjustment.item_id, adjustment.kind, adjustment.state) == (published_id, "change", "draft")
+        assert (adjustment.item_id, adjustment.kind, adjustment.state) == (
+            published_id,
+            "change",
+            "draft",
+        )
         assert '"promised_time_limit_days": 8' in adjustment.proposed_values
     again = post_file(client, headers, out.getvalue(), url=f"{URL}/import").json
     assert again["counts"]["invalid"] == 1  # the published one: an adjustment is in progress
@@ -147,10 +200,14 @@ def test_published_rows_become_change_adjustments_drafts_are_updated(world, app,
 def test_other_county_cannot_see_an_import_by_id(world, app, api_token, login):
     _entries(app)
     data = _county_file(_row(1, "食品经营许可", "460105001000"))
-    batch_id = post_file(app.test_client(), api_token("county_coordinator"), data, url=f"{URL}/import").json["id"]
+    batch_id = post_file(
+        app.test_client(), api_token("county_coordinator"), data, url=f"{URL}/import"
+    ).json["id"]
     other = api_token("county_coordinator2")
     assert app.test_client().get(f"{URL}/import/{batch_id}", headers=other).status_code == 404
-    assert app.test_client().post(f"{URL}/import/{batch_id}/confirm", headers=other).status_code == 404
+    assert (
+        app.test_client().post(f"{URL}/import/{batch_id}/confirm", headers=other).status_code == 404
+    )
     client = login("county_coordinator2")
     for path in ("", "/mapping", "/progress", "/original"):
         assert client.get(f"/excel/implementation_list/{batch_id}{path}").status_code == 404
@@ -171,3 +228,20 @@ def test_export_is_scoped_to_the_coordinators_region(world, app, api_token):
     response.close()
     units = [r[3] for r in book["实施清单"].iter_rows(min_row=2, values_only=True)]
     assert units == ["海口市秀英区市场监督管理局"]
+
+
+def test_export_page_takes_the_implementation_list_pages_filters(world, app, login):
+    with app.app_context():
+        entry = cf.basic_entry("460105001000", "食品经营许可")
+        cf.item(world, "xiuying_market", entry=entry)
+        cf.item(world, "xiuying_edu", entry=entry)
+        db.session.commit()
+    client = login("county_coordinator")
+    query = f"_flt_0_unit={world.unit('xiuying_edu')}"
+    listed = client.get(f"/implementationitemview/list/?{query}").get_data(as_text=True)
+    assert "海口市秀英区市场监督管理局" not in listed  # the list page applies the same filter
+    response = client.get(f"/excel/implementation_list/export?{query}")
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    response.close()
+    units = [r[3] for r in book["实施清单"].iter_rows(min_row=2, values_only=True)]
+    assert units == ["海口市秀英区教育局"]

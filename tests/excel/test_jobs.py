@@ -44,7 +44,9 @@ def threaded(app):
 def test_thread_job_runs_as_the_user_who_started_it(world, threaded, tmp_path):
     with threaded.app_context():
         actor = actor_for_user(db.session.get(AppUser, world.user("province_admin")))
-        job_id = jobs.enqueue("tests.excel.test_jobs.sample_job", actor=actor, path=str(tmp_path / "out"))
+        job_id = jobs.enqueue(
+            "tests.excel.test_jobs.sample_job", actor=actor, path=str(tmp_path / "out")
+        )
         state = _wait(job_id)
     assert state.state == jobs.FINISHED and state.progress == 100
     assert (tmp_path / "out").read_text(encoding="utf-8") == "province_admin"
@@ -83,7 +85,9 @@ def test_rq_job_runs_on_redis_with_the_users_reach(world, app, tmp_path):
     try:
         with app.app_context():
             actor = actor_for_user(db.session.get(AppUser, world.user("county_coordinator")))
-            job_id = jobs.enqueue("tests.excel.test_jobs.sample_job", actor=actor, path=str(tmp_path / "o"))
+            job_id = jobs.enqueue(
+                "tests.excel.test_jobs.sample_job", actor=actor, path=str(tmp_path / "o")
+            )
             assert jobs.status(job_id).state == jobs.QUEUED
             SimpleWorker([Queue(jobs.RQ_QUEUE, connection=connection)], connection=connection).work(
                 burst=True

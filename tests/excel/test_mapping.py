@@ -45,7 +45,11 @@ def test_every_sheet_is_read_and_errors_name_their_sheet(world, api_token, app):
     )
     response = post_file(app.test_client(), api_token("province_admin"), data)
     assert response.json["counts"] == {
-        "total": 3, "new": 2, "changed": 0, "unchanged": 0, "invalid": 1
+        "total": 3,
+        "new": 2,
+        "changed": 0,
+        "unchanged": 0,
+        "invalid": 1,
     }
     error = response.json["errors"][0]
     assert (error["sheet"], error["row"], error["column"]) == ("海棠区", 4, "所属区划代码")
@@ -54,8 +58,10 @@ def test_every_sheet_is_read_and_errors_name_their_sheet(world, api_token, app):
 def test_the_user_picks_sheets_and_corrects_the_mapping(world, api_token, app):
     data = workbook_bytes(
         {
-            "A": [["单位名", "统一社会信用代码", "所属区划代码", "单位类型", "备注"],
-                  ["甲", credit_code("460105", 1), "460105", "政府部门", "x"]],
+            "A": [
+                ["单位名", "统一社会信用代码", "所属区划代码", "单位类型", "备注"],
+                ["甲", credit_code("460105", 1), "460105", "政府部门", "x"],
+            ],
             "B": [UNIT_HEADER, ["乙", credit_code("460105", 2), "460105", "政府部门"]],
         }
     )
@@ -65,7 +71,11 @@ def test_the_user_picks_sheets_and_corrects_the_mapping(world, api_token, app):
     assert "单位名称" in unmapped.json["message"]
     assert "A：单位名" in unmapped.json["unmapped"] and "A：备注" in unmapped.json["unmapped"]
     fixed = post_file(
-        client, headers, data, sheets=json.dumps(["A"]), mapping=json.dumps({"A": {"单位名": "name"}})
+        client,
+        headers,
+        data,
+        sheets=json.dumps(["A"]),
+        mapping=json.dumps({"A": {"单位名": "name"}}),
     )
     assert fixed.status_code == 200, fixed.json
     assert fixed.json["counts"]["new"] == 1 and fixed.json["counts"]["total"] == 1
@@ -75,8 +85,12 @@ def test_mapping_page_corrects_a_column_and_starts_the_check(world, login, app):
     import io
 
     data = workbook_bytes(
-        {"A": [["单位名", "统一社会信用代码", "所属区划代码", "单位类型"],
-               ["甲", credit_code("460105", 1), "460105", "政府部门"]]}
+        {
+            "A": [
+                ["单位名", "统一社会信用代码", "所属区划代码", "单位类型"],
+                ["甲", credit_code("460105", 1), "460105", "政府部门"],
+            ]
+        }
     )
     client = login("province_admin")
     response = client.post(

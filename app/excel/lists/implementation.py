@@ -10,8 +10,8 @@ unit's name when the file has no code). What an import may do, per DOMAIN.md §2
 * a changed **published** row (在用 / 已暂停) becomes a draft CHANGE **adjustment request** with the
   proposed values; the unit completes its legal basis and submits it to review. A row whose item
   already has an adjustment in progress, or is cancelled or terminated, is an error;
-* standardized elements (事项名称, 事项类型, 法定办结时限, 设定依据, ...) are read-only: a value that
-  differs from the basic catalogue is an error, never a silent skip. So are unknown basic codes
+* standardized elements (事项名称, 事项类型, 法定办结时限, 设定依据 ...) are read-only: a value
+  that differs from the basic catalogue is an error, never a silent skip. So are unknown basic codes
   and units outside the importer's reach.
 """
 
@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from app.catalogue import codes as catalogue_codes
@@ -79,11 +79,29 @@ PUBLISHED = (ItemStatus.ACTIVE.value, ItemStatus.SUSPENDED.value)
 CHANGE_GROUND = "15.4"  # 第十五条（四）其他依法变更: the unit corrects it before submitting
 
 
-def _text(key: str, header: str, *, width: int = 20, max_length: int | None = None,
-          synonyms: tuple[str, ...] = (), meaning: str = "", example: str = "",
-          readonly: bool = False, required: bool = False) -> Column:
-    return Column(key, header, width=width, max_length=max_length, synonyms=synonyms,
-                  meaning=meaning, example=example, readonly=readonly, required=required)
+def _text(
+    key: str,
+    header: str,
+    *,
+    width: int = 20,
+    max_length: int | None = None,
+    synonyms: tuple[str, ...] = (),
+    meaning: str = "",
+    example: str = "",
+    readonly: bool = False,
+    required: bool = False,
+) -> Column:
+    return Column(
+        key,
+        header,
+        width=width,
+        max_length=max_length,
+        synonyms=synonyms,
+        meaning=meaning,
+        example=example,
+        readonly=readonly,
+        required=required,
+    )
 
 
 class ImplementationListSpec(ListSpec):
@@ -93,72 +111,233 @@ class ImplementationListSpec(ListSpec):
     object_type = "ImplementationItem"
     key = ("basic_code", "unit_code")
     columns = (
-        _text("item_name", "事项名称", width=30, readonly=True,
-              synonyms=("权力名称", "职权名称", "事项名称（主项）"),
-              meaning="标准化要素，取自基本目录", example="食品经营许可"),
-        _text("basic_code", "基本编码", width=15, required=True, max_length=12,
-              synonyms=("职权编码", "事项编码", "目录编码", "基本目录编码"),
-              meaning="基本目录中的 12 位基本编码，用于识别事项", example="442199806003"),
-        Column("item_type", "事项类型", kind=CHOICE, readonly=True, width=14,
-               synonyms=("权力类型", "职权类型", "事项类别"),
-               meaning="标准化要素，取自基本目录", example="行政许可"),
-        _text("unit_name", "实施主体", width=30, max_length=128,
-              synonyms=("行使主体", "实施机构", "实施单位", "实施主体名称"),
-              meaning="实施单位名称；未填实施主体编码时按名称识别单位",
-              example="海口市秀英区市场监督管理局"),
-        _text("unit_code", "实施主体编码", width=22, max_length=18,
-              synonyms=("实施主体统一社会信用代码", "行使主体编码", "统一社会信用代码", "实施单位编码"),
-              meaning="实施单位的统一社会信用代码（优先于名称）", example="11460105MB0123456X"),
-        _text("implementation_code", "实施编码", width=34, readonly=True, max_length=31,
-              synonyms=("事项实施编码",),
-              meaning="由系统生成：实施主体编码 + 行使层级 + 基本编码（31 位）"),
-        Column("exercise_level", "行使层级", kind=CHOICE, readonly=True, width=12,
-               choices=tuple(LEVEL_LABELS.values()), meaning="取自实施单位"),
-        Column("legal_time_limit_days", "法定办结时限", kind=INTEGER, readonly=True, width=12,
-               min_value=0, synonyms=("法定期限（天/日）", "法定时限", "法定办结时限（工作日）", "法定期限"),
-               meaning="标准化要素（工作日），取自基本目录", example="20"),
-        Column("promised_time_limit_days", "承诺办结时限", kind=INTEGER, width=12, min_value=0,
-               synonyms=("承诺期限（天/日）", "承诺时限", "承诺办结时限（工作日）", "承诺期限"),
-               meaning="工作日，不得大于法定办结时限", example="10"),
-        Column("handling_type", "办件类型", kind=CHOICE, width=10,
-               choices=tuple(HANDLING_LABELS.values()), aliases=(("即办", "即办件"), ("承诺", "承诺件")),
-               meaning="即办件或承诺件；不填为承诺件", example="承诺件"),
-        Column("onsite_visits", "到现场次数", kind=INTEGER, width=10, min_value=0, max_value=10,
-               synonyms=("跑动次数", "到办事现场次数"), meaning="整数；全程网办的事项为 0", example="1"),
-        Column("online_depth", "网办深度", kind=CHOICE, width=20, choices=tuple(DEPTH_LABELS.values()),
-               aliases=(("1", DEPTH_LABELS["1"]), ("2", DEPTH_LABELS["2"]), ("3", DEPTH_LABELS["3"]),
-                        ("4", DEPTH_LABELS["4"]), ("一级", DEPTH_LABELS["1"]), ("二级", DEPTH_LABELS["2"]),
-                        ("三级", DEPTH_LABELS["3"]), ("四级", DEPTH_LABELS["4"])),
-               meaning="网上办理深度一至四级；不填为一级", example="三级（网上申报）"),
-        Column("fully_online", "全程网办", kind=BOOLEAN, width=10, synonyms=("是否全程网办",),
-               meaning="是或否；不填为否", example="否"),
-        _text("service_hours", "办理时间", width=24, max_length=256,
-              meaning="个性化要素", example="工作日 9:00-12:00，14:30-17:30"),
-        _text("service_location", "办理地点", width=30, max_length=256,
-              meaning="个性化要素", example="秀英区政务服务中心 2 楼 12 号窗口"),
-        _text("consult_phone", "咨询电话", width=16, max_length=64, synonyms=("咨询方式",),
-              meaning="个性化要素", example="0898-68600000"),
-        _text("approver", "审批人员", width=12, max_length=128, synonyms=("审批人",),
-              meaning="个性化要素", example="张三"),
+        _text(
+            "item_name",
+            "事项名称",
+            width=30,
+            readonly=True,
+            synonyms=("权力名称", "职权名称", "事项名称（主项）"),
+            meaning="标准化要素，取自基本目录",
+            example="食品经营许可",
+        ),
+        _text(
+            "basic_code",
+            "基本编码",
+            width=15,
+            required=True,
+            max_length=12,
+            synonyms=("职权编码", "事项编码", "目录编码", "基本目录编码"),
+            meaning="基本目录中的 12 位基本编码，用于识别事项",
+            example="442199806003",
+        ),
+        Column(
+            "item_type",
+            "事项类型",
+            kind=CHOICE,
+            readonly=True,
+            width=14,
+            synonyms=("权力类型", "职权类型", "事项类别"),
+            meaning="标准化要素，取自基本目录",
+            example="行政许可",
+        ),
+        _text(
+            "unit_name",
+            "实施主体",
+            width=30,
+            max_length=128,
+            synonyms=("行使主体", "实施机构", "实施单位", "实施主体名称"),
+            meaning="实施单位名称；未填实施主体编码时按名称识别单位",
+            example="海口市秀英区市场监督管理局",
+        ),
+        _text(
+            "unit_code",
+            "实施主体编码",
+            width=22,
+            max_length=18,
+            synonyms=(
+                "实施主体统一社会信用代码",
+                "行使主体编码",
+                "统一社会信用代码",
+                "实施单位编码",
+            ),
+            meaning="实施单位的统一社会信用代码（优先于名称）",
+            example="11460105MB0123456X",
+        ),
+        _text(
+            "implementation_code",
+            "实施编码",
+            width=34,
+            readonly=True,
+            max_length=31,
+            synonyms=("事项实施编码",),
+            meaning="由系统生成：实施主体编码 + 行使层级 + 基本编码（31 位）",
+        ),
+        Column(
+            "exercise_level",
+            "行使层级",
+            kind=CHOICE,
+            readonly=True,
+            width=12,
+            choices=tuple(LEVEL_LABELS.values()),
+            meaning="取自实施单位",
+        ),
+        Column(
+            "legal_time_limit_days",
+            "法定办结时限",
+            kind=INTEGER,
+            readonly=True,
+            width=12,
+            min_value=0,
+            synonyms=("法定期限（天/日）", "法定时限", "法定办结时限（工作日）", "法定期限"),
+            meaning="标准化要素（工作日），取自基本目录",
+            example="20",
+        ),
+        Column(
+            "promised_time_limit_days",
+            "承诺办结时限",
+            kind=INTEGER,
+            width=12,
+            min_value=0,
+            synonyms=("承诺期限（天/日）", "承诺时限", "承诺办结时限（工作日）", "承诺期限"),
+            meaning="工作日，不得大于法定办结时限",
+            example="10",
+        ),
+        Column(
+            "handling_type",
+            "办件类型",
+            kind=CHOICE,
+            width=10,
+            choices=tuple(HANDLING_LABELS.values()),
+            aliases=(("即办", "即办件"), ("承诺", "承诺件")),
+            meaning="即办件或承诺件；不填为承诺件",
+            example="承诺件",
+        ),
+        Column(
+            "onsite_visits",
+            "到现场次数",
+            kind=INTEGER,
+            width=10,
+            min_value=0,
+            max_value=10,
+            synonyms=("跑动次数", "到办事现场次数"),
+            meaning="整数；全程网办的事项为 0",
+            example="1",
+        ),
+        Column(
+            "online_depth",
+            "网办深度",
+            kind=CHOICE,
+            width=20,
+            choices=tuple(DEPTH_LABELS.values()),
+            aliases=(
+                ("1", DEPTH_LABELS["1"]),
+                ("2", DEPTH_LABELS["2"]),
+                ("3", DEPTH_LABELS["3"]),
+                ("4", DEPTH_LABELS["4"]),
+                ("一级", DEPTH_LABELS["1"]),
+                ("二级", DEPTH_LABELS["2"]),
+                ("三级", DEPTH_LABELS["3"]),
+                ("四级", DEPTH_LABELS["4"]),
+            ),
+            meaning="网上办理深度一至四级；不填为一级",
+            example="三级（网上申报）",
+        ),
+        Column(
+            "fully_online",
+            "全程网办",
+            kind=BOOLEAN,
+            width=10,
+            synonyms=("是否全程网办",),
+            meaning="是或否；不填为否",
+            example="否",
+        ),
+        _text(
+            "service_hours",
+            "办理时间",
+            width=24,
+            max_length=256,
+            meaning="个性化要素",
+            example="工作日 9:00-12:00，14:30-17:30",
+        ),
+        _text(
+            "service_location",
+            "办理地点",
+            width=30,
+            max_length=256,
+            meaning="个性化要素",
+            example="秀英区政务服务中心 2 楼 12 号窗口",
+        ),
+        _text(
+            "consult_phone",
+            "咨询电话",
+            width=16,
+            max_length=64,
+            synonyms=("咨询方式",),
+            meaning="个性化要素",
+            example="0898-68600000",
+        ),
+        _text(
+            "approver",
+            "审批人员",
+            width=12,
+            max_length=128,
+            synonyms=("审批人",),
+            meaning="个性化要素",
+            example="张三",
+        ),
         _text("faq", "常见问题", width=30, meaning="个性化要素"),
         _text("result_sample", "结果样本", width=20, meaning="个性化要素，例如证照样本的说明"),
-        _text("legal_basis", "设定依据", width=40, readonly=True,
-              synonyms=("法律依据", "实施依据"), meaning="标准化要素，取自基本目录"),
-        _text("acceptance_conditions", "受理条件", width=30, readonly=True,
-              meaning="标准化要素，取自基本目录"),
-        _text("fee_standard", "收费标准", width=20, readonly=True, synonyms=("收费依据及标准",),
-              meaning="标准化要素，取自基本目录"),
-        _text("complaint_phone", "投诉电话", width=16, readonly=True, synonyms=("监督投诉电话",),
-              meaning="标准化要素，取自基本目录"),
-        Column("status", "事项状态", kind=CHOICE, readonly=True, width=12,
-               choices=tuple(STATUS_LABELS.values()), synonyms=("状态",),
-               meaning="只读：新增行为草稿；状态变化经动态调整审核"),
+        _text(
+            "legal_basis",
+            "设定依据",
+            width=40,
+            readonly=True,
+            synonyms=("法律依据", "实施依据"),
+            meaning="标准化要素，取自基本目录",
+        ),
+        _text(
+            "acceptance_conditions",
+            "受理条件",
+            width=30,
+            readonly=True,
+            meaning="标准化要素，取自基本目录",
+        ),
+        _text(
+            "fee_standard",
+            "收费标准",
+            width=20,
+            readonly=True,
+            synonyms=("收费依据及标准",),
+            meaning="标准化要素，取自基本目录",
+        ),
+        _text(
+            "complaint_phone",
+            "投诉电话",
+            width=16,
+            readonly=True,
+            synonyms=("监督投诉电话",),
+            meaning="标准化要素，取自基本目录",
+        ),
+        Column(
+            "status",
+            "事项状态",
+            kind=CHOICE,
+            readonly=True,
+            width=12,
+            choices=tuple(STATUS_LABELS.values()),
+            synonyms=("状态",),
+            meaning="只读：新增行为草稿；状态变化经动态调整审核",
+        ),
     )
     instructions = (
-        "实施清单导入模板：第 1 行为表头，从第 2 行起每行一个事项；也可以直接上传本地原有的表格，系统会识别表头和常见列名。",
-        "以“基本编码 + 实施主体编码（或实施主体名称）”识别事项：已存在则比较变化，不存在则新增为草稿。",
-        "标准化要素（事项名称、事项类型、法定办结时限、设定依据、受理条件、收费标准、投诉电话）取自基本目录，只读；与基本目录不一致的行会报错。",
-        "已发布事项的个性化要素变化不会直接生效，而是生成“变更”调整申请草稿，补充调整依据后提交审核。",
+        "实施清单导入模板：第 1 行为表头，从第 2 行起每行一个事项；"
+        "也可以直接上传本地原有的表格，系统会识别表头和常见列名。",
+        "以“基本编码 + 实施主体编码（或实施主体名称）”识别事项："
+        "已存在则比较变化，不存在则新增为草稿。",
+        "标准化要素（事项名称、事项类型、法定办结时限、设定依据、受理条件、收费标准、投诉电话）"
+        "取自基本目录，只读；与基本目录不一致的行会报错。",
+        "已发布事项的个性化要素变化不会直接生效，"
+        "而是生成“变更”调整申请草稿，补充调整依据后提交审核。",
         "只能导入您管辖范围内单位的事项；带下拉框的列请从列表中选择。",
     )
 
@@ -180,9 +359,9 @@ class ImplementationListSpec(ListSpec):
         if column.key == "item_type":
             return list(
                 session.scalars(
-                    select(ItemType.name).where(ItemType.active.is_(True)).order_by(
-                        ItemType.sort_order, ItemType.code
-                    )
+                    select(ItemType.name)
+                    .where(ItemType.active.is_(True))
+                    .order_by(ItemType.sort_order, ItemType.code)
                 )
             )
         return column.choices
@@ -192,15 +371,23 @@ class ImplementationListSpec(ListSpec):
     def prepare(self, session: Session, actor: Actor) -> dict[str, Any]:
         units = session.execute(
             select(
-                Unit.id, Unit.name, Unit.credit_code, Unit.exercise_level, Unit.region_id,
+                Unit.id,
+                Unit.name,
+                Unit.credit_code,
+                Unit.exercise_level,
+                Unit.region_id,
                 Region.path,
             ).join(Region, Unit.region_id == Region.id)
         ).all()
         by_code, by_name = {}, {}
         for row in units:
             info = {
-                "id": row.id, "name": row.name, "credit_code": row.credit_code,
-                "level": row.exercise_level, "region_id": row.region_id, "path": row.path,
+                "id": row.id,
+                "name": row.name,
+                "credit_code": row.credit_code,
+                "level": row.exercise_level,
+                "region_id": row.region_id,
+                "path": row.path,
             }
             by_code[row.credit_code] = info
             by_name.setdefault(row.name, []).append(info)
@@ -212,11 +399,15 @@ class ImplementationListSpec(ListSpec):
         if code:
             unit = context["by_code"].get(code)
             if unit is None:
-                return None, _("There is no implementing unit with credit code %(code)s.", code=code)
+                return None, _(
+                    "There is no implementing unit with credit code %(code)s.", code=code
+                )
             if name and name != unit["name"]:
                 return None, _(
                     "The credit code %(code)s belongs to “%(name)s”, not to “%(given)s”.",
-                    code=code, name=unit["name"], given=name,
+                    code=code,
+                    name=unit["name"],
+                    given=name,
                 )
             return unit, None
         if not name:
@@ -239,10 +430,15 @@ class ImplementationListSpec(ListSpec):
         ).all()
         for entry, type_name in rows:
             context["entries"][entry.basic_code] = {
-                "id": entry.id, "status": entry.status, "name": entry.name,
-                "item_type": type_name, "legal_time_limit_days": entry.legal_time_limit_days,
-                "legal_basis": entry.legal_basis, "acceptance_conditions": entry.acceptance_conditions,
-                "fee_standard": entry.fee_standard, "complaint_phone": entry.complaint_phone,
+                "id": entry.id,
+                "status": entry.status,
+                "name": entry.name,
+                "item_type": type_name,
+                "legal_time_limit_days": entry.legal_time_limit_days,
+                "legal_basis": entry.legal_basis,
+                "acceptance_conditions": entry.acceptance_conditions,
+                "fee_standard": entry.fee_standard,
+                "complaint_phone": entry.complaint_phone,
             }
         for code in missing:
             context["entries"].setdefault(code, None)
@@ -264,8 +460,21 @@ class ImplementationListSpec(ListSpec):
                 wanted[unit["credit_code"] + unit["level"] + basic_code] = key
         if not wanted:
             return {}
+        item_columns = [
+            getattr(ImplementationItem, name)
+            for name in (
+                "id",
+                "implementation_code",
+                "exercise_level",
+                "status",
+                "version",
+                "unit_id",
+                *PERSONALIZED,
+            )
+        ]
+        # Plain rows, not ORM objects: nothing piles up in the session's identity map.
         rows = session.execute(
-            select(ImplementationItem, Unit.name, Unit.credit_code, Region.path)
+            select(*item_columns, Unit.name.label("unit_name"), Unit.credit_code, Region.path)
             .join(Unit, ImplementationItem.unit_id == Unit.id)
             .join(Region, ImplementationItem.region_id == Region.id)
             .where(ImplementationItem.implementation_code.in_(list(wanted)))
@@ -275,26 +484,28 @@ class ImplementationListSpec(ListSpec):
             open_items = set(
                 session.scalars(
                     select(AdjustmentRequest.item_id).where(
-                        AdjustmentRequest.item_id.in_([r[0].id for r in rows]),
+                        AdjustmentRequest.item_id.in_([r.id for r in rows]),
                         AdjustmentRequest.state != AdjustmentState.APPLIED.value,
                     )
                 )
             )
         result = {}
-        for item, unit_name, credit_code, path in rows:
+        for item in rows:
             entry = context["entries"].get(item.implementation_code[-12:])
-            values = self._values(item, entry, unit_name, credit_code)
+            values = self._values(item, entry, item.unit_name, item.credit_code)
             values.update(
-                _id=item.id, _status=item.status, _version=item.version,
+                _id=item.id,
+                _status=item.status,
+                _version=item.version,
                 _open_adjustment=item.id in open_items,
-                _in_reach=_in_reach(actor, path, item.unit_id),
+                _in_reach=_in_reach(actor, item.path, item.unit_id),
             )
             result[wanted[item.implementation_code]] = values
         return result
 
     @staticmethod
     def _values(
-        item: ImplementationItem, entry: dict[str, Any] | None, unit_name: str, credit_code: str
+        item: Any, entry: dict[str, Any] | None, unit_name: str, credit_code: str
     ) -> dict[str, Any]:
         entry = entry or {}
         return {
@@ -369,20 +580,24 @@ class ImplementationListSpec(ListSpec):
     def _check_new(self, row: Row, entry: dict[str, Any], unit: dict[str, Any]) -> None:
         values, errors = row.values, row.errors
         if entry["status"] != EntryStatus.ACTIVE.value:
-            errors["basic_code"] = _("Basic-catalogue entry %(code)s is cancelled.",
-                                     code=values["basic_code"])
+            errors["basic_code"] = _(
+                "Basic-catalogue entry %(code)s is cancelled.", code=values["basic_code"]
+            )
         for key, attribute in STANDARDIZED.items():
             given = values.get(key)
             if given not in (None, "") and not _same(given, entry[attribute]):
                 errors[key] = _(
                     "“%(column)s” is a standardized element and cannot be changed here "
                     "(stored: %(old)s).",
-                    column=self.column(key).header, old=entry[attribute],
+                    column=self.column(key).header,
+                    old=entry[attribute],
                 )
         given_level = values.pop("exercise_level", None)
         if given_level not in (None, LEVEL_LABELS.get(unit["level"])):
-            errors["exercise_level"] = _("The exercise level comes from the unit (%(level)s).",
-                                         level=LEVEL_LABELS.get(unit["level"]))
+            errors["exercise_level"] = _(
+                "The exercise level comes from the unit (%(level)s).",
+                level=LEVEL_LABELS.get(unit["level"]),
+            )
         values.pop("status", None)
         model = _model_values({k: v for k, v in values.items() if k in PERSONALIZED}, None)
         self._rules(row, model, entry)
@@ -391,7 +606,10 @@ class ImplementationListSpec(ListSpec):
         values, errors = row.values, row.errors
         for key in PERSONALIZED:
             if values.get(key) is None and key in (
-                "handling_type", "online_depth", "fully_online", "onsite_visits"
+                "handling_type",
+                "online_depth",
+                "fully_online",
+                "onsite_visits",
             ):
                 values.pop(key, None)
         changes = {k: v for k, v in values.items() if k in PERSONALIZED and not _same(stored[k], v)}
@@ -439,23 +657,25 @@ class ImplementationListSpec(ListSpec):
             for values in creates:
                 unit = units[values["_unit"]]
                 personalized = {k: v for k, v in values.items() if k in PERSONALIZED}
-                rows.append({
-                    **_model_values(personalized, None),
-                    "basic_entry_id": values["_entry"],
-                    "unit_id": unit["id"],
-                    "region_id": unit["region_id"],
-                    "exercise_level": unit["level"],
-                    "implementation_code": catalogue_codes.implementation_code(
-                        unit["credit_code"], unit["level"], codes[values["_entry"]]
-                    ),
-                    "status": ItemStatus.DRAFT.value,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                })
+                rows.append(
+                    {
+                        **_model_values(personalized, None),
+                        "basic_entry_id": values["_entry"],
+                        "unit_id": unit["id"],
+                        "region_id": unit["region_id"],
+                        "exercise_level": unit["level"],
+                        "implementation_code": catalogue_codes.implementation_code(
+                            unit["credit_code"], unit["level"], codes[values["_entry"]]
+                        ),
+                        "status": ItemStatus.DRAFT.value,
+                        "created_at": now,
+                        "updated_at": now,
+                        "version": 1,
+                    }
+                )
             # Plain executemany (RETURNING would go row by row on SQLite); the ids come back
             # by the unique implementation codes in one query.
-            session.execute(insert(ImplementationItem), rows)
+            session.execute(ImplementationItem.__table__.insert(), rows)
             created = dict(
                 session.execute(
                     select(ImplementationItem.implementation_code, ImplementationItem.id).where(
@@ -487,24 +707,35 @@ class ImplementationListSpec(ListSpec):
             if stored["_status"] == ItemStatus.DRAFT.value:
                 param = {"_id": stored["_id"], **model_changes}
                 drafts.setdefault(tuple(sorted(param)), []).append(param)
-                events.append({
-                    "action": "update", "object_type": "ImplementationItem",
-                    "object_id": stored["_id"], "summary": stored["implementation_code"],
-                    "before": {k: stored.get(k) for k in changes}, "after": changes,
-                })
+                events.append(
+                    {
+                        "action": "update",
+                        "object_type": "ImplementationItem",
+                        "object_id": stored["_id"],
+                        "summary": stored["implementation_code"],
+                        "before": {k: stored.get(k) for k in changes},
+                        "after": changes,
+                    }
+                )
             else:
-                adjustments.append(AdjustmentRequest(
-                    kind=AdjustmentKind.CHANGE.value,
-                    state=AdjustmentState.DRAFT.value,
-                    item_id=stored["_id"],
-                    ground=CHANGE_GROUND,
-                    legal_basis="",
-                    explanation=_("Proposed by a spreadsheet import; state the legal basis "
-                                  "before submitting."),
-                    proposed_values=json.dumps(model_changes, ensure_ascii=False, sort_keys=True),
-                    created_by=actor.username,
-                    created_at=now,
-                ))
+                adjustments.append(
+                    AdjustmentRequest(
+                        kind=AdjustmentKind.CHANGE.value,
+                        state=AdjustmentState.DRAFT.value,
+                        item_id=stored["_id"],
+                        ground=CHANGE_GROUND,
+                        legal_basis="",
+                        explanation=_(
+                            "Proposed by a spreadsheet import; state the legal basis "
+                            "before submitting."
+                        ),
+                        proposed_values=json.dumps(
+                            model_changes, ensure_ascii=False, sort_keys=True
+                        ),
+                        created_by=actor.username,
+                        created_at=now,
+                    )
+                )
         table = ImplementationItem.__table__
         for names, group in drafts.items():
             statement = (
@@ -551,11 +782,19 @@ class ImplementationListSpec(ListSpec):
         entry = BasicCatalogueEntry
         statement = (
             select(
-                item.implementation_code, item.exercise_level, item.status,
+                item.implementation_code,
+                item.exercise_level,
+                item.status,
                 *[getattr(item, key) for key in PERSONALIZED],
-                entry.name, entry.legal_time_limit_days, entry.legal_basis,
-                entry.acceptance_conditions, entry.fee_standard, entry.complaint_phone,
-                ItemType.name.label("type_name"), Unit.name.label("unit_name"), Unit.credit_code,
+                entry.name,
+                entry.legal_time_limit_days,
+                entry.legal_basis,
+                entry.acceptance_conditions,
+                entry.fee_standard,
+                entry.complaint_phone,
+                ItemType.name.label("type_name"),
+                Unit.name.label("unit_name"),
+                Unit.credit_code,
             )
             .join(entry, item.basic_entry_id == entry.id)
             .join(ItemType, entry.item_type_id == ItemType.id)
@@ -570,15 +809,20 @@ class ImplementationListSpec(ListSpec):
         for row in session.execute(statement):
             values = {key: getattr(row, key) for key in PERSONALIZED}
             values.update(
-                item_name=row.name, basic_code=row.implementation_code[-12:],
-                item_type=row.type_name, unit_name=row.unit_name, unit_code=row.credit_code,
+                item_name=row.name,
+                basic_code=row.implementation_code[-12:],
+                item_type=row.type_name,
+                unit_name=row.unit_name,
+                unit_code=row.credit_code,
                 implementation_code=row.implementation_code,
                 exercise_level=LEVEL_LABELS.get(row.exercise_level, row.exercise_level),
                 legal_time_limit_days=row.legal_time_limit_days,
                 handling_type=HANDLING_LABELS.get(row.handling_type, row.handling_type),
                 online_depth=DEPTH_LABELS.get(row.online_depth, row.online_depth),
-                legal_basis=row.legal_basis, acceptance_conditions=row.acceptance_conditions,
-                fee_standard=row.fee_standard, complaint_phone=row.complaint_phone,
+                legal_basis=row.legal_basis,
+                acceptance_conditions=row.acceptance_conditions,
+                fee_standard=row.fee_standard,
+                complaint_phone=row.complaint_phone,
                 status=STATUS_LABELS.get(row.status, row.status),
             )
             yield values
@@ -595,10 +839,17 @@ def _same(old: Any, new: Any) -> bool:
 def _model_values(personalized: dict[str, Any], _unused: Any) -> dict[str, Any]:
     """Spreadsheet values → the item's column values, with the catalogue's defaults."""
     model = {
-        "service_hours": "", "service_location": "", "consult_phone": "", "approver": "",
-        "promised_time_limit_days": None, "handling_type": HandlingType.PROMISED.value,
-        "onsite_visits": 1, "online_depth": OnlineDepth.INFO.value, "fully_online": False,
-        "faq": "", "result_sample": "",
+        "service_hours": "",
+        "service_location": "",
+        "consult_phone": "",
+        "approver": "",
+        "promised_time_limit_days": None,
+        "handling_type": HandlingType.PROMISED.value,
+        "onsite_visits": 1,
+        "online_depth": OnlineDepth.INFO.value,
+        "fully_online": False,
+        "faq": "",
+        "result_sample": "",
     }
     model.update(_model_changes(personalized))
     return model

@@ -189,9 +189,8 @@ class UnitListSpec(ListSpec):
             row.errors["region_code"] = _(
                 "Region %(code)s is outside your reach.", code=values.get("region_code")
             )
-        elif actor.reach is not None and actor.reach.kind is ReachKind.UNIT:
-            if stored is None:
-                row.errors["credit_code"] = _("You may only change your own unit.")
+        elif actor.reach is not None and actor.reach.kind is ReachKind.UNIT and stored is None:
+            row.errors["credit_code"] = _("You may only change your own unit.")
         # Blank means "derive from the region" (new) or "keep" (existing): not a change.
         if values.get("exercise_level") is None:
             values.pop("exercise_level", None)
