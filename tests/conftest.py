@@ -92,10 +92,12 @@ def app(database_url: str) -> Iterator[Any]:
     # No application context stays pushed: each test-client request gets its own, as in
     # production (a shared one would carry ``g`` and the logged-in user across requests).
     yield application
-    # Close the pooled connections before the database is dropped (else psycopg warns).
-    from app.extensions import db
-
+    # Close the pool before the database is dropped: a pooled PostgreSQL connection that is only
+    # garbage-collected later warns (ResourceWarning), which filterwarnings=error turns into a
+    # failure at the end of the run.
     with application.app_context():
+        from app.extensions import db
+
         db.session.remove()
         db.engine.dispose()
 

@@ -185,5 +185,11 @@ class ReachInterface(SQLAInterface):
     def get_related_obj(self, col_name: str, value: Any) -> Any:
         model = self.get_related_model(col_name)
         pk = inspect(model).primary_key[0]
+        # Filter values arrive as text (``?_flt_0_unit=3``); PostgreSQL will not compare an
+        # integer key with text, so convert to the key's type (a bad value matches nothing).
+        try:
+            value = pk.type.python_type(value)
+        except (TypeError, ValueError, NotImplementedError):
+            return None
         query = current_reach().scope(self.session.query(model).filter(pk == value), model)
         return query.one_or_none()

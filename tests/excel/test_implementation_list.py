@@ -245,3 +245,14 @@ def test_export_page_takes_the_implementation_list_pages_filters(world, app, log
     response.close()
     units = [r[3] for r in book["实施清单"].iter_rows(min_row=2, values_only=True)]
     assert units == ["海口市秀英区教育局"]
+
+
+def test_pages_follow_the_list_permissions(world, login):
+    coordinator = login("county_coordinator").get("/excel/implementation_list/")
+    assert coordinator.status_code == 200
+    page = coordinator.get_data(as_text=True)
+    assert 'id="upload-form"' in page and "下载导入模板" in page
+    reader = login("supervisor").get("/excel/implementation_list/").get_data(as_text=True)
+    assert 'id="upload-form"' not in reader  # read-only: template, export and history only
+    denied = login("audit_admin").get("/excel/implementation_list/")
+    assert denied.status_code in (302, 403)
