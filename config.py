@@ -55,6 +55,20 @@ LICENCE_SAMPLES_DIR = os.environ.get(
     "LICENCE_SAMPLES_DIR", str(BASE_DIR / "instance" / "licence_samples")
 )
 LICENCE_SAMPLE_MAX_BYTES = _int("LICENCE_SAMPLE_MAX_MB", 5) * 1024 * 1024
+# Spreadsheet imports: the size limit of one file, the cap on its uncompressed content (a zip
+# bomb is refused before it is read) and on its rows.
+IMPORT_MAX_MB = _int("IMPORT_MAX_MB", 20)
+IMPORT_MAX_UNCOMPRESSED_MB = _int("IMPORT_MAX_UNCOMPRESSED_MB", 400)
+IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 300_000)
+# The import API waits this long for a check to finish before answering 202 (then poll).
+IMPORT_API_WAIT = _int("IMPORT_API_WAIT", 20)
+
+# Background jobs (app.core.jobs): RQ on Redis when REDIS_URL is set (run `rq worker zwfw`),
+# else an in-process worker thread. JOBS_EAGER runs them inline (tests, scripts).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+JOBS_EAGER = _bool("JOBS_EAGER", False)
+JOBS_DIR = os.environ.get("JOBS_DIR", "")
+JOBS_TIMEOUT = _int("JOBS_TIMEOUT", 3600)
 
 # Flask-AppBuilder
 APP_NAME = "政务服务事项管理"
@@ -92,7 +106,32 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", ENV == "production")
 REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+REMEMBER_COOKIE_SAMESITE = "Lax"
 WTF_CSRF_ENABLED = True
+# CSRF tokens live as long as a session may (Flask-WTF's default is one hour).
+WTF_CSRF_TIME_LIMIT = None
+
+# Account security (等保 level 3); see docs/security.md.
+PASSWORD_MIN_LENGTH = max(_int("PASSWORD_MIN_LENGTH", 8), 8)
+PASSWORD_MAX_AGE_DAYS = _int("PASSWORD_MAX_AGE_DAYS", 90)
+PASSWORD_HISTORY = _int("PASSWORD_HISTORY", 5)
+LOCKOUT_THRESHOLD = _int("LOCKOUT_THRESHOLD", 5)
+LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 30)
+SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+SESSION_REFRESH_EACH_REQUEST = True
+# Content-Security-Policy of HTML pages. Scripts run only from this origin and with the
+# per-request nonce that FAB's templates put on every <script> tag ({nonce} is filled in);
+# FAB's templates use style attributes, so styles keep 'unsafe-inline'.
+CONTENT_SECURITY_POLICY = os.environ.get(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
+# JSON answers of the API never need scripts, styles or frames.
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 # Demo data
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Zwfw@2026demo")

@@ -10,10 +10,10 @@ from flask import Flask, g, has_request_context, jsonify, redirect, request
 from flask_babel import lazy_gettext as _l
 
 import config as default_config
-from app.extensions import appbuilder, db, limiter, migrate
+from app.extensions import appbuilder, csrf, db, limiter, migrate
 
 # Domain packages, each with ``register(appbuilder)``; their order is the menu's order.
-DOMAINS = ("app.core", "app.catalogue", "app.licences")
+DOMAINS = ("app.core", "app.catalogue", "app.licences", "app.excel", "app.accounts")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -31,6 +31,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     install_session_hooks()
     db.init_app(app)
+    # CSRF on every form and every POST of FAB's views (bulk actions, delete); FAB's REST APIs
+    # (JWT) are exempted by FAB itself when they are registered.
+    csrf.init_app(app)
     migrate.init_app(app, db, directory=str(default_config.BASE_DIR / "migrations"))
     limiter.init_app(app)
     appbuilder.security_manager_class = ZwSecurityManager
@@ -41,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             importlib.import_module(f"{package}.register").register(appbuilder)
         _limit_api_login(app)
     _register_health(app)
+    _register_security_headers(app)
     _register_error_handlers(app)
     _register_context(app)
     from app.core.cli import register_commands
@@ -97,6 +101,35 @@ def _register_health(app: Flask) -> None:
 
         db.session.execute(text("SELECT 1"))
         return jsonify(status="ok")
+
+
+def _register_security_headers(app: Flask) -> None:
+    import secrets
+
+    @app.before_request
+    def _csp_nonce() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    # FAB's templates (and its widgets, rendered outside render_template) put
+    # nonce="{{ csp_nonce() }}" on every <script> when this global exists.
+    app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        headers = response.headers
+        api = request.path.startswith("/api/")
+        key = "API_CONTENT_SECURITY_POLICY" if api else "CONTENT_SECURITY_POLICY"
+        if not request.path.startswith("/swagger"):  # FAB's Swagger page (development only)
+            policy = app.config[key].replace("{nonce}", g.get("csp_nonce", ""))
+            headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if getattr(getattr(g, "user", None), "is_authenticated", False):
+            headers.setdefault("Cache-Control", "no-store")
+        return response
 
 
 def _register_error_handlers(app: Flask) -> None:

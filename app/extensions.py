@@ -8,6 +8,7 @@ from flask_appbuilder.models.sqla.base import SQLA
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
 
 # Stable constraint names, so that migrations can refer to them on every database.
 Model.metadata.naming_convention = {
@@ -22,4 +23,5 @@ Model.metadata.naming_convention = {
 db = SQLA(model_class=Model)
 migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address)
+csrf = CSRFProtect()
 appbuilder = AppBuilder()

@@ -97,9 +97,12 @@ def app(database_url: str) -> Iterator[Any]:
     # No application context stays pushed: each test-client request gets its own, as in
     # production (a shared one would carry ``g`` and the logged-in user across requests).
     yield application
-    from app.extensions import db
-
+    # Close the pool before the database is dropped: a pooled PostgreSQL connection that is only
+    # garbage-collected later warns (ResourceWarning), which filterwarnings=error turns into a
+    # failure at the end of the run.
     with application.app_context():
+        from app.extensions import db
+
         db.session.remove()
         db.engine.dispose()
 
@@ -114,7 +117,22 @@ def ctx(app: Any) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def calendar_baseline(app: Any) -> tuple:
     with app.app_context():
-        return _calendar_fingerprint()
+        return _calendar_fingerprint(), _roles_fingerprint()
+
+
+def _roles_fingerprint() -> tuple:
+    from app.extensions import db
+
+    return tuple(
+        db.session.execute(
+            text(
+                "SELECT (SELECT count(*) FROM ab_role), "
+                "(SELECT count(*) FROM ab_permission_view_role), "
+                "(SELECT coalesce(sum(role_id * 7919 + permission_view_id), 0) "
+                "FROM ab_permission_view_role)"
+            )
+        ).one()
+    )
 
 
 def _calendar_fingerprint() -> tuple:
@@ -148,7 +166,15 @@ def _wipe(db: Any, calendar_baseline: tuple) -> None:
     with db.engine.begin() as conn:
         for table in tables:
             conn.execute(table.delete())
-    if _calendar_fingerprint() != calendar_baseline:
+    calendar_print, roles_print = calendar_baseline
+    if _roles_fingerprint() != roles_print:
+        # A test changed a role's permissions (as a security administrator may): restore them.
+        from app.core.roles import sync_roles
+        from app.extensions import appbuilder
+
+        sync_roles(appbuilder.sm)
+        assert _roles_fingerprint() == roles_print, "a test left a role behind"
+    if _calendar_fingerprint() != calendar_print:
         from app.core import calendar
         from app.core.models import CalendarDay, CalendarYear
 

@@ -165,6 +165,27 @@ def record(
     )
 
 
+def record_many(session: Session, events: Iterable[dict[str, Any]]) -> None:
+    """Append many events in one go (bulk writes that bypass the ORM flush, e.g. imports).
+
+    Each event has the keyword arguments of :func:`record` plus ``action``.
+    """
+    _append(
+        session,
+        (
+            _Entry(
+                action=AuditAction(event["action"]).value,
+                object_type=event.get("object_type", ""),
+                object_id=str(event.get("object_id", "")),
+                summary=event.get("summary", ""),
+                before=event.get("before"),
+                after=event.get("after"),
+            )
+            for event in events
+        ),
+    )
+
+
 def _column_values(obj: Any) -> dict[str, Any]:
     mapper = inspect(obj).mapper
     values = {}

@@ -16,6 +16,8 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -118,6 +120,17 @@ class AppUser(FabUser):
 
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+
+    # Security state (app.accounts.policy): password age, forced change, lockout, session epoch.
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Bumped on password change, disable and forced logout: older sessions and JWTs stop working.
+    session_epoch: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default=text("0")
+    )
 
     region: Mapped[Region | None] = relationship(foreign_keys=[region_id])
     unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])

@@ -156,8 +156,9 @@ def _previous_state_allowed(obj: Any, rule: ReachRule, reach: Reach, session: Se
             continue
         history = state.attrs[column].history
         for old in history.deleted or ():
-            if column == rule.unit and reach.kind is ReachKind.UNIT:
-                if old != reach.unit_id:
+            if column == rule.unit:
+                # A unit id is not a region id: for wider reaches the region column decides.
+                if reach.kind is ReachKind.UNIT and old != reach.unit_id:
                     return False
             elif old is not None and not reach._region_in_reach(old, obj, session):
                 return False
@@ -208,5 +209,11 @@ class ReachInterface(SQLAInterface):
             value = value[0] if len(value) == 1 else None
         model = self.get_related_model(col_name)
         pk = inspect(model).primary_key[0]
+        # Filter values arrive as text (``?_flt_0_unit=3``); PostgreSQL will not compare an
+        # integer key with text, so convert to the key's type (a bad value matches nothing).
+        try:
+            value = pk.type.python_type(value)
+        except (TypeError, ValueError, NotImplementedError):
+            return None
         query = current_reach().scope(self.session.query(model).filter(pk == value), model)
         return query.one_or_none()

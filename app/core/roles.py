@@ -99,7 +99,8 @@ def sync_roles(security_manager) -> dict[str, int]:  # noqa: ANN001 - FAB's mana
     counts = {}
     for role_name, grants in all_grants().items():
         role = security_manager.find_role(role_name) or security_manager.add_role(role_name)
-        patterns = [(re.compile(f"^{v}$"), re.compile(f"^{p}$")) for v, p in grants]
+        # (?:...): a grant "A|B" means exactly A or B, not "starts with A or ends with B".
+        patterns = [(re.compile(f"^(?:{v})$"), re.compile(f"^(?:{p})$")) for v, p in grants]
         role.permissions = [
             pv
             for pv in pairs

@@ -1,7 +1,7 @@
 """Licences: catalogue entries, face fields, usage applications, objections, status events.
 
 Revision ID: 0004_licences
-Revises: 0002_catalogue
+Revises: 0003_excel
 Create Date: 2026-11-22 15:55:42.046434
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004_licences'
-down_revision = '0002_catalogue'
+down_revision = '0003_excel'
 branch_labels = None
 depends_on = None
 

@@ -150,7 +150,7 @@ class _triggers_disabled:  # noqa: N801 - used as a context manager
         else:
             db.session.execute(
                 text(
-                    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+                    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
                     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
                 )
             )

@@ -1,0 +1,160 @@
+"""Browser sessions: idle timeout, invalidation on password change / disable / forced logout,
+the forced password change, and the bookkeeping behind the online-users view.
+
+Flask keeps the session in a signed cookie; next to Flask-Login's user id it carries
+``_zw_sid`` (our :class:`UserSession` row), ``_zw_epoch`` (the user's session epoch at sign-in)
+and ``_zw_seen`` (the last request, epoch seconds). :func:`enforce` runs before every request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from typing import Any
+
+from flask import (
+    Flask,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import logout_user, user_logged_in
+from sqlalchemy import select
+
+from app.accounts import policy
+from app.accounts.models import UserSession
+from app.accounts.states import SessionEnd
+from app.core.models import utcnow
+from app.extensions import db
+
+SID, EPOCH, SEEN = "_zw_sid", "_zw_epoch", "_zw_seen"
+# Endpoints a user who must change the password may still reach.
+CHANGE_PASSWORD_ENDPOINT = "ResetMyPasswordView.this_form_get"  # noqa: S105 - an endpoint
+ALLOWED_WHILE_CHANGING = {
+    "ResetMyPasswordView.this_form_get",
+    "ResetMyPasswordView.this_form_post",
+    "AuthDBView.logout",
+    "AuthDBView.login",
+    "static",
+    "appbuilder.static",
+    "LocaleView.index",
+    "_health",
+}
+# Session keys kept at sign-in: Flask-Login's own, the CSRF secret and the language.
+KEEP_AT_LOGIN = {"_user_id", "_fresh", "_id", "_remember", "csrf_token", "locale"}
+# Refresh ``last_seen_at`` in the database at most this often (the cookie is refreshed always).
+TOUCH_SECONDS = 60
+
+
+def _on_login(_app: Any, user: Any) -> None:
+    """Flask-Login signal: a new session row and the session markers."""
+    sid = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        UserSession(
+            sid=sid,
+            user_id=user.id,
+            ip=(request.remote_addr or "")[:64],
+            user_agent=(request.user_agent.string or "")[:256],
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    db.session.commit()
+    # Nothing of an earlier visitor of this browser carries over (FAB's page history, ...).
+    for key in [k for k in session if k not in KEEP_AT_LOGIN]:
+        session.pop(key, None)
+    session.permanent = True
+    session[SID] = sid
+    session[EPOCH] = user.session_epoch or 0
+    session[SEEN] = int(time.time())
+
+
+def end_current_session(reason: SessionEnd) -> None:
+    sid = session.get(SID)
+    if sid:
+        row = db.session.execute(
+            select(UserSession).where(UserSession.sid == sid)
+        ).scalar_one_or_none()
+        if row is not None and row.active:
+            row.active = False
+            row.ended_at = utcnow()
+            row.end_reason = reason.value
+            db.session.commit()
+    for key in [k for k in session if k not in ("csrf_token", "locale")]:
+        session.pop(key, None)
+
+
+def _sign_out(reason: SessionEnd, message: str) -> Any:
+    end_current_session(reason)
+    logout_user()
+    g.user = None
+    if request.path.startswith("/api/"):
+        return jsonify(message=message), 401
+    flash(message, "warning")
+    return redirect(url_for("AuthDBView.login"))
+
+
+def enforce() -> Any:
+    """Before every request: end stale sessions, keep live ones alive, force password changes."""
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if request.endpoint in ("static", "appbuilder.static"):
+        return None
+    sid = session.get(SID)
+    row = (
+        db.session.execute(select(UserSession).where(UserSession.sid == sid)).scalar_one_or_none()
+        if sid
+        else None
+    )
+    if row is None or not row.active:
+        return _sign_out(SessionEnd.FORCED, _("Your session has ended. Please sign in again."))
+    if session.get(EPOCH) != (user.session_epoch or 0):
+        return _sign_out(
+            SessionEnd.CREDENTIALS,
+            _("Your password or account changed. Please sign in again."),
+        )
+    idle = policy.setting("SESSION_IDLE_MINUTES") * 60
+    now = int(time.time())
+    if now - int(session.get(SEEN) or 0) > idle:
+        return _sign_out(SessionEnd.IDLE, _("You were signed out after a period of inactivity."))
+    session[SEEN] = now
+    session.permanent = True
+    current = utcnow()
+    if (current - row.last_seen_at).total_seconds() > TOUCH_SECONDS:
+        row.last_seen_at = current
+        db.session.commit()
+    if policy.must_change_password(user) and request.endpoint not in ALLOWED_WHILE_CHANGING:
+        if request.path.startswith("/api/"):
+            return jsonify(message=_("Change your password before going on.")), 403
+        flash(
+            _("Your password is temporary or has expired: choose a new one before going on."),
+            "warning",
+        )
+        return redirect(url_for(CHANGE_PASSWORD_ENDPOINT))
+    return None
+
+
+def online_cutoff() -> dt.datetime:
+    return utcnow() - dt.timedelta(minutes=policy.setting("SESSION_IDLE_MINUTES"))
+
+
+def install(app: Flask) -> None:
+    user_logged_in.connect(_on_login, app)
+    app.before_request(enforce)
+    app.permanent_session_lifetime = dt.timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+
+
+def restart_session(user: Any) -> None:
+    """After the user changed their own password: this browser carries on under the new epoch."""
+    from app.core.models import AppUser
+
+    fresh = db.session.get(AppUser, user.id)
+    _on_login(None, fresh)

@@ -1,0 +1,551 @@
+"""Views of the accounts domain: requests, window users, liaisons, the coordinator's overview,
+and the security administrator's account-security and online-users views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView
+from flask_appbuilder.actions import action
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.fields import QuerySelectField
+from flask_appbuilder.fieldwidgets import (
+    BS3TextAreaFieldWidget,
+    BS3TextFieldWidget,
+    Select2Widget,
+)
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from app.accounts import policy, services, sessions
+from app.accounts.forms import DecisionForm
+from app.accounts.models import AccountRequest, UserSession, WindowUser
+from app.accounts.states import RequestKind, RequestState, SessionEnd, WindowUserStatus
+from app.core.actor import current_actor
+from app.core.audit import AuditAction, record
+from app.core.base_views import ZwModelView
+from app.core.errors import DomainError
+from app.core.models import AppUser, Unit
+from app.core.reach import ReachInterface
+from app.core.roles import METHOD_PERMISSIONS
+from app.extensions import appbuilder, db
+
+
+def _yes_no(value: Any) -> str:
+    return _("Yes") if value else _("No")
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _datetime(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _my_window_users() -> Any:
+    """Window users a transfer or cancellation may name: the active ones in reach."""
+    query = db.session.query(WindowUser).filter(WindowUser.status == WindowUserStatus.ACTIVE.value)
+    return (
+        current_actor()
+        .reach.scope(query, WindowUser)
+        .order_by(WindowUser.person_name, WindowUser.id)
+    )
+
+
+def _units_of_my_region() -> Any:
+    """Target units of a transfer: the active units of the requester's region."""
+    actor = current_actor()
+    user = actor.user
+    region_id = None
+    if user is not None:
+        region_id = user.unit.region_id if user.unit is not None else user.region_id
+    query = db.session.query(Unit).filter(Unit.active.is_(True))
+    if region_id is not None:
+        query = query.filter(Unit.region_id == region_id)
+    else:
+        query = actor.reach.scope(query, Unit)
+    return query.order_by(Unit.name, Unit.id)
+
+
+class AccountRequestView(ZwModelView):
+    """Requests for window accounts: the unit files, the region's coordinator decides."""
+
+    datamodel = ReachInterface(AccountRequest)
+    class_permission_name = "AccountRequests"
+    method_permission_name = {**METHOD_PERMISSIONS, "decide": "approve"}
+    list_title = show_title = add_title = _l("Window account requests")
+    include_route_methods = {"list", "show", "add", "decide", "api_read"}
+    show_template = "accounts/request_show.html"
+    list_columns = [
+        "requested_at",
+        "kind_label",
+        "unit",
+        "subject",
+        "username",
+        "state_label",
+        "decided_at",
+    ]
+    show_columns = [
+        "kind_label",
+        "state_label",
+        "unit",
+        "window_user",
+        "person_name",
+        "mobile",
+        "hall",
+        "window_no",
+        "role_name",
+        "username",
+        "target_unit",
+        "note",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+    ]
+    add_columns = [
+        "kind",
+        "window_user",
+        "person_name",
+        "mobile",
+        "hall",
+        "window_no",
+        "role_name",
+        "username",
+        "target_unit",
+        "note",
+    ]
+    search_columns = ["kind", "state", "unit", "person_name", "username"]
+    search_filters = {"kind": [FilterEqual], "state": [FilterEqual]}
+    base_order = ("requested_at", "desc")
+    label_columns = {
+        "kind": _l("Request"),
+        "kind_label": _l("Request"),
+        "state": _l("State"),
+        "state_label": _l("State"),
+        "unit": _l("Implementing unit"),
+        "window_user": _l("Window user"),
+        "subject": _l("Person"),
+        "person_name": _l("Person's name"),
+        "mobile": _l("Mobile"),
+        "hall": _l("Service hall"),
+        "window_no": _l("Window number"),
+        "role_name": _l("Role"),
+        "username": _l("User name"),
+        "target_unit": _l("Move to unit"),
+        "note": _l("Note"),
+        "requested_by": _l("Requested by"),
+        "requested_at": _l("Filed at (UTC)"),
+        "decided_by": _l("Decided by"),
+        "decided_at": _l("Decided at (UTC)"),
+        "decision_reason": _l("Reason of the decision"),
+    }
+    description_columns = {
+        "window_user": _l("For a transfer or a cancellation: the window user concerned."),
+        "username": _l("For a new account: the user name to create."),
+        "target_unit": _l("For a transfer: the unit the person moves to (empty: same unit)."),
+        "note": _l("Required for a cancellation: the reason."),
+    }
+    formatters_columns = {
+        "requested_at": _datetime,
+        "decided_at": _datetime,
+        "window_user": _text,
+        "target_unit": _text,
+        "requested_by": _text,
+        "decided_by": _text,
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.add_form_extra_fields = {
+            "kind": SelectField(
+                _l("Request"),
+                choices=RequestKind.choices(),
+            ),
+            "role_name": SelectField(
+                _l("Role"),
+                choices=[SelectChoice(name, name) for name in services.WINDOW_ROLES],
+                default=services.WINDOW_ROLES[0],
+            ),
+            # Which of these are needed depends on the request kind (checked by the service).
+            "person_name": StringField(
+                _l("Person's name"), [Optional(), Length(max=64)], widget=BS3TextFieldWidget()
+            ),
+            "mobile": StringField(
+                _l("Mobile"), [Optional(), Length(max=20)], widget=BS3TextFieldWidget()
+            ),
+            "hall": StringField(
+                _l("Service hall"), [Optional(), Length(max=128)], widget=BS3TextFieldWidget()
+            ),
+            "window_no": StringField(
+                _l("Window number"), [Optional(), Length(max=32)], widget=BS3TextFieldWidget()
+            ),
+            "username": StringField(
+                _l("User name"),
+                [Optional(), Length(max=64)],
+                widget=BS3TextFieldWidget(),
+                description=_l("For a new account: the user name to create."),
+            ),
+            "note": TextAreaField(
+                _l("Note"),
+                [Optional(), Length(max=2000)],
+                widget=BS3TextAreaFieldWidget(),
+                description=_l("Required for a cancellation: the reason."),
+            ),
+            "window_user": QuerySelectField(
+                _l("Window user"),
+                query_func=_my_window_users,
+                get_pk_func=lambda window_user: window_user.id,
+                allow_blank=True,
+                blank_text=_l("(none: new account)"),
+                widget=Select2Widget(),
+                description=_l("For a transfer or a cancellation: the window user concerned."),
+            ),
+            "target_unit": QuerySelectField(
+                _l("Move to unit"),
+                query_func=_units_of_my_region,
+                get_pk_func=lambda unit: unit.id,
+                allow_blank=True,
+                blank_text=_l("(same unit)"),
+                widget=Select2Widget(),
+            ),
+        }
+        super().__init__(**kwargs)
+
+    def validate(self, item: AccountRequest) -> None:
+        if item.target_unit is not None:
+            item.target_unit_id = item.target_unit.id
+        services.prepare_request(db.session, item, actor=current_actor())
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk: Any) -> Any:
+        item = self.datamodel.get(pk)
+        if item is None:
+            abort(404)
+        widgets = self._show(pk)
+        can_decide = item.state == RequestState.PENDING.value and appbuilder.sm.has_access(
+            "can_approve", self.class_permission_name
+        )
+        return self.render_template(
+            self.show_template,
+            pk=pk,
+            title=self.show_title,
+            widgets=widgets,
+            related_views=self._related_views,
+            item=item,
+            can_decide=can_decide,
+            form=DecisionForm(),
+        )
+
+    @expose("/decide/<int:pk>", methods=["POST"])
+    @has_access
+    def decide(self, pk: int) -> Any:
+        form = DecisionForm()
+        if not form.validate_on_submit():
+            abort(400)
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        back = url_for("AccountRequestView.show", pk=pk)
+        try:
+            if request.form.get("decision") == "approve":
+                decision = services.approve(
+                    db.session,
+                    pk,
+                    actor=current_actor(),
+                    security_manager=appbuilder.sm,
+                    version=version,
+                )
+                db.session.commit()
+                if decision.initial_password:
+                    return self.render_template(
+                        "accounts/initial_password.html",
+                        username=decision.user.username,
+                        password=decision.initial_password,
+                        back=url_for("AccountRequestView.list"),
+                    )
+                flash(_("Request approved."), "success")
+            else:
+                services.reject(
+                    db.session, pk, form.reason.data or "", actor=current_actor(), version=version
+                )
+                db.session.commit()
+                flash(_("Request rejected."), "info")
+        except DomainError as error:
+            db.session.rollback()
+            if error.status == 404:
+                abort(404)
+            flash(str(error), "danger")
+        return redirect(back)
+
+
+class WindowUserView(ZwModelView):
+    """Window users of the units in reach (changed only through approved requests)."""
+
+    datamodel = ReachInterface(WindowUser)
+    class_permission_name = "WindowUsers"
+    list_title = show_title = _l("Window users")
+    include_route_methods = {"list", "show", "api_read"}
+    list_columns = [
+        "person_name",
+        "unit",
+        "hall",
+        "window_no",
+        "mobile",
+        "role_name",
+        "username",
+        "status_label",
+        "last_login",
+    ]
+    show_columns = list_columns
+    search_columns = ["person_name", "unit", "hall", "status"]
+    search_filters = {"status": [FilterEqual]}
+    base_order = ("person_name", "asc")
+    label_columns = {
+        "person_name": _l("Person's name"),
+        "unit": _l("Implementing unit"),
+        "hall": _l("Service hall"),
+        "window_no": _l("Window number"),
+        "mobile": _l("Mobile"),
+        "role_name": _l("Role"),
+        "username": _l("User name"),
+        "status": _l("Status"),
+        "status_label": _l("Status"),
+        "last_login": _l("Last sign-in"),
+    }
+    formatters_columns = {"last_login": _datetime}
+
+
+class LiaisonView(ZwModelView):
+    """Each unit names one liaison (协调联络员, seed 003 art. 9 (二))."""
+
+    datamodel = ReachInterface(Unit)
+    class_permission_name = "Liaisons"
+    list_title = show_title = edit_title = _l("Unit liaisons")
+    include_route_methods = {"list", "show", "edit"}
+    list_columns = ["name", "region", "liaison_name", "liaison_phone"]
+    show_columns = list_columns
+    # "lock_version": the hidden optimistic-locking field of ZwModelView must be listed.
+    edit_columns = ["liaison_name", "liaison_phone", "lock_version"]
+    search_columns = ["name", "region", "liaison_name"]
+    base_order = ("name", "asc")
+    base_filters = [["active", FilterEqual, True]]
+    label_columns = {
+        "name": _l("Unit name"),
+        "region": _l("Region"),
+        "liaison_name": _l("Liaison"),
+        "liaison_phone": _l("Liaison phone"),
+    }
+
+    def validate(self, item: Unit) -> None:
+        services.validate_liaison(item)
+
+
+class AccountOverviewView(BaseView):
+    """The coordinator's per-unit overview of window accounts."""
+
+    route_base = "/accounts/overview"
+    class_permission_name = "AccountOverview"
+    method_permission_name = {"index": "read"}
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        rows = services.overview(db.session, actor=current_actor())
+        return self.render_template(
+            "accounts/overview.html", rows=rows, unused_days=services.UNUSED_DAYS
+        )
+
+
+class SecurityPolicyView(BaseView):
+    """The password, lockout and session policy in force (read-only, for the security admin)."""
+
+    route_base = "/security/policy"
+    class_permission_name = "AccountSecurity"
+    method_permission_name = {"index": "read"}
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self) -> Any:
+        from flask import current_app
+
+        config = current_app.config
+        settings = [
+            (
+                _("Minimum password length"),
+                "PASSWORD_MIN_LENGTH",
+                policy.setting("PASSWORD_MIN_LENGTH"),
+            ),
+            (_("Character classes required"), "—", "3 / 4"),
+            (
+                _("Password history (no reuse)"),
+                "PASSWORD_HISTORY",
+                policy.setting("PASSWORD_HISTORY"),
+            ),
+            (
+                _("Maximum password age (days)"),
+                "PASSWORD_MAX_AGE_DAYS",
+                policy.setting("PASSWORD_MAX_AGE_DAYS"),
+            ),
+            (
+                _("Failures before the lock"),
+                "LOCKOUT_THRESHOLD",
+                policy.setting("LOCKOUT_THRESHOLD"),
+            ),
+            (_("Lock duration (minutes)"), "LOCKOUT_MINUTES", policy.setting("LOCKOUT_MINUTES")),
+            (
+                _("Session idle timeout (minutes)"),
+                "SESSION_IDLE_MINUTES",
+                policy.setting("SESSION_IDLE_MINUTES"),
+            ),
+            (_("Login rate limit per IP"), "LOGIN_RATE_LIMIT", config.get("LOGIN_RATE_LIMIT")),
+            (_("Password hash"), "PASSWORD_HASH_METHOD", config.get("FAB_PASSWORD_HASH_METHOD")),
+            (
+                _("Secure cookies"),
+                "SESSION_COOKIE_SECURE",
+                _yes_no(config.get("SESSION_COOKIE_SECURE")),
+            ),
+            (
+                _("Audit log kept at least (days)"),
+                "AUDIT_RETENTION_DAYS",
+                config.get("AUDIT_RETENTION_DAYS"),
+            ),
+        ]
+        return self.render_template("accounts/policy.html", settings=settings)
+
+
+class AccountSecurityView(ZwModelView):
+    """The security administrator's view of accounts: locks, password state; unlock."""
+
+    datamodel = ReachInterface(AppUser)
+    class_permission_name = "AccountSecurity"
+    list_title = show_title = _l("Account security")
+    include_route_methods = {"list", "show", "action", "action_post"}
+    list_columns = [
+        "username",
+        "first_name",
+        "active",
+        "last_login",
+        "fail_login_count",
+        "locked_until",
+        "password_changed_at",
+        "must_change_password",
+    ]
+    show_columns = list_columns
+    search_columns = ["username", "active", "must_change_password"]
+    base_order = ("username", "asc")
+    label_columns = {
+        "username": _l("User name"),
+        "first_name": _l("Name"),
+        "active": _l("Active"),
+        "last_login": _l("Last sign-in"),
+        "fail_login_count": _l("Consecutive failures"),
+        "locked_until": _l("Locked until (UTC)"),
+        "password_changed_at": _l("Password changed (UTC)"),
+        "must_change_password": _l("Must change password"),
+    }
+    formatters_columns = {
+        "active": _yes_no,
+        "must_change_password": _yes_no,
+        "last_login": _datetime,
+        "locked_until": _datetime,
+        "password_changed_at": _datetime,
+        "fail_login_count": lambda value: value or 0,
+    }
+
+    @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock")
+    def unlock(self, items: Any) -> Any:
+        items = items if isinstance(items, list) else [items]
+        count = 0
+        for user in items:
+            if user.locked_until is not None or user.fail_login_count:
+                policy.unlock(db.session, user, expired=False)
+                count += 1
+        db.session.commit()
+        flash(_("%(n)d account(s) unlocked.", n=count), "success")
+        return redirect(self.get_redirect())
+
+    @action(
+        "force_logout",
+        _l("Force logout"),
+        _l("End every session of the selected accounts?"),
+        "fa-sign-out",
+    )
+    def force_logout(self, items: Any) -> Any:
+        items = items if isinstance(items, list) else [items]
+        for user in items:
+            force_logout_user(user)
+        db.session.commit()
+        flash(_("%(n)d account(s) signed out.", n=len(items)), "success")
+        return redirect(self.get_redirect())
+
+
+def force_logout_user(user: AppUser) -> None:
+    ended = policy.revoke_sessions(db.session, user, SessionEnd.FORCED)
+    record(
+        db.session,
+        AuditAction.SECURITY,
+        object_type="User",
+        object_id=user.id,
+        summary=_("Forced logout by the security administrator: %(u)s", u=user.username),
+        after={"event": "forced_logout", "sessions": ended},
+    )
+
+
+class FilterOnline(BaseFilter):
+    """Sessions active within the idle timeout, evaluated at query time."""
+
+    name = _l("Online")
+    arg_name = "online"
+
+    def apply(self, query: Any, value: Any) -> Any:
+        return query.filter(UserSession.last_seen_at > sessions.online_cutoff())
+
+
+class OnlineUserView(ZwModelView):
+    """Users signed in right now (active within the idle timeout), with forced logout."""
+
+    datamodel = ReachInterface(UserSession)
+    class_permission_name = "AccountSecurity"
+    list_title = show_title = _l("Online users")
+    include_route_methods = {"list", "action", "action_post"}
+    list_columns = ["username", "user", "ip", "user_agent", "created_at", "last_seen_at"]
+    search_columns = ["ip"]
+    base_order = ("last_seen_at", "desc")
+    base_filters = [
+        ["active", FilterEqual, True],
+        ["last_seen_at", FilterOnline, None],
+    ]
+    label_columns = {
+        "username": _l("User name"),
+        "user": _l("Name"),
+        "ip": _l("IP address"),
+        "user_agent": _l("Browser"),
+        "created_at": _l("Signed in (UTC)"),
+        "last_seen_at": _l("Last activity (UTC)"),
+    }
+    formatters_columns = {"created_at": _datetime, "last_seen_at": _datetime}
+
+    @action(
+        "force_logout",
+        _l("Force logout"),
+        _l("Sign the selected users out everywhere?"),
+        "fa-sign-out",
+    )
+    def force_logout(self, items: Any) -> Any:
+        items = items if isinstance(items, list) else [items]
+        users = {row.user_id: row.user for row in items}
+        for user in users.values():
+            force_logout_user(user)
+        db.session.commit()
+        flash(_("%(n)d account(s) signed out.", n=len(users)), "success")
+        return redirect(self.get_redirect())

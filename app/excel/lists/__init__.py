@@ -1,0 +1,1 @@
+"""The lists the engine knows, each a ListSpec registered with app.excel.services."""

@@ -1,0 +1,344 @@
+"""Pages of the import/export engine, one set per list: upload → mapping → preview → confirm,
+history, template download and export. :func:`import_view_for` builds them for a spec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.core.actor import current_actor
+from app.core.errors import DomainError
+from app.core.reach import ReachInterface
+from app.core.roles import METHOD_PERMISSIONS
+from app.excel import services
+from app.excel.models import ImportBatch
+from app.excel.reader import SheetLayout
+from app.excel.spec import ListSpec
+from app.excel.states import ImportStatus
+from app.extensions import db
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLS_MIMETYPE = "application/vnd.ms-excel"
+PAGE_SIZE = 25
+
+EXCEL_PERMISSIONS = {
+    **METHOD_PERMISSIONS,
+    "history": "read",
+    "template": "read",
+    "export": "read",
+    "show": "read",
+    "progress": "read",
+    "original": "read",
+    "errors": "read",
+    "upload": "write",
+    "mapping": "write",
+    "confirm": "write",
+}
+
+
+def send_xlsx(output: Any, filename: str) -> Response:
+    return send_file(output, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
+
+
+class ListImportView(BaseView):
+    """The pages of one list's spreadsheets; subclasses set ``spec`` (see import_view_for)."""
+
+    spec: ListSpec
+    list_datamodel: ReachInterface | None = None  # the list's filters, for filtered exports
+    search_columns: tuple[str, ...] = ()
+    method_permission_name = EXCEL_PERMISSIONS
+    default_view = "history"
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _batch(self, batch_id: int) -> ImportBatch:
+        try:
+            return services.get_batch(
+                db.session, actor=current_actor(), batch_id=batch_id, spec=self.spec
+            )
+        except DomainError:
+            abort(404)
+
+    def _check_csrf(self) -> None:
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            try:
+                validate_csrf(request.form.get("csrf_token"))
+            except (CSRFError, Exception):
+                abort(400)
+
+    def _render(self, template: str, **context: Any) -> Any:
+        return self.render_template(
+            template, spec=self.spec, csrf_token=generate_csrf, base=self.route_base, **context
+        )
+
+    # -- pages -----------------------------------------------------------------------------
+
+    @expose("/")
+    @has_access
+    def history(self) -> Any:
+        """The import history, the upload form and the template and export links."""
+        page = max(int(request.args.get("page", 0) or 0), 0)
+        query = services.history(db.session, actor=current_actor(), spec=self.spec)
+        batches = db.session.execute(query.offset(page * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars()
+        batches = list(batches)
+        return self._render(
+            "excel/history.html",
+            batches=batches[:PAGE_SIZE],
+            page=page,
+            has_next=len(batches) > PAGE_SIZE,
+            can_write=self.appbuilder.sm.has_access("can_write", self.class_permission_name),
+            max_mb=current_app.config.get("IMPORT_MAX_MB", 20),
+        )
+
+    @expose("/template")
+    @has_access
+    def template(self) -> Any:
+        output = services.template(db.session, actor=current_actor(), spec=self.spec)
+        return send_xlsx(output, f"{self.spec.name}-template.xlsx")
+
+    @expose("/export")
+    @has_access
+    def export(self) -> Any:
+        """The list as .xlsx, with the same filters as the list page (``_flt_…`` arguments)."""
+        query = self.spec.export_query(db.session, current_actor())
+        if query is not None and self.list_datamodel is not None:
+            from flask_appbuilder.urltools import get_filter_args
+
+            filters = self.list_datamodel.get_filters(list(self.search_columns))
+            get_filter_args(filters, disallow_if_not_in_search=False)
+            query = self.list_datamodel.apply_filters(query, filters)
+        output, _count = services.export(
+            db.session,
+            actor=current_actor(),
+            spec=self.spec,
+            query=query,
+            filters=request.query_string.decode("utf-8", "replace"),
+        )
+        return send_xlsx(output, services.export_filename(self.spec))
+
+    @expose("/upload", methods=["POST"])
+    @has_access
+    def upload(self) -> Any:
+        self._check_csrf()
+        try:
+            upload = request.files.get("file")
+        except RequestEntityTooLarge:
+            flash(
+                _(
+                    "The file is larger than the limit of %(limit)s MB.",
+                    limit=current_app.config.get("IMPORT_MAX_MB", 20),
+                ),
+                "danger",
+            )
+            return redirect(url_for(f"{self.endpoint}.history"))
+        if upload is None or not upload.filename:
+            flash(_("Choose a file to upload."), "warning")
+            return redirect(url_for(f"{self.endpoint}.history"))
+        try:
+            batch = services.upload(
+                db.session,
+                actor=current_actor(),
+                spec=self.spec,
+                file_name=upload.filename,
+                stream=upload.stream,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            return redirect(url_for(f"{self.endpoint}.history"))
+        return redirect(url_for(f"{self.endpoint}.mapping", batch_id=batch.id))
+
+    @expose("/<int:batch_id>/mapping", methods=["GET", "POST"])
+    @has_access
+    def mapping(self, batch_id: int) -> Any:
+        """Choose the sheets and confirm or correct the column mapping, then check the rows."""
+        batch = self._batch(batch_id)
+        if request.method == "POST":
+            self._check_csrf()
+            selected = request.form.getlist("sheet")
+            mapping: dict[str, dict[int, str | None]] = {}
+            for data in batch.layout_data():
+                choices = {}
+                for index, _header in enumerate(data.get("headers", [])):
+                    field = f"map-{data['name']}-{index}"
+                    if field in request.form:
+                        choices[index] = request.form[field] or None
+                mapping[data["name"]] = choices
+            try:
+                report = services.set_mapping(
+                    db.session,
+                    actor=current_actor(),
+                    batch=batch,
+                    spec=self.spec,
+                    selected=selected,
+                    mapping=mapping,
+                )
+                if report.ok:
+                    services.start_preview(
+                        db.session, actor=current_actor(), batch=batch, spec=self.spec
+                    )
+                    return redirect(url_for(f"{self.endpoint}.show", batch_id=batch_id))
+            except DomainError as error:
+                db.session.rollback()
+                flash(str(error), "danger")
+            batch = self._batch(batch_id)
+        report = services.mapping_report(batch, self.spec)
+        layouts = [(SheetLayout.from_dict(d), d.get("selected")) for d in batch.layout_data()]
+        return self._render("excel/mapping.html", batch=batch, report=report, layouts=layouts)
+
+    @expose("/<int:batch_id>")
+    @has_access
+    def show(self, batch_id: int) -> Any:
+        """The preview: counts, errors, changes; the confirm button; the progress bar."""
+        batch = self._batch(batch_id)
+        job = services.refresh(db.session, batch)
+        preview = batch.preview_data()
+        errors = [services.error_text(e) for e in preview.get("errors", [])]
+        return self._render(
+            "excel/show.html",
+            batch=batch,
+            job=job,
+            preview=preview,
+            errors=errors,
+            busy=ImportStatus(batch.status).busy,
+            can_confirm=batch.status == ImportStatus.PREVIEWED.value
+            and not batch.invalid_rows
+            and self.appbuilder.sm.has_access("can_write", self.class_permission_name),
+            can_remap=batch.status
+            in {
+                ImportStatus.UPLOADED.value,
+                ImportStatus.PREVIEWED.value,
+                ImportStatus.REJECTED.value,
+                ImportStatus.SUPERSEDED.value,
+                ImportStatus.FAILED.value,
+            },
+        )
+
+    @expose("/<int:batch_id>/progress")
+    @has_access
+    def progress(self, batch_id: int) -> Any:
+        batch = self._batch(batch_id)
+        job = services.refresh(db.session, batch)
+        return jsonify(batch_payload(batch, job))
+
+    @expose("/<int:batch_id>/confirm", methods=["POST"])
+    @has_access
+    def confirm(self, batch_id: int) -> Any:
+        self._check_csrf()
+        batch = self._batch(batch_id)
+        try:
+            services.start_confirm(db.session, actor=current_actor(), batch=batch)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        return redirect(url_for(f"{self.endpoint}.show", batch_id=batch_id))
+
+    @expose("/<int:batch_id>/original")
+    @has_access
+    def original(self, batch_id: int) -> Any:
+        batch = self._batch(batch_id)
+        mimetype = XLS_MIMETYPE if batch.file_kind == "xls" else XLSX_MIMETYPE
+        return send_file(
+            services.stored_path(batch.stored_name),
+            mimetype=mimetype,
+            as_attachment=True,
+            download_name=f"import-{batch.id}.{batch.file_kind}",
+        )
+
+    @expose("/<int:batch_id>/errors")
+    @has_access
+    def errors(self, batch_id: int) -> Any:
+        batch = self._batch(batch_id)
+        if not batch.annotated_name:
+            abort(404)
+        return send_file(
+            services.stored_path(batch.annotated_name),
+            mimetype=XLSX_MIMETYPE,
+            as_attachment=True,
+            download_name=f"import-{batch.id}-errors.xlsx",
+        )
+
+
+def batch_payload(batch: ImportBatch, job: Any = None, *, full: bool = False) -> dict[str, Any]:
+    """An import as JSON (progress polling and the REST API)."""
+    payload: dict[str, Any] = {
+        "id": batch.id,
+        "list": batch.list_name,
+        "file_name": batch.file_name,
+        "status": batch.status,
+        "status_label": batch.status_label,
+        "message": batch.message or "",
+        "progress": 100 if not ImportStatus(batch.status).busy else (job.progress if job else 0),
+        "progress_message": job.message if job else "",
+        "counts": {
+            "total": batch.total_rows,
+            "new": batch.new_rows,
+            "changed": batch.changed_rows,
+            "unchanged": batch.unchanged_rows,
+            "invalid": batch.invalid_rows,
+        },
+        "created_by": batch.created_by_name,
+        "created_at": batch.created_at.isoformat() if batch.created_at else None,
+        "previewed_at": batch.previewed_at.isoformat() if batch.previewed_at else None,
+        "confirmed_at": batch.confirmed_at.isoformat() if batch.confirmed_at else None,
+    }
+    if full:
+        preview = batch.preview_data()
+        payload["errors"] = preview.get("errors", [])
+        payload["error_count"] = preview.get("error_count", 0)
+        payload["changes"] = preview.get("changes", [])
+        payload["created"] = preview.get("created", [])
+        payload["sheets"] = [
+            {
+                "name": d["name"],
+                "selected": d.get("selected", False),
+                "hidden": d.get("hidden", False),
+                "header_row": None if d.get("header_row") is None else d["header_row"] + 1,
+                "mapping": {
+                    d["headers"][int(i)] if int(i) < len(d["headers"]) else i: key
+                    for i, key in d.get("mapping", {}).items()
+                },
+            }
+            for d in batch.layout_data()
+        ]
+    return payload
+
+
+def import_view_for(
+    spec: ListSpec,
+    *,
+    list_datamodel: ReachInterface | None = None,
+    search_columns: tuple[str, ...] = (),
+) -> type[ListImportView]:
+    """A view class for one list's spreadsheets (its own endpoint, the list's permission)."""
+    name = "".join(part.title() for part in spec.name.split("_")) + "SpreadsheetView"
+    return type(
+        name,
+        (ListImportView,),
+        {
+            "spec": spec,
+            "route_base": f"/excel/{spec.name}",
+            "class_permission_name": spec.permission,
+            "list_datamodel": list_datamodel,
+            "search_columns": search_columns,
+        },
+    )
+
+
+__all__ = ["ListImportView", "batch_payload", "import_view_for"]

@@ -1,0 +1,258 @@
+"""The implementation list through the engine: the issue's API, county spreadsheets with their
+own column names, the catalogue's rules, drafts and change adjustments, reach."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+from sqlalchemy import func, select
+
+from app.catalogue.models import AdjustmentRequest, ImplementationItem
+from app.core.models import Unit
+from app.extensions import db
+from tests.catalogue import factories as cf
+from tests.excel.factories import workbook_bytes
+from tests.excel.helpers import post_file
+
+URL = "/api/v1/implementation_list"
+COUNTY_HEADER = [
+    "序号",
+    "权力名称",
+    "职权编码",
+    "权力类型",
+    "行使主体",
+    "法定期限（天/日）",
+    "承诺期限（天/日）",
+    "办件类型",
+    "网办深度",
+    "到现场次数",
+    "办理地点",
+]
+
+
+def _entries(app):
+    with app.app_context():
+        cf.basic_entry("460105001000", "食品经营许可", legal_time_limit_days=20)
+        cf.basic_entry("460105002000", "药品零售许可", legal_time_limit_days=15)
+        db.session.commit()
+
+
+def _county_file(*rows, title=True):
+    sheet = ([["海口市秀英区行政权力清单（2024 年版）"]] if title else []) + [COUNTY_HEADER, *rows]
+    return workbook_bytes({"行政许可": sheet}, merges={"行政许可": ["A1:K1"]} if title else None)
+
+
+def _row(n, name, code, unit="海口市秀英区市场监督管理局", legal=20, promised=10, **extra):
+    return [
+        n,
+        name,
+        code,
+        "行政许可",
+        unit,
+        legal,
+        promised,
+        extra.get("handling", "承诺件"),
+        extra.get("depth", "三级"),
+        extra.get("visits", 1),
+        extra.get("place", "秀英区政务服务中心"),
+    ]
+
+
+def _items(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(ImplementationItem))
+
+
+def test_template_has_the_closed_lists_as_dropdowns(world, app, api_token):
+    with app.app_context():
+        cf.item_type()
+        db.session.commit()
+    response = app.test_client().get(f"{URL}/template", headers=api_token("county_coordinator"))
+    content = response.data
+    response.close()
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    header = [c.value for c in book["实施清单"][1]]
+    assert len(header) == 24 and header[:3] == ["事项名称", "基本编码", "事项类型"]
+    options = {
+        c[0].value: [x.value for x in c[1:] if x.value] for c in book["下拉选项"].iter_cols()
+    }
+    assert "行政许可" in options["事项类型"] and "公共服务" in options["事项类型"]
+    assert options["办件类型"] == ["即办件", "承诺件"]
+    assert len(options["网办深度"]) == 4
+
+
+def test_county_spreadsheet_with_its_own_column_names_imports_as_drafts(world, app, api_token):
+    _entries(app)
+    client, headers = app.test_client(), api_token("county_coordinator")
+    data = _county_file(
+        _row(1, "食品经营许可", "460105001000"),
+        _row(2, "药品零售许可", "460105002000", legal=15, promised=5),
+    )
+    preview = post_file(client, headers, data, name="秀英区权力清单.xlsx", url=f"{URL}/import")
+    assert preview.status_code == 200, preview.json
+    mapping = preview.json["sheets"][0]["mapping"]
+    assert mapping["职权编码"] == "basic_code" and mapping["权力类型"] == "item_type"
+    assert (
+        mapping["法定期限（天/日）"] == "legal_time_limit_days"
+        and mapping["行使主体"] == "unit_name"
+    )
+    assert preview.json["counts"] == {
+        "total": 2,
+        "new": 2,
+        "changed": 0,
+        "unchanged": 0,
+        "invalid": 0,
+    }
+    assert _items(app) == 0
+    done = client.post(f"{URL}/import/{preview.json['id']}/confirm", headers=headers)
+    assert done.json["status"] == "applied"
+    with app.app_context():
+        item = db.session.scalar(select(ImplementationItem).order_by(ImplementationItem.id))
+        unit = db.session.get(Unit, world.unit("xiuying_market"))
+        assert item.status == "draft"  # not published: publication goes through review
+        assert item.implementation_code == unit.credit_code + "4" + "460105001000"
+        assert (item.promised_time_limit_days, item.online_depth, item.onsite_visits) == (
+            10,
+            "3",
+            1,
+        )
+    status = client.get(f"{URL}/import/{preview.json['id']}", headers=headers).json
+    assert status["status"] == "applied" and status["progress"] == 100
+    again = post_file(client, headers, data, url=f"{URL}/import").json
+    assert again["counts"]["unchanged"] == 2 and again["counts"]["new"] == 0
+
+
+def test_rule_violations_are_errors_with_row_and_column_in_chinese(world, app, api_token):
+    _entries(app)
+    client, headers = app.test_client(), api_token("county_coordinator")
+    data = _county_file(
+        _row(1, "食品经营许可", "460105001000", promised=25),
+        _row(2, "药品零售许可", "460105002000", legal=30, promised=5),
+        _row(3, "未知事项", "460105009000"),
+        _row(4, "食品经营许可", "460105001000", unit="三亚市海棠区市场监督管理局"),
+        _row(
+            5,
+            "药品零售许可",
+            "460105002000",
+            legal=15,
+            promised=dt.date(2024, 5, 1),
+            unit="海口市秀英区教育局",
+        ),
+    )
+    before = _items(app)
+    preview = post_file(client, headers, data, url=f"{URL}/import").json
+    assert preview["counts"]["invalid"] == 5
+    texts = {(e["row"], e["column"]): e["message"] for e in preview["errors"]}
+    assert "20" in texts[(3, "承诺办结时限")]
+    assert "标准化要素" in texts[(4, "法定办结时限")]
+    assert "基本目录" in texts[(5, "基本编码")]
+    assert "管辖范围" in texts[(6, "实施主体")]
+    assert "日期" in texts[(7, "承诺办结时限")]
+    assert client.post(f"{URL}/import/{preview['id']}/confirm", headers=headers).status_code == 409
+    assert _items(app) == before
+
+
+def test_published_rows_become_change_adjustments_drafts_are_updated(world, app, api_token):
+    with app.app_context():
+        entry = cf.basic_entry("460105001000", "食品经营许可")
+        published = cf.item(world, entry=entry, published=True)
+        draft = cf.item(world, "xiuying_edu", entry=entry)
+        db.session.commit()
+        published_id, draft_id = published.id, draft.id
+    client, headers = app.test_client(), api_token("county_coordinator")
+    response = client.get(f"{URL}/export", headers=headers)
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    response.close()
+    sheet = book["实施清单"]
+    header = [c.value for c in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == 2
+    column = header.index("承诺办结时限")
+    for row in rows:
+        row[column].value = 8
+    out = io.BytesIO()
+    book.save(out)
+    preview = post_file(client, headers, out.getvalue(), url=f"{URL}/import").json
+    assert preview["counts"]["changed"] == 2 and preview["counts"]["unchanged"] == 0
+    assert all(
+        c["fields"] == [{"column": "承诺办结时限", "old": 10, "new": 8}] for c in preview["changes"]
+    )
+    notes = [c["note"] for c in preview["changes"]]
+    assert sum(1 for n in notes if n) == 1
+    client.post(f"{URL}/import/{preview['id']}/confirm", headers=headers)
+    with app.app_context():
+        assert db.session.get(ImplementationItem, draft_id).promised_time_limit_days == 8
+        assert db.session.get(ImplementationItem, published_id).promised_time_limit_days == 10
+        adjustment = db.session.scalar(select(AdjustmentRequest))
+        assert (adjustment.item_id, adjustment.kind, adjustment.state) == (
+            published_id,
+            "change",
+            "draft",
+        )
+        assert '"promised_time_limit_days": 8' in adjustment.proposed_values
+    again = post_file(client, headers, out.getvalue(), url=f"{URL}/import").json
+    assert again["counts"]["invalid"] == 1  # the published one: an adjustment is in progress
+    assert "调整" in again["errors"][0]["message"]
+
+
+def test_other_county_cannot_see_an_import_by_id(world, app, api_token, login):
+    _entries(app)
+    data = _county_file(_row(1, "食品经营许可", "460105001000"))
+    batch_id = post_file(
+        app.test_client(), api_token("county_coordinator"), data, url=f"{URL}/import"
+    ).json["id"]
+    other = api_token("county_coordinator2")
+    assert app.test_client().get(f"{URL}/import/{batch_id}", headers=other).status_code == 404
+    assert (
+        app.test_client().post(f"{URL}/import/{batch_id}/confirm", headers=other).status_code == 404
+    )
+    client = login("county_coordinator2")
+    for path in ("", "/mapping", "/progress", "/original"):
+        assert client.get(f"/excel/implementation_list/{batch_id}{path}").status_code == 404
+    history = client.get("/excel/implementation_list/").get_data(as_text=True)
+    assert f"#{batch_id}<" not in history
+    own = login("county_coordinator").get("/excel/implementation_list/").get_data(as_text=True)
+    assert f"#{batch_id}<" in own
+
+
+def test_export_is_scoped_to_the_coordinators_region(world, app, api_token):
+    with app.app_context():
+        entry = cf.basic_entry("460105001000", "食品经营许可")
+        cf.item(world, "xiuying_market", entry=entry)
+        cf.item(world, "haitang_market", entry=entry)
+        db.session.commit()
+    response = app.test_client().get(f"{URL}/export", headers=api_token("county_coordinator"))
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    response.close()
+    units = [r[3] for r in book["实施清单"].iter_rows(min_row=2, values_only=True)]
+    assert units == ["海口市秀英区市场监督管理局"]
+
+
+def test_export_page_takes_the_implementation_list_pages_filters(world, app, login):
+    with app.app_context():
+        entry = cf.basic_entry("460105001000", "食品经营许可")
+        cf.item(world, "xiuying_market", entry=entry)
+        cf.item(world, "xiuying_edu", entry=entry)
+        db.session.commit()
+    client = login("county_coordinator")
+    query = f"_flt_0_unit={world.unit('xiuying_edu')}"
+    listed = client.get(f"/implementationitemview/list/?{query}").get_data(as_text=True)
+    assert "海口市秀英区市场监督管理局" not in listed  # the list page applies the same filter
+    response = client.get(f"/excel/implementation_list/export?{query}")
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    response.close()
+    units = [r[3] for r in book["实施清单"].iter_rows(min_row=2, values_only=True)]
+    assert units == ["海口市秀英区教育局"]
+
+
+def test_pages_follow_the_list_permissions(world, login):
+    coordinator = login("county_coordinator").get("/excel/implementation_list/")
+    assert coordinator.status_code == 200
+    page = coordinator.get_data(as_text=True)
+    assert 'id="upload-form"' in page and "下载导入模板" in page
+    reader = login("supervisor").get("/excel/implementation_list/").get_data(as_text=True)
+    assert 'id="upload-form"' not in reader  # read-only: template, export and history only
+    denied = login("audit_admin").get("/excel/implementation_list/")
+    assert denied.status_code in (302, 403)
