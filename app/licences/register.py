@@ -29,11 +29,6 @@ from app.licences.views import (
 
 
 def register(appbuilder: AppBuilder) -> None:
-    from flask import current_app
-    from flask_wtf.csrf import generate_csrf
-
-    # For the hand-written POST forms of our templates (checked by views.check_csrf).
-    current_app.jinja_env.globals["licence_csrf_token"] = generate_csrf
     menu = {
         "category": "Electronic licences",
         "category_label": _l("Electronic licences"),

@@ -17,11 +17,9 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import validate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.validators import InputRequired
-from wtforms.validators import ValidationError as WTFormsValidationError
 
 from app.core.actor import current_actor
 from app.core.audit import AuditAction, record
@@ -65,17 +63,6 @@ def _uploaded_sample() -> tuple[str, bytes] | None:
             (upload.filename, upload.read()) if upload is not None and upload.filename else None
         )
     return g.licence_sample
-
-
-def check_csrf() -> None:
-    """Our hand-written POST forms are not FlaskForms: check their CSRF token here (FAB sets
-    up no global CSRFProtect)."""
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except WTFormsValidationError:
-        abort(400)
 
 
 def sample_settings() -> tuple[str, int]:
@@ -375,7 +362,6 @@ class LicenceEntryView(ZwModelView):
     @expose("/submit/<pk>", methods=["POST"])
     @has_access
     def submit(self, pk: Any) -> Any:
-        check_csrf()
         item = self._item(pk)
         services.submit(db.session, item, actor=current_actor())
         db.session.commit()
@@ -385,7 +371,6 @@ class LicenceEntryView(ZwModelView):
     @expose("/deprecate/<pk>", methods=["POST"])
     @has_access
     def deprecate(self, pk: Any) -> Any:
-        check_csrf()
         item = self._item(pk)
         services.deprecate(
             db.session, item, actor=current_actor(), reason=request.form.get("reason")
@@ -601,7 +586,6 @@ class LicenceUsageApplicationView(ZwModelView):
     @expose("/submit/<pk>", methods=["POST"])
     @has_access
     def submit(self, pk: Any) -> Any:
-        check_csrf()
         item = self.datamodel.get(pk)
         if item is None:
             abort(404)
@@ -727,7 +711,6 @@ class LicenceObjectionView(ZwModelView):
     @expose("/mark/<pk>", methods=["POST"])
     @has_access
     def mark(self, pk: Any) -> Any:
-        check_csrf()
         item = self._item(pk)
         services.mark_objection(db.session, item, actor=current_actor())
         db.session.commit()
@@ -737,7 +720,6 @@ class LicenceObjectionView(ZwModelView):
     @expose("/resolve/<pk>", methods=["POST"])
     @has_access
     def resolve(self, pk: Any) -> Any:
-        check_csrf()
         item = self._item(pk)
         services.resolve_objection(
             db.session,
@@ -900,7 +882,6 @@ class LicenceReviewView(BaseView):
         return self._review("application", pk)
 
     def _decide(self, kind: str, pk: int) -> Any:
-        check_csrf()
         item = self._load(self.KINDS[kind], pk)
         actor = current_actor()
         decision = request.form.get("decision")
