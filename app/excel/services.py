@@ -522,7 +522,6 @@ def analyse(
     """Read, convert, check and compare every row of the selected sheets; with ``apply``, also
     write them batch by batch (the caller commits or rolls back the one transaction)."""
     path = str(stored_path(batch.stored_name))
-    facts = reader.inspect_file(path, **_limits())
     layouts = [SheetLayout.from_dict(d) for d in batch.layout_data() if d.get("selected")]
     context = spec.prepare(session, actor)
     if isinstance(context, dict):
@@ -538,9 +537,7 @@ def analyse(
     writer = None if apply else open(cache, "w", encoding="utf-8")  # noqa: SIM115
     try:
         chunk: list[Row] = []
-        for row, fraction in (
-            rows if rows is not None else _read_rows(path, spec, layouts, facts, choices)
-        ):
+        for row, fraction in rows if rows is not None else _read_rows(path, spec, layouts, choices):
             result.total += 1
             if result.total > max_rows:
                 raise BadFile(_("The file has more than %(n)d rows; split it.") % {"n": max_rows})
@@ -566,10 +563,10 @@ def _read_rows(
     path: str,
     spec: ListSpec,
     layouts: list[SheetLayout],
-    facts: reader.FileFacts,
     choices: dict[str, Any],
 ) -> Iterator[tuple[Row, float]]:
     """Converted rows of the selected sheets with the fraction of the work done."""
+    facts = reader.inspect_file(path, **_limits())  # again: the file on disk is what counts
     workbook = reader.open_workbook(path)
     try:
         for position, layout in enumerate(layouts):

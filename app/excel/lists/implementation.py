@@ -76,6 +76,14 @@ STANDARDIZED = {
 }
 PERSONALIZED = catalogue.PERSONALIZED_FIELDS
 PUBLISHED = (ItemStatus.ACTIVE.value, ItemStatus.SUSPENDED.value)
+# What app.catalogue.services.item_value_errors looks at.
+RULE_INPUTS = (
+    "promised_time_limit_days",
+    "handling_type",
+    "online_depth",
+    "onsite_visits",
+    "fully_online",
+)
 CHANGE_GROUND = "15.4"  # 第十五条（四）其他依法变更: the unit corrects it before submitting
 
 
@@ -572,12 +580,14 @@ class ImplementationListSpec(ListSpec):
         for key in ("unit_name", "unit_code", "implementation_code"):
             values.pop(key, None)
         if stored is None:
-            self._check_new(row, entry, unit)
+            self._check_new(row, entry, unit, context)
         else:
-            self._check_existing(row, stored, entry)
+            self._check_existing(row, stored, entry, context)
         values["_unit"], values["_entry"] = unit["id"], entry["id"]
 
-    def _check_new(self, row: Row, entry: dict[str, Any], unit: dict[str, Any]) -> None:
+    def _check_new(
+        self, row: Row, entry: dict[str, Any], unit: dict[str, Any], context: dict[str, Any]
+    ) -> None:
         values, errors = row.values, row.errors
         if entry["status"] != EntryStatus.ACTIVE.value:
             errors["basic_code"] = _(
@@ -600,9 +610,11 @@ class ImplementationListSpec(ListSpec):
             )
         values.pop("status", None)
         model = _model_values({k: v for k, v in values.items() if k in PERSONALIZED}, None)
-        self._rules(row, model, entry)
+        self._rules(row, model, entry, context)
 
-    def _check_existing(self, row: Row, stored: dict[str, Any], entry: dict[str, Any]) -> None:
+    def _check_existing(
+        self, row: Row, stored: dict[str, Any], entry: dict[str, Any], context: dict[str, Any]
+    ) -> None:
         values, errors = row.values, row.errors
         for key in PERSONALIZED:
             if values.get(key) is None and key in (
@@ -630,13 +642,26 @@ class ImplementationListSpec(ListSpec):
             return
         current = {k: stored[k] for k in PERSONALIZED}
         model = _model_values({**current, **changes}, None)
-        self._rules(row, model, entry)
+        self._rules(row, model, entry, context)
 
-    def _rules(self, row: Row, model: dict[str, Any], entry: dict[str, Any]) -> None:
-        for key, message in catalogue.item_value_errors(
-            model, legal_time_limit_days=entry["legal_time_limit_days"]
-        ).items():
-            row.errors.setdefault(key, message)
+    def _rules(
+        self, row: Row, model: dict[str, Any], entry: dict[str, Any], context: dict[str, Any]
+    ) -> None:
+        # The catalogue's rules read only these values: rows repeat them, so remember results.
+        key = (
+            *(model.get(k) for k in RULE_INPUTS),
+            entry["legal_time_limit_days"],
+        )
+        cache = context.setdefault("rules", {})  # per import: messages are in its language
+        errors = cache.get(key)
+        if errors is None:
+            errors = catalogue.item_value_errors(
+                model, legal_time_limit_days=entry["legal_time_limit_days"]
+            )
+            if len(cache) < 100_000:
+                cache[key] = errors
+        for column, message in errors.items():
+            row.errors.setdefault(column, message)
 
     # -- writing ----------------------------------------------------------------------------
 
