@@ -85,6 +85,9 @@ def app(database_url: str) -> Iterator[Any]:
             # so) and then switched off: the rate-limit tests switch it on for themselves.
             "RATELIMIT_ENABLED": True,
             "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            # Background jobs run in-process here; the tests of the RQ backend set REDIS_URL
+            # themselves, and the browser tests run a real `rq worker` (tests/e2e/conftest.py).
+            "REDIS_URL": "",
             "IMPORTS_DIR": tempfile.mkdtemp(prefix="zwfw-imports-"),
             "REPORTS_DIR": tempfile.mkdtemp(prefix="zwfw-reports-"),
         }
