@@ -113,6 +113,16 @@ def test_forms_refuse_a_post_without_csrf_token(app, world, login):
         assert response.status_code == 400
         bulk = client.post("/unitview/action_post", data={"action": "deactivate", "rowid": ["1"]})
         assert bulk.status_code == 400
+        # The hand-written forms of every domain go through the same global check.
+        for path in (
+            "/adjustmentview/transition/1",
+            "/filingview/decide/1",
+            "/licencereview/entry/1/decide",
+            "/licenceobjectionview/mark/1",
+            "/excel/implementation_list/1/confirm",
+            "/accountrequestview/decide/1",
+        ):
+            assert client.post(path, data={"decision": "approve"}).status_code == 400, path
         # The API (JWT) is exempt, the login form is not.
         login_form = app.test_client().post(
             "/login/", data={"username": "window_staff", "password": "Test@pass2026"}
