@@ -223,6 +223,8 @@ class ImplementationItemView(ZwModelView):
     method_permission_name = {**METHOD_PERMISSIONS, "versions": "read"}
     list_title = show_title = add_title = edit_title = _l("Implementation list")
     show_template = "catalogue/item_show.html"
+    # Export (same filters) and import through the spreadsheet engine (app.excel).
+    list_template = "catalogue/item_list.html"
     list_columns = [
         "implementation_code",
         "basic_entry",

@@ -616,3 +616,14 @@ def test_basic_entry_api_update_republishes_and_needs_version(app, data, api_tok
         headers=headers,
     )
     assert bad.status_code == 422 and "basic_code" in bad.json["errors"]
+
+
+def test_implementation_list_page_offers_export_with_its_filters_and_import(app, data, login):
+    page = (
+        login("county_coordinator")
+        .get("/implementationitemview/list/?_flt_0_implementation_code=X")
+        .get_data(as_text=True)
+    )
+    assert 'id="item-export"' in page
+    assert "/excel/implementation_list/export?_flt_0_implementation_code=X" in page
+    assert 'href="/excel/implementation_list/"' in page
