@@ -112,7 +112,7 @@ WTF_CSRF_ENABLED = True
 # CSRF tokens live as long as a session may (Flask-WTF's default is one hour).
 WTF_CSRF_TIME_LIMIT = None
 
-# Account security (等保 level 3); see docs/security.md.
+# Account security (等保 level 3); see README "Security".
 PASSWORD_MIN_LENGTH = max(_int("PASSWORD_MIN_LENGTH", 8), 8)
 PASSWORD_MAX_AGE_DAYS = _int("PASSWORD_MAX_AGE_DAYS", 90)
 PASSWORD_HISTORY = _int("PASSWORD_HISTORY", 5)
