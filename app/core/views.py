@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Response, flash, redirect, request, send_file
+from flask import Response, flash, redirect
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterStartsWith
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
@@ -19,15 +18,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError as FormValidationError
 
 from app.core import calendar, services
-from app.core.audit import AuditAction, record
 from app.core.base_views import ZwModelView
 from app.core.models import AuditLog, CalendarDay, CalendarYear, Region, Unit
 from app.core.reach import ReachInterface
 from app.core.states import ExerciseLevel, RegionLevel, UnitKind
-from app.excel.writer import stream_workbook
 from app.extensions import db
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def credit_code_validator(form: Any, field: Any) -> None:
@@ -287,36 +282,14 @@ class AuditLogView(ZwModelView):
         "prev_hash": _l("Previous hash"),
         "hash": _l("Hash"),
     }
-    EXPORT_LIMIT = 100_000
 
     @expose("/export/")
     @has_access
     def export(self) -> Response:
-        """The filtered list as .xlsx (streamed from the database in batches)."""
-        get_filter_args(self._filters)
-        order = get_order_args().get(self.__class__.__name__) or ("id", "desc")
-        _count, items = self.datamodel.query(
-            self._filters,
-            order_column=order[0],
-            order_direction=order[1],
-            page=0,
-            page_size=self.EXPORT_LIMIT,
+        """The filtered list as .xlsx."""
+        return self.export_filtered_list(
+            columns=self.show_columns,
+            title=_l("Audit log"),
+            filename_stem="audit-log",
+            default_order=("id", "desc"),
         )
-        columns = self.show_columns
-        headers = [str(self.label_columns[c]) for c in columns]
-        rows = ([getattr(item, c) for c in columns] for item in items)
-        output = stream_workbook(str(_l("Audit log")), headers, rows)
-        record(
-            db.session,
-            AuditAction.EXPORT,
-            object_type="AuditLog",
-            summary=_("Audit log export (%(n)d rows)", n=len(items)),
-            after={"filters": request.query_string.decode("utf-8", "replace")[:500]},
-        )
-        db.session.commit()
-        filename = f"audit-log-{dt.date.today().isoformat()}.xlsx"
-        response = send_file(
-            output, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename
-        )
-        response.call_on_close(output.close)
-        return response

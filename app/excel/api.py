@@ -25,7 +25,8 @@ from app.core.roles import METHOD_PERMISSIONS
 from app.excel import services
 from app.excel.spec import ListSpec
 from app.excel.states import ImportStatus
-from app.excel.views import batch_payload, send_xlsx
+from app.excel.views import batch_payload
+from app.excel.writer import xlsx_response
 from app.extensions import db
 
 API_PERMISSIONS = {
@@ -82,7 +83,7 @@ class ListApi(BaseApi):
               $ref: '#/components/responses/401'
         """
         output = services.template(db.session, actor=current_actor(), spec=self.spec)
-        return send_xlsx(output, f"{self.spec.name}-template.xlsx")
+        return xlsx_response(output, f"{self.spec.name}-template.xlsx")
 
     @expose("/export", methods=["GET"])
     @protect()
@@ -120,7 +121,7 @@ class ListApi(BaseApi):
             )
         except DomainError as error:
             return self._error(error)
-        return send_xlsx(output, services.export_filename(self.spec))
+        return xlsx_response(output, services.export_filename(self.spec))
 
     def _filtered(self, query: Any) -> Any:
         import prison

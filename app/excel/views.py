@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -30,9 +29,9 @@ from app.excel.models import ImportBatch
 from app.excel.reader import SheetLayout
 from app.excel.spec import ListSpec
 from app.excel.states import ImportStatus
+from app.excel.writer import XLSX_MIMETYPE, xlsx_response
 from app.extensions import db
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLS_MIMETYPE = "application/vnd.ms-excel"
 PAGE_SIZE = 25
 
@@ -49,10 +48,6 @@ EXCEL_PERMISSIONS = {
     "mapping": "write",
     "confirm": "write",
 }
-
-
-def send_xlsx(output: Any, filename: str) -> Response:
-    return send_file(output, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
 
 
 class ListImportView(BaseView):
@@ -100,7 +95,7 @@ class ListImportView(BaseView):
     @has_access
     def template(self) -> Any:
         output = services.template(db.session, actor=current_actor(), spec=self.spec)
-        return send_xlsx(output, f"{self.spec.name}-template.xlsx")
+        return xlsx_response(output, f"{self.spec.name}-template.xlsx")
 
     @expose("/export")
     @has_access
@@ -120,7 +115,7 @@ class ListImportView(BaseView):
             query=query,
             filters=request.query_string.decode("utf-8", "replace"),
         )
-        return send_xlsx(output, services.export_filename(self.spec))
+        return xlsx_response(output, services.export_filename(self.spec))
 
     @expose("/upload", methods=["POST"])
     @has_access

@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
+from flask import Response, send_file
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
@@ -291,3 +292,13 @@ def write_annotated(
     workbook.save(output)
     output.seek(0)
     return output
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(output: IO[bytes], filename: str) -> Response:
+    """Send a workbook file as a download; the file is closed when the response is."""
+    response = send_file(output, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
+    response.call_on_close(output.close)
+    return response

@@ -14,7 +14,6 @@ from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterStartsWith
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -22,12 +21,10 @@ from sqlalchemy import select
 from wtforms.validators import InputRequired
 
 from app.core.actor import current_actor
-from app.core.audit import AuditAction, record
 from app.core.base_views import ZwModelView
 from app.core.errors import DomainError
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
-from app.excel.writer import stream_workbook
 from app.extensions import db
 from app.licences import services
 from app.licences.forms import enum_select, published_entries, sample_field
@@ -50,8 +47,6 @@ from app.licences.states import (
     UsageMode,
     ValidityRule,
 )
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _uploaded_sample() -> tuple[str, bytes] | None:
@@ -774,7 +769,6 @@ class LicenceStatusEventView(ZwModelView):
         "reason": _l("Reason"),
         "recorded_at": _l("Recorded at (UTC)"),
     }
-    EXPORT_LIMIT = 100_000
 
     def __init__(self, **kwargs: Any) -> None:
         self.add_form_extra_fields = {"event_type": enum_select(_l("Event"), StatusEventType)}
@@ -787,41 +781,19 @@ class LicenceStatusEventView(ZwModelView):
     @has_access
     def export(self) -> Response:
         """The filtered list as .xlsx."""
-        get_filter_args(self._filters)
-        order = get_order_args().get(self.__class__.__name__) or ("event_date", "desc")
-        count, items = self.datamodel.query(
-            self._filters,
-            order_column=order[0],
-            order_direction=order[1],
-            page=0,
-            page_size=self.EXPORT_LIMIT,
-        )
         columns = ["licence_number", "entry", "event_type_label", "event_date", "reason"]
-        headers = [str(self.label_columns[c]) for c in columns]
-        rows = (
-            [
+        return self.export_filtered_list(
+            columns=columns,
+            title=_l("Licence status events"),
+            filename_stem="licence-status-events",
+            default_order=("event_date", "desc"),
+            row=lambda item: [
                 item.licence_number,
                 item.entry.name,
                 item.event_type_label,
                 item.event_date,
                 item.reason,
-            ]
-            for item in items
-        )
-        output = stream_workbook(str(_l("Licence status events")), headers, rows)
-        record(
-            db.session,
-            AuditAction.EXPORT,
-            object_type="LicenceStatusEvent",
-            summary=_("Licence status events export (%(n)d rows)", n=count),
-            after={"filters": request.query_string.decode("utf-8", "replace")[:500]},
-        )
-        db.session.commit()
-        filename = f"licence-status-events-{dt.date.today().isoformat()}.xlsx"
-        return Response(
-            output,
-            mimetype=XLSX_MIMETYPE,
-            headers={"Content-Disposition": f"attachment; filename={filename}"},
+            ],
         )
 
 
