@@ -23,6 +23,7 @@ from app.core.audit import AuditAction, record
 from app.core.errors import Forbidden, InvalidTransition, OutOfReach, ValidationError
 from app.core.models import AppUser, Unit, utcnow
 from app.core.roles import COUNTY_COORDINATOR, PROVINCE_ADMIN, UNIT_OPERATOR, WINDOW_STAFF
+from app.core.services import check_version
 from app.core.states import ReachKind
 
 # Roles a window account may be given (window staff by default).
@@ -248,10 +249,7 @@ def reject(
 
 
 def _check_pending(item: AccountRequest, version: int | None) -> None:
-    from app.core.errors import StaleRecord
-
-    if version is not None and int(version) != item.version:
-        raise StaleRecord()
+    check_version(item, version)
     if item.state != RequestState.PENDING.value:
         raise InvalidTransition()
 

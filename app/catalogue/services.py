@@ -53,8 +53,9 @@ from app.core import roles
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
 from app.core.calendar import WorkingCalendar, schedule_deadline
-from app.core.errors import Forbidden, InvalidTransition, OutOfReach, StaleRecord, ValidationError
+from app.core.errors import Forbidden, InvalidTransition, OutOfReach, ValidationError
 from app.core.models import Deadline, Region, Unit, utcnow
+from app.core.services import check_version
 
 # -- the item-type lookup -------------------------------------------------------------------------
 
@@ -114,17 +115,6 @@ def _in_reach(session: Session, actor: Actor, model: type, obj_id: int) -> Any:
     if obj is None:
         raise OutOfReach()
     return obj
-
-
-def check_version(obj: Any, version: int | str | None) -> None:
-    """Optimistic locking for service calls: the version the caller loaded must be current."""
-    if version is None:
-        return
-    try:
-        if int(version) != obj.version:
-            raise StaleRecord()
-    except (TypeError, ValueError):
-        raise StaleRecord() from None
 
 
 # -- basic catalogue ---------------------------------------------------------------------------

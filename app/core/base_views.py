@@ -16,17 +16,20 @@ from flask import abort, flash, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.actions import ActionItem
 from flask_appbuilder.api import expose as api_expose
+from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_appbuilder.views import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect
-from wtforms import HiddenField
+from wtforms import HiddenField, SelectField
+from wtforms.validators import InputRequired
 
 from app.core.audit import AuditAction, record
 from app.core.errors import DomainError, StaleRecord
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.states import LabelledEnum
 from app.excel.writer import stream_workbook, xlsx_response
 from app.extensions import db
 
@@ -187,6 +190,13 @@ class ZwModelView(ModelView):
         return bool(current_app.config.get("FAB_ALLOW_GET_UNSAFE_MUTATIONS", False))
 
 
+def enum_select(label: Any, enum: type[LabelledEnum]) -> SelectField:
+    """A required drop-down (Select2) over a closed list, labels translated at render time."""
+    return SelectField(
+        label, choices=enum.choices(), validators=[InputRequired()], widget=Select2Widget()
+    )
+
+
 def _blank_if_none(value: Any) -> Any:
     return "" if value is None else value
 
@@ -279,4 +289,11 @@ def flash_domain_error(error: DomainError) -> None:
     flash(str(error), "danger")
 
 
-__all__ = ["ZwModelRestApi", "ZwModelView", "api_expose", "check_version", "flash_domain_error"]
+__all__ = [
+    "ZwModelRestApi",
+    "ZwModelView",
+    "api_expose",
+    "check_version",
+    "enum_select",
+    "flash_domain_error",
+]

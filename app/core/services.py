@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from app.core.codes import credit_code_error, is_well_formed_region_code
-from app.core.errors import DomainError, ValidationError
+from app.core.errors import DomainError, StaleRecord, ValidationError
 from app.core.models import AppUser, Region, Unit
 from app.core.states import ExerciseLevel, RegionLevel
 
@@ -155,3 +157,18 @@ def region_subtree_count(session: Session, region: Region) -> int:
     return session.execute(
         select(func.count()).select_from(Region).where(Region.path.startswith(region.path))
     ).scalar_one()
+
+
+def check_version(obj: Any, version: int | str | None) -> None:
+    """Optimistic locking for a service call: the version the caller loaded must be current.
+
+    ``None`` means the caller did not take part in locking (a CLI or job acting on fresh data).
+    """
+    if version is None:
+        return
+    try:
+        current = int(version) == obj.version
+    except (TypeError, ValueError):
+        raise StaleRecord() from None
+    if not current:
+        raise StaleRecord()

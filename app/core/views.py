@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError as FormValidationError
 
 from app.core import calendar, services
-from app.core.base_views import ZwModelView
+from app.core.base_views import ZwModelView, enum_select
 from app.core.models import AuditLog, CalendarDay, CalendarYear, Region, Unit
 from app.core.reach import ReachInterface
 from app.core.states import ExerciseLevel, RegionLevel, UnitKind
@@ -123,7 +123,7 @@ class UnitView(ZwModelView):
 
     def __init__(self, **kwargs: Any) -> None:
         fields = {
-            "kind": SelectField(_l("Kind"), choices=UnitKind.choices(), widget=Select2Widget()),
+            "kind": enum_select(_l("Kind"), UnitKind),
             "exercise_level": SelectField(
                 _l("Exercise level"),
                 choices=[SelectChoice("", _l("From the region")), *ExerciseLevel.choices()],

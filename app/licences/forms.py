@@ -4,22 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_babel import lazy_gettext as _l
-from wtforms import FileField, SelectField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
-
-from app.core.states import LabelledEnum
-
-
-def enum_select(label: Any, enum: type[LabelledEnum]) -> SelectField:
-    return SelectField(
-        label,
-        choices=[SelectChoice(m.value, m.label) for m in enum],
-        validators=[InputRequired()],
-        widget=Select2Widget(),
-    )
+from wtforms import FileField
 
 
 def sample_field() -> FileField:

@@ -21,13 +21,13 @@ from sqlalchemy import select
 from wtforms.validators import InputRequired
 
 from app.core.actor import current_actor
-from app.core.base_views import ZwModelView
+from app.core.base_views import ZwModelView, enum_select
 from app.core.errors import DomainError
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
 from app.extensions import db
 from app.licences import services
-from app.licences.forms import enum_select, published_entries, sample_field
+from app.licences.forms import published_entries, sample_field
 from app.licences.models import (
     LicenceEntry,
     LicenceFaceField,
