@@ -93,10 +93,10 @@ def register_commands(app: Flask) -> None:
     @click.option("--days", type=int, default=None, help="keep at least this many days")
     def audit_retention_command(days: int | None) -> None:
         """Drop audit rows older than the retention period (never younger than 180 days)."""
-        from app.core.models import AuditLog
+        from app.core.models import AuditLog, utcnow
 
         keep = max(days or current_app.config["AUDIT_RETENTION_DAYS"], 180)
-        cutoff = dt.datetime.utcnow() - dt.timedelta(days=keep)
+        cutoff = utcnow() - dt.timedelta(days=keep)
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("SET LOCAL zwfw.audit_retention = 'on'"))
         result = db.session.execute(delete(AuditLog).where(AuditLog.occurred_at < cutoff))
