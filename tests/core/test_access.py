@@ -221,3 +221,10 @@ def test_every_role_can_change_its_own_password(world, login, app, username):
         "/login/", data={"username": username, "password": "New#Pass2026x"}
     ).headers["Location"]
     assert "/login" not in location
+
+
+def test_list_buttons_and_confirmation_dialog_are_chinese(world, login):
+    page = login("province_admin").get("/unitview/list/").get_data(as_text=True)
+    assert '<span class="sr-only">查看</span>' in page
+    assert ">取消</button>" in page and ">确定</a>" in page
+    assert not re.search(r">\s*(Show|Edit|Cancel|OK)\s*<", page)
