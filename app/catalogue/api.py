@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 
 from app.catalogue import services
 from app.catalogue.models import AdjustmentRequest, BasicCatalogueEntry, Filing, ImplementationItem
-from app.catalogue.states import AdjustmentState, ItemStatus
+from app.catalogue.states import AdjustmentState
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelRestApi
 from app.core.errors import DomainError, ValidationError
@@ -129,14 +129,7 @@ class ImplementationItemApi(ZwModelRestApi):
     base_order = ("implementation_code", "asc")
 
     def validate(self, item: ImplementationItem) -> None:
-        services.require_role(current_actor(), *services.PROPOSERS)
-        if item.id is None:
-            item.status = ItemStatus.DRAFT.value
-        elif item.status != ItemStatus.DRAFT.value:
-            raise ValidationError(
-                message=_("This item is published: propose a change adjustment to alter it.")
-            )
-        services.validate_item(db.session, item)
+        services.prepare_item_edit(db.session, item, actor=current_actor())
 
     def pre_delete(self, item: ImplementationItem) -> None:
         try:

@@ -332,6 +332,21 @@ def item_values(item: ImplementationItem) -> dict[str, Any]:
     return {field: getattr(item, field) for field in PERSONALIZED_FIELDS}
 
 
+def prepare_item_edit(session: Session, item: ImplementationItem, *, actor: Actor) -> None:
+    """A proposer's direct save of a list row (form or API): only drafts are edited in place.
+
+    A new row starts as a draft; a published row changes only through an adjustment request.
+    """
+    require_role(actor, *PROPOSERS)
+    if item.id is None:
+        item.status = ItemStatus.DRAFT.value
+    elif item.status != ItemStatus.DRAFT.value:
+        raise ValidationError(
+            message=_("This item is published: propose a change adjustment to alter it.")
+        )
+    validate_item(session, item)
+
+
 def validate_item(session: Session, item: ImplementationItem) -> None:
     """Derive the identity columns and check the personalized values; raise ValidationError."""
     with session.no_autoflush:

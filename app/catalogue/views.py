@@ -282,15 +282,7 @@ class ImplementationItemView(ZwModelView):
                 getattr(form, f"std_{name}").data = getattr(item, name)
 
     def validate(self, item: ImplementationItem) -> None:
-        actor = current_actor()
-        services.require_role(actor, *services.PROPOSERS)
-        if item.id is None:
-            item.status = ItemStatus.DRAFT.value
-        elif item.status != ItemStatus.DRAFT.value:
-            raise ValidationError(
-                message=_("This item is published: propose a change adjustment to alter it.")
-            )
-        services.validate_item(db.session, item)
+        services.prepare_item_edit(db.session, item, actor=current_actor())
 
     def pre_delete(self, item: ImplementationItem) -> None:
         services.ensure_item_deletable(item)
