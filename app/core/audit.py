@@ -19,10 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session
 
 from app.core.actor import current_actor
+from app.core.bulk import insert_rows
 from app.core.models import AuditLog, utcnow
 
 GENESIS = "0" * 64
@@ -136,7 +137,7 @@ def _append(session: Session, entries: Iterable[_Entry]) -> None:
         row["prev_hash"] = prev
         row["hash"] = prev = row_hash(prev, row)
         rows.append(row)
-    connection.execute(insert(AuditLog), rows)
+    insert_rows(session, AuditLog.__table__, rows)
 
 
 def record(

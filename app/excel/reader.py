@@ -22,12 +22,14 @@ import python_calamine
 from flask_babel import gettext as _
 
 from app.core.errors import DomainError
+from app.excel import slices
 from app.excel.spec import Column, ListSpec, normalise_header
 
 XLSX, XLS = "xlsx", "xls"
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEADER_SCAN_ROWS = 30
+HEAD_SLICE_BYTES = 256 << 10  # enough XML for the first rows of any list
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -43,6 +45,8 @@ class BadFile(DomainError):
 class FileFacts:
     kind: str  # XLSX or XLS
     formulas: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # sheet → cells
+    # sheet → merged ranges ((first row, first column), (last row, last column)), 0-based
+    merges: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = field(default_factory=dict)
 
 
 def inspect_file(path: str, *, max_bytes: int, max_uncompressed: int) -> FileFacts:
@@ -69,12 +73,17 @@ def inspect_file(path: str, *, max_bytes: int, max_uncompressed: int) -> FileFac
             )
         )
     try:
-        return FileFacts(XLSX, _scan_zip(path, max_uncompressed))
+        formulas, merges = _scan_zip(path, max_uncompressed)
+        return FileFacts(XLSX, formulas, merges)
     except zipfile.BadZipFile:
         raise BadFile(_("The workbook is damaged (the zip container cannot be read).")) from None
 
 
-def _scan_zip(path: str, cap: int) -> dict[str, set[tuple[int, int]]]:
+def _scan_zip(
+    path: str, cap: int
+) -> tuple[dict[str, set[tuple[int, int]]], dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]]:
+    """Inflate every member once, with a cap; note the worksheets with formulas and collect
+    each worksheet's merged cells (written after its rows)."""
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
@@ -96,28 +105,66 @@ def _scan_zip(path: str, cap: int) -> dict[str, set[tuple[int, int]]]:
             raise too_big
         total = 0
         with_formulas = []
+        merges_by_member: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
         for info in infos:
             is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
             tail = b""
             found = False
+            after_rows: list[bytes] | None = None
             # The declared sizes can lie: count what really comes out, and stop at the cap.
             with archive.open(info) as member:
                 while chunk := member.read(1 << 20):
                     total += len(chunk)
                     if total > cap:
                         raise too_big
-                    if is_sheet and not found:
-                        window = tail + chunk
+                    if not is_sheet:
+                        continue
+                    window = tail + chunk
+                    if not found:
                         found = b"<f>" in window or b"<f " in window or b"<f/>" in window
-                        tail = chunk[-8:]
+                    if after_rows is not None:
+                        after_rows.append(chunk)
+                    else:
+                        end = _rows_end(window)
+                        if end >= 0:
+                            after_rows = [window[end:]]
+                    tail = chunk[-16:]
             if found:
                 with_formulas.append(info.filename)
-        if not with_formulas:
-            return {}
+            if after_rows:
+                merges_by_member[info.filename] = _merged_ranges(b"".join(after_rows))
         sheet_names = _sheet_paths(archive)
-        return {
+        formulas = {
             sheet_names.get(name, name): _formula_cells(archive, name) for name in with_formulas
         }
+        merges = {sheet_names.get(name, name): m for name, m in merges_by_member.items() if m}
+        return formulas, merges
+
+
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
+
+
+def _rows_end(xml: bytes) -> int:
+    """Where a worksheet's rows end (after ``</sheetData>`` or ``<sheetData/>``), or -1."""
+    start = 0
+    while (found := xml.find(b"sheetData", start)) >= 0:
+        start = found + 9
+        closing = xml[found - 1 : found] == b"/" or xml[found - 1 : found] == b":" and (
+            xml.rfind(b"</", 0, found) >= xml.rfind(b"<", 0, found)
+        )
+        if closing or xml[start : start + 2] == b"/>":
+            return xml.find(b">", start) + 1
+    return -1
+
+
+def _merged_ranges(xml: bytes) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    return [
+        (
+            (int(r1) - 1, _column_index(c1.decode())),
+            (int(r2) - 1, _column_index(c2.decode())),
+        )
+        for c1, r1, c2, r2 in _MERGE.findall(xml)
+    ]
 
 
 def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -210,12 +257,14 @@ class SheetLayout:
         )
 
 
-def detect_layouts(path: str, spec: ListSpec) -> list[SheetLayout]:
+def detect_layouts(path: str, spec: ListSpec, facts: FileFacts, *, cap: int) -> list[SheetLayout]:
     """Every sheet's header row and a proposed column mapping (from headers and synonyms).
 
     The header is the row among the first rows whose cells name the most of the spec's columns,
     so title rows above it are skipped. Merged header cells count for every column they cover,
-    and a header cell merged down over a row of sub-headers is found from that row too.
+    and a header cell merged down over a row of sub-headers is found from that row too. Only the
+    first rows of each sheet are read (an .xlsx sheet through a small slice, see
+    :mod:`app.excel.slices`).
     """
     lookup: dict[str, str] = {}
     for column in spec.columns:
@@ -228,26 +277,57 @@ def detect_layouts(path: str, spec: ListSpec) -> list[SheetLayout]:
             if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
                 continue
             hidden = str(meta.visible).rsplit(".", 1)[-1] != "Visible"
-            sheet = workbook.get_sheet_by_name(meta.name)
-            layouts.append(_layout(sheet, meta.name, hidden, lookup))
+            top, grid, merges = _head(path, workbook, meta.name, facts, cap)
+            layouts.append(_layout(top, grid, merges, meta.name, hidden, lookup))
     finally:
         workbook.close()
     return layouts
 
 
-def _layout(sheet: Any, name: str, hidden: bool, lookup: dict[str, str]) -> SheetLayout:
-    layout = SheetLayout(name=name, hidden=hidden)
+def _head(
+    path: str, workbook: Any, name: str, facts: FileFacts, cap: int
+) -> tuple[int, list[list[Any]], list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """The first used row's index, the first rows (absolute columns) and the merged ranges."""
+    sheet, merges = None, None
+    if facts.kind == XLSX:
+        try:
+            source = slices.XlsxSlices(path, name, cap=cap, slice_bytes=HEAD_SLICE_BYTES)
+            try:
+                loaded = source.next_slice()
+            finally:
+                source.close()
+            sheet = loaded.sheet if loaded else None
+            merges = facts.merges.get(name, [])
+            if sheet is None:
+                return 0, [], []
+        except slices.SliceError:
+            sheet = None
+        except slices.TooBig:
+            raise _too_big(cap) from None
+    if sheet is None:
+        sheet = workbook.get_sheet_by_name(name)
+        merges = sheet.merged_cell_ranges or []
     start = sheet.start
     if start is None or sheet.height == 0:
+        return 0, [], []
+    top, left = start
+    pad = [None] * left
+    grid = [pad + row for row in sheet.to_python(nrows=HEADER_SCAN_ROWS)]
+    return top, grid, merges
+
+
+def _layout(
+    top: int,
+    grid: list[list[Any]],
+    merges: list[tuple[tuple[int, int], tuple[int, int]]],
+    name: str,
+    hidden: bool,
+    lookup: dict[str, str],
+) -> SheetLayout:
+    layout = SheetLayout(name=name, hidden=hidden)
+    if not grid:
         layout.empty = True
         return layout
-    top, left = start
-    grid: list[list[Any]] = []
-    for index, row in enumerate(sheet.iter_rows()):
-        if index >= HEADER_SCAN_ROWS:
-            break
-        grid.append([None] * left + list(row))
-    merges = sheet.merged_cell_ranges or []
     # Spread each merged cell's value over the cells it covers (within the scanned rows).
     for (r1, c1), (r2, c2) in merges:
         if r1 - top >= len(grid) or r1 < top:
@@ -291,18 +371,86 @@ def _layout(sheet: Any, name: str, hidden: bool, lookup: dict[str, str]) -> Shee
     return layout
 
 
-def iter_sheet_rows(sheet: Any, layout: SheetLayout) -> Iterator[tuple[int, list[Any]]]:
-    """(1-based row number, cells by absolute column index) of each data row, one at a time."""
+def sheet_rows(
+    path: str, facts: FileFacts, name: str, *, cap: int
+) -> Iterator[tuple[int, list[Any], set[tuple[int, int]], float]]:
+    """(0-based row index, cells by absolute column index, formula cells (row, column) near it,
+    fraction of the sheet read) of every used row of a sheet, one at a time.
+
+    An .xlsx sheet is read slice by slice (bounded memory, the next slice loaded meanwhile);
+    an .xls sheet (at most 65,536 rows) and an .xlsx sheet the slicer cannot cut are read whole.
+    """
+    formulas = facts.formulas.get(name, set())
+    if facts.kind == XLSX:
+        try:
+            source = slices.XlsxSlices(path, name, cap=cap)
+        except slices.SliceError:
+            source = None
+        except slices.TooBig:
+            raise _too_big(cap) from None
+        if source is not None:
+            yielded = False
+            try:
+                for part in slices.prefetched(source):
+                    for item in _rows_of(part.sheet, part.formulas, part.done):
+                        yielded = True
+                        yield item
+                return
+            except slices.SliceError:
+                if yielded:  # cut half-way: the rest cannot be placed reliably
+                    raise BadFile(
+                        _("The workbook cannot be read (irregular sheet XML); save it again.")
+                    ) from None
+            except slices.TooBig:
+                raise _too_big(cap) from None
+        if name not in facts.formulas:
+            formulas = _sheet_formulas(path, name)
+    workbook = open_workbook(path)
+    try:
+        sheet = workbook.get_sheet_by_name(name)
+    finally:
+        workbook.close()
+    yield from _rows_of(sheet, formulas, 1.0)
+
+
+def _sheet_formulas(path: str, name: str) -> set[tuple[int, int]]:
+    with zipfile.ZipFile(path) as archive:
+        members = {sheet: member for member, sheet in _sheet_paths(archive).items()}
+        member = members.get(name)
+        return _formula_cells(archive, member) if member else set()
+
+
+def _rows_of(
+    sheet: Any, formulas: set[tuple[int, int]], done: float
+) -> Iterator[tuple[int, list[Any], set[tuple[int, int]], float]]:
     start = sheet.start
     if start is None:
         return
     top, left = start
     pad = [None] * left
-    for index, row in enumerate(sheet.iter_rows()):
-        absolute = top + index
-        if absolute < layout.data_row:
-            continue
-        yield absolute + 1, (pad + row) if left else row
+    # to_python starts at the first used cell (iter_rows would start at row 0 with the columns
+    # from the first used one: python-calamine 0.9 pads only the rows).
+    for index, row in enumerate(sheet.to_python()):
+        yield top + index, (pad + row) if left else row, formulas, done
+
+
+def data_rows(
+    path: str, facts: FileFacts, layout: SheetLayout, *, cap: int
+) -> Iterator[tuple[int, list[Any], set[tuple[int, int]], float]]:
+    """The rows below the header: (1-based row number, cells, formula cells, fraction read)."""
+    for index, cells, formulas, done in sheet_rows(path, facts, layout.name, cap=cap):
+        if index >= layout.data_row:
+            yield index + 1, cells, formulas, done
+
+
+def _too_big(cap: int) -> BadFile:
+    return BadFile(
+        _(
+            "The workbook unpacks to more than %(limit)d MB and is refused "
+            "(a compressed bomb or far too much data)."
+        )
+        % {"limit": round(cap / 1048576)}
+    )
 
 
 def missing_required(spec: ListSpec, layouts: list[SheetLayout]) -> list[tuple[str, Column]]:

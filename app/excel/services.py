@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import marshal
 import os
 import shutil
 import uuid
@@ -130,7 +131,9 @@ def upload(
     path = stored_path(temporary)
     try:
         facts = reader.inspect_file(str(path), **limits)
-        layouts = reader.detect_layouts(str(path), spec)
+        layouts = reader.detect_layouts(
+            str(path), spec, facts, cap=limits["max_uncompressed"]
+        )
         _check_layouts(spec, layouts)
     except DomainError as error:
         path.unlink(missing_ok=True)
@@ -395,14 +398,20 @@ def confirm_job(batch_id: int) -> None:
     batch = session.get(ImportBatch, batch_id)
     spec = spec_for(batch.list_name)
     previewed_hash = batch.plan_hash
+    plan = _plan_path(batch)
     try:
-        result = analyse(session, actor=actor, batch=batch, spec=spec, apply=True)
-        if result.invalid or result.plan_hash != previewed_hash:
+        if plan.exists():
+            result = apply_plan(session, actor=actor, batch=batch, spec=spec, plan=plan)
+        else:  # no plan kept (or the list checks every row again): analyse the file again
+            result = analyse(session, actor=actor, batch=batch, spec=spec, apply=True)
+            if result.plan_hash != previewed_hash:
+                raise _Superseded()
+        if result.invalid:
             raise _Superseded()
         batch = session.get(ImportBatch, batch_id)
         batch.status = ImportStatus.APPLIED.value
         batch.confirmed_at = utcnow()
-        stored_path(f"{batch.stored_name.split('.')[0]}.rows.jsonl").unlink(missing_ok=True)
+        plan.unlink(missing_ok=True)
         batch.message = None
         record(
             session,
@@ -516,11 +525,54 @@ def _equal(old: Any, new: Any) -> bool:
     return old == new
 
 
+def _plan_path(batch: ImportBatch) -> Path:
+    return stored_path(f"{batch.stored_name.split('.')[0]}.plan")
+
+
+PLAN_FORMAT = 1
+
+
+def _put(handle: IO[bytes], data: Any) -> None:
+    """One record of a plan file: its length, then the data (marshal: plain values only, and
+    nothing on load can run code)."""
+    blob = marshal.dumps(data)
+    handle.write(len(blob).to_bytes(8, "little") + blob)
+
+
+def _get(handle: IO[bytes]) -> Any:
+    size = handle.read(8)
+    if len(size) < 8:
+        return None
+    blob = handle.read(int.from_bytes(size, "little"))
+    return marshal.loads(blob)
+
+
+def _global_token(actor: Actor, choices: dict[str, Any]) -> str:
+    """What every row's checks depend on besides the stored records: who imports, with what
+    reach, and the closed lists' values."""
+    reach = actor.reach
+    parts = (
+        PLAN_FORMAT,
+        actor.user_id,
+        getattr(reach, "kind", None) and reach.kind.value,
+        getattr(reach, "region_path", None),
+        getattr(reach, "unit_id", None),
+        sorted((key, list(values)) for key, values in choices.items()),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def analyse(
     session: Session, *, actor: Actor, batch: ImportBatch, spec: ListSpec, apply: bool
 ) -> Analysis:
     """Read, convert, check and compare every row of the selected sheets; with ``apply``, also
-    write them batch by batch (the caller commits or rolls back the one transaction)."""
+    write them batch by batch (the caller commits or rolls back the one transaction).
+
+    Without ``apply`` (the preview), the plan — per batch of rows: the keys, a fingerprint of
+    the stored data its checks read, the records to create and the changes — is kept beside
+    the file, so that the confirm can apply it without reading and checking every row again
+    (:func:`apply_plan`).
+    """
     path = str(stored_path(batch.stored_name))
     layouts = [SheetLayout.from_dict(d) for d in batch.layout_data() if d.get("selected")]
     context = spec.prepare(session, actor)
@@ -532,80 +584,116 @@ def analyse(
     digest = hashlib.sha256()
     seen: dict[tuple[Any, ...], tuple[str, int]] = {}
     max_rows = int(current_app.config.get("IMPORT_MAX_ROWS", 300_000))
-    cache = stored_path(f"{batch.stored_name.split('.')[0]}.rows.jsonl")
-    rows = _cached_rows(cache) if apply and cache.exists() else None
-    writer = None if apply else open(cache, "w", encoding="utf-8")  # noqa: SIM115
+    plan_path = _plan_path(batch)
+    plan = None if apply else open(plan_path.with_suffix(".partial"), "wb")  # noqa: SIM115
     try:
+        if plan is not None:
+            _put(plan, {"format": PLAN_FORMAT, "token": _global_token(actor, choices)})
+
+        def flush(chunk: list[Row]) -> None:
+            keys, stored, creates, updates = _process(
+                session, actor, spec, chunk, context, seen, result, digest, headers, apply
+            )
+            if plan is None:
+                return
+            fingerprint = spec.fingerprint(keys, stored, context) if not result.invalid else None
+            if fingerprint is None:  # this list (or a file with errors) keeps no plan
+                return
+            _put(
+                plan,
+                {
+                    "keys": keys,
+                    "fingerprint": fingerprint,
+                    "creates": creates,
+                    "updates": [(key, changes) for key, _stored, changes in updates],
+                },
+            )
+
         chunk: list[Row] = []
-        for row, fraction in rows if rows is not None else _read_rows(path, spec, layouts, choices):
+        for row, fraction in _read_rows(path, batch.file_kind, spec, layouts, choices):
             result.total += 1
             if result.total > max_rows:
                 raise BadFile(_("The file has more than %(n)d rows; split it.") % {"n": max_rows})
-            if writer is not None:
-                writer.write(_dump_row(row))
             chunk.append(row)
             if len(chunk) >= BATCH_ROWS:
-                _process(session, actor, spec, chunk, context, seen, result, digest, headers, apply)
+                flush(chunk)
                 chunk = []
                 jobs.report_progress(0.95 * fraction, _("%(n)d rows checked", n=result.total))
         if chunk:
-            _process(session, actor, spec, chunk, context, seen, result, digest, headers, apply)
-    finally:
-        if writer is not None:
-            writer.close()
+            flush(chunk)
+    except BaseException:
+        if plan is not None:
+            plan.close()
+            plan_path.with_suffix(".partial").unlink(missing_ok=True)
+        raise
+    if plan is not None:
+        plan.close()
+        keep = not result.invalid and spec.fingerprint([], {}, context) is not None
+        if keep:
+            os.replace(plan_path.with_suffix(".partial"), plan_path)
+        else:
+            plan_path.with_suffix(".partial").unlink(missing_ok=True)
+            plan_path.unlink(missing_ok=True)
     if result.total == 0:
         raise BadFile(_("The selected sheets have no data rows."))
     result.plan_hash = digest.hexdigest()
     return result
 
 
+def apply_plan(
+    session: Session, *, actor: Actor, batch: ImportBatch, spec: ListSpec, plan: Path
+) -> Analysis:
+    """Apply the previewed plan batch by batch, after making sure that nothing its checks read
+    has changed since: the same importer and reach, the same closed lists, and per batch the
+    same stored records, units and catalogue entries (the spec's fingerprint). Anything else
+    means the preview no longer holds: :class:`_Superseded`, nothing written."""
+    context = spec.prepare(session, actor)
+    if isinstance(context, dict):
+        context["batch_id"] = batch.id
+    choices = {c.key: spec.choices(c, session) for c in spec.columns if c.kind == "choice"}
+    result = Analysis(total=batch.total_rows or 0, unchanged=batch.unchanged_rows or 0)
+    size = max(plan.stat().st_size, 1)
+    with open(plan, "rb") as handle:
+        header = _get(handle)
+        if header is None or header.get("token") != _global_token(actor, choices):
+            raise _Superseded()
+        while (part := _get(handle)) is not None:
+            keys = [tuple(key) for key in part["keys"]]
+            stored = spec.existing(session, actor, keys, context) if keys else {}
+            if spec.fingerprint(keys, stored, context) != part["fingerprint"]:
+                raise _Superseded()
+            updates = [(stored[tuple(key)], changes) for key, changes in part["updates"]]
+            if part["creates"] or updates:
+                spec.write(session, actor, part["creates"], updates, context)
+            result.new += len(part["creates"])
+            result.changed += len(updates)
+            jobs.report_progress(
+                0.95 * handle.tell() / size, _("%(n)d rows applied", n=result.new + result.changed)
+            )
+    if (result.new, result.changed) != (batch.new_rows or 0, batch.changed_rows or 0):
+        raise _Superseded()
+    return result
+
+
 def _read_rows(
     path: str,
+    kind: str,
     spec: ListSpec,
     layouts: list[SheetLayout],
     choices: dict[str, Any],
 ) -> Iterator[tuple[Row, float]]:
     """Converted rows of the selected sheets with the fraction of the work done."""
-    facts = reader.inspect_file(path, **_limits())  # again: the file on disk is what counts
-    workbook = reader.open_workbook(path)
-    try:
-        for position, layout in enumerate(layouts):
-            formulas = facts.formulas.get(layout.name, set())
-            sheet = workbook.get_sheet_by_name(layout.name)  # calamine loads it here, once
-            height = max(sheet.height, 1)
-            plan = [
-                (index, key, spec.column(key), choices.get(key))
-                for index, key in sorted(layout.mapping.items())
-            ]
-            for count, (number, cells) in enumerate(reader.iter_sheet_rows(sheet, layout)):
-                row = _convert_row(spec, layout.name, plan, number, cells, formulas)
-                if row is not None:
-                    yield row, (position + min(count / height, 1.0)) / len(layouts)
-            del sheet
-    finally:
-        workbook.close()
-
-
-def _dump_row(row: Row) -> str:
-    return (
-        json.dumps([row.sheet, row.number, row.values, row.cells, row.errors], ensure_ascii=False)
-        + "\n"
-    )
-
-
-def _cached_rows(path: Path) -> Iterator[tuple[Row, float]]:
-    """The rows the preview converted, so that the confirm does not parse the file again.
-
-    The cache is ours (written by the preview of this import under a generated name); the
-    confirm still re-checks every row against the data as it is now.
-    """
-    size = max(path.stat().st_size, 1)
-    done = 0
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            done += len(line)
-            sheet, number, values, cells, errors = json.loads(line)
-            yield Row(sheet, number, values, cells, errors), min(done / size, 1.0)
+    facts = reader.FileFacts(kind)
+    cap = _limits()["max_uncompressed"]
+    for position, layout in enumerate(layouts):
+        plan = [
+            (index, key, spec.column(key), choices.get(key))
+            for index, key in sorted(layout.mapping.items())
+        ]
+        for number, cells, formulas, done in reader.data_rows(path, facts, layout, cap=cap):
+            row = _convert_row(spec, layout.name, plan, number, cells, formulas)
+            if row is not None:
+                yield row, (position + done) / len(layouts)
 
 
 def _convert_row(
@@ -656,7 +744,14 @@ def _process(
     digest: Any,
     headers: dict[str, str],
     apply: bool,
-) -> None:
+) -> tuple[
+    list[tuple[Any, ...]],
+    dict[tuple[Any, ...], dict[str, Any]],
+    list[dict[str, Any]],
+    list[tuple[tuple[Any, ...], dict[str, Any], dict[str, Any]]],
+]:
+    """Check one batch of rows; returns its keys, the stored records, what to create and what
+    to change ((key, stored, changes)); with ``apply``, writes them."""
     keys = []
     required = [c.key for c in spec.columns if c.required]
     for row in chunk:
@@ -679,7 +774,8 @@ def _process(
             keys.append(key)
     stored_by_key = spec.existing(session, actor, keys, context) if keys else {}
     creates: list[dict[str, Any]] = []
-    updates: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    updates: list[tuple[tuple[Any, ...], dict[str, Any], dict[str, Any]]] = []
+    planned: list[tuple[str, Any, Any]] = []
     for row in chunk:
         key = row.key  # type: ignore[attr-defined]
         stored = stored_by_key.get(key) if key is not None else None
@@ -714,15 +810,15 @@ def _process(
         if stored is None:
             result.new += 1
             creates.append(row.values)
-            digest.update(repr(("+", key, sorted(row.values.items()))).encode())
+            planned.append(("+", key, row.values))
             if len(result.created) < SHOWN_CHANGES:
                 result.created.append(
                     {"sheet": row.sheet, "row": row.number, "key": " / ".join(map(str, key))}
                 )
         elif changes:
             result.changed += 1
-            updates.append((stored, changes))
-            digest.update(repr(("~", key, sorted(changes.items()))).encode())
+            updates.append((key, stored, changes))
+            planned.append(("~", key, changes))
             if len(result.changes) < SHOWN_CHANGES:
                 result.changes.append(
                     {
@@ -742,10 +838,12 @@ def _process(
                 )
         else:
             result.unchanged += 1
+    digest.update(repr(planned).encode())  # one repr per batch: the plan in file order
     if apply and result.invalid:
         raise _Superseded()  # nothing of this transaction will be committed: stop early
     if apply and (creates or updates):
-        spec.write(session, actor, creates, updates, context)
+        spec.write(session, actor, creates, [(old, new) for _k, old, new in updates], context)
+    return keys, stored_by_key, creates, updates
 
 
 def _shown(spec: ListSpec, key: str, value: Any) -> Any:
@@ -786,17 +884,14 @@ def error_text(error: dict[str, Any]) -> str:
 def _write_annotated_copy(batch: ImportBatch, result: Analysis) -> str:
     path = str(stored_path(batch.stored_name))
     layouts = [SheetLayout.from_dict(d) for d in batch.layout_data() if d.get("selected")]
-    workbook = reader.open_workbook(path)
+    facts = reader.FileFacts(batch.file_kind)
+    cap = _limits()["max_uncompressed"]
 
     def sheets() -> Iterator[tuple[str, Iterator[list[Any]]]]:
         for layout in layouts:
-            sheet = workbook.get_sheet_by_name(layout.name)
-            yield layout.name, _absolute_rows(sheet)
+            yield layout.name, _absolute_rows(reader.sheet_rows(path, facts, layout.name, cap=cap))
 
-    try:
-        output = write_annotated(sheets(), result.annotations)
-    finally:
-        workbook.close()
+    output = write_annotated(sheets(), result.annotations)
     name = f"{batch.stored_name.split('.')[0]}-errors.xlsx"
     with open(stored_path(name), "wb") as out:
         shutil.copyfileobj(output, out)
@@ -804,16 +899,15 @@ def _write_annotated_copy(batch: ImportBatch, result: Analysis) -> str:
     return name
 
 
-def _absolute_rows(sheet: Any) -> Iterator[list[Any]]:
-    """A sheet's rows from row 1 and column A (calamine starts at the first used cell)."""
-    start = sheet.start
-    if start is None:
-        return
-    top, left = start
-    for _blank in range(top):
-        yield []
-    for row in sheet.iter_rows():
-        yield [None] * left + list(row)
+def _absolute_rows(rows: Iterator[tuple[int, list[Any], Any, float]]) -> Iterator[list[Any]]:
+    """A sheet's rows from row 1 (blank rows where the sheet has none)."""
+    expected = 0
+    for index, cells, _formulas, _done in rows:
+        while expected < index:
+            yield []
+            expected += 1
+        yield cells
+        expected += 1
 
 
 # -- templates and export -----------------------------------------------------------------------

@@ -222,6 +222,22 @@ class ListSpec:
         """Insert ``creates`` and apply ``updates`` ((stored, changed values)) in batches."""
         raise NotImplementedError
 
+    def fingerprint(
+        self,
+        keys: Sequence[tuple[Any, ...]],
+        stored: dict[tuple[Any, ...], dict[str, Any]],
+        context: Any,
+    ) -> str | None:
+        """A digest of everything stored that :meth:`check` read for a batch of rows with these
+        keys (their stored records and what the keys refer to), or None.
+
+        With a digest the preview keeps its plan and the confirm applies it once the digest of
+        the data as it is then is the same (no row is read or checked again); None makes the
+        confirm read the file and check every row again. Lists whose checks read more than the
+        keys lead to (other tables, other rows' values) keep the default.
+        """
+        return None
+
     def change_note(self, stored: dict[str, Any]) -> str | None:
         """A note shown beside a changed row in the preview (e.g. "becomes an adjustment")."""
         return None

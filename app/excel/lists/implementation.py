@@ -17,6 +17,7 @@ unit's name when the file has no code). What an import may do, per DOMAIN.md §2
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -43,6 +44,7 @@ from app.catalogue.states import (
 )
 from app.core.actor import Actor
 from app.core.audit import record_many
+from app.core.bulk import insert_rows
 from app.core.models import Region, Unit, utcnow
 from app.core.states import ReachKind
 from app.excel.lists.units import LEVEL_LABELS
@@ -457,13 +459,8 @@ class ImplementationListSpec(ListSpec):
         self._load_entries(session, {k[0] for k in keys}, context)
         wanted: dict[str, tuple[Any, ...]] = {}
         for key in keys:
-            basic_code, token = key
-            values = {"basic_code": basic_code}
-            if token.startswith("名:"):
-                values["unit_name"] = token[2:]
-            else:
-                values["unit_code"] = token
-            unit, _reason = self._unit(values, context)
+            basic_code, _token = key
+            unit, _reason = self._unit(self._key_values(key), context)
             if unit is not None and len(basic_code) == 12 and len(unit["credit_code"]) == 18:
                 wanted[unit["credit_code"] + unit["level"] + basic_code] = key
         if not wanted:
@@ -510,6 +507,28 @@ class ImplementationListSpec(ListSpec):
             )
             result[wanted[item.implementation_code]] = values
         return result
+
+    def fingerprint(
+        self,
+        keys: Sequence[tuple[Any, ...]],
+        stored: dict[tuple[Any, ...], dict[str, Any]],
+        context: Any,
+    ) -> str | None:
+        """check() reads, per row, the stored item, the unit the key names (name, code, level,
+        region) and the basic-catalogue entry of its code: the digest covers exactly these."""
+        parts = []
+        for key in keys:
+            basic_code, token = key
+            unit, reason = self._unit(self._key_values(key), context)
+            parts.append((key, stored.get(key), unit, reason, context["entries"].get(basic_code)))
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+    @staticmethod
+    def _key_values(key: tuple[Any, ...]) -> dict[str, Any]:
+        basic_code, token = key
+        if token.startswith("名:"):
+            return {"basic_code": basic_code, "unit_name": token[2:]}
+        return {"basic_code": basic_code, "unit_code": token}
 
     @staticmethod
     def _values(
@@ -700,7 +719,7 @@ class ImplementationListSpec(ListSpec):
                 )
             # Plain executemany (RETURNING would go row by row on SQLite); the ids come back
             # by the unique implementation codes in one query.
-            session.execute(ImplementationItem.__table__.insert(), rows)
+            insert_rows(session, ImplementationItem.__table__, rows)
             created = dict(
                 session.execute(
                     select(ImplementationItem.implementation_code, ImplementationItem.id).where(
