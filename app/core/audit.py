@@ -120,10 +120,11 @@ def _append(session: Session, entries: Iterable[_Entry]) -> None:
         or GENESIS
     )
     actor = current_actor()
+    now = utcnow()  # one moment for the events of one call (one transaction step)
     rows = []
     for entry in entries:
         row = {
-            "occurred_at": utcnow(),
+            "occurred_at": now,
             "actor_id": actor.user_id,
             "actor_name": actor.username,
             "ip": actor.ip or "",
@@ -171,11 +172,14 @@ def record_many(session: Session, events: Iterable[dict[str, Any]]) -> None:
 
     Each event has the keyword arguments of :func:`record` plus ``action``.
     """
+    actions = {action.value for action in AuditAction}
     _append(
         session,
         (
             _Entry(
-                action=AuditAction(event["action"]).value,
+                action=event["action"]
+                if event["action"] in actions
+                else AuditAction(event["action"]).value,
                 object_type=event.get("object_type", ""),
                 object_id=str(event.get("object_id", "")),
                 summary=event.get("summary", ""),

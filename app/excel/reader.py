@@ -81,7 +81,9 @@ def inspect_file(path: str, *, max_bytes: int, max_uncompressed: int) -> FileFac
 
 def _scan_zip(
     path: str, cap: int
-) -> tuple[dict[str, set[tuple[int, int]]], dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]]:
+) -> tuple[
+    dict[str, set[tuple[int, int]]], dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]
+]:
     """Inflate every member once, with a cap; note the worksheets with formulas and collect
     each worksheet's merged cells (written after its rows)."""
     with zipfile.ZipFile(path) as archive:
@@ -148,12 +150,11 @@ def _rows_end(xml: bytes) -> int:
     """Where a worksheet's rows end (after ``</sheetData>`` or ``<sheetData/>``), or -1."""
     start = 0
     while (found := xml.find(b"sheetData", start)) >= 0:
-        start = found + 9
-        closing = xml[found - 1 : found] == b"/" or xml[found - 1 : found] == b":" and (
-            xml.rfind(b"</", 0, found) >= xml.rfind(b"<", 0, found)
-        )
-        if closing or xml[start : start + 2] == b"/>":
+        start = found + len(b"sheetData")
+        if xml[xml.rfind(b"<", 0, found) :].startswith(b"</"):  # </sheetData>, </x:sheetData>
             return xml.find(b">", start) + 1
+        if xml[start : start + 2] == b"/>":  # <sheetData/>
+            return start + 2
     return -1
 
 

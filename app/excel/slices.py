@@ -15,6 +15,7 @@ A sheet whose rows carry no ``r`` attribute (rare writers) is read whole, as bef
 
 from __future__ import annotations
 
+import contextlib
 import io
 import queue
 import re
@@ -76,31 +77,34 @@ def _members(archive: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, str]]:
     return sheets, parts
 
 
+_OOXML = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 _CONTENT_TYPES = (
-    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    b'<Default Extension="xml" ContentType="application/xml"/>'
-    b'<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    b'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    b'<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-    b"</Types>"
-)
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{_OOXML}sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_OOXML}worksheet+xml"/>'
+    f'<Override PartName="/xl/styles.xml" ContentType="{_OOXML}styles+xml"/>'
+    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_OOXML}sharedStrings+xml"/>'
+    "</Types>"
+).encode()
 _PACKAGE_RELS = (
-    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-    b"</Relationships>"
-)
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    f'<Relationship Id="rId1" Type="{_RELS}officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+).encode()
 _WORKBOOK_RELS = (
-    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-    b'<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
-    b'<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
-    b"</Relationships>"
-)
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    f'<Relationship Id="rId1" Type="{_RELS}worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{_RELS}styles" Target="styles.xml"/>'
+    f'<Relationship Id="rId3" Type="{_RELS}sharedStrings" Target="sharedStrings.xml"/>'
+    "</Relationships>"
+).encode()
 _EMPTY_STRINGS = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0" '
@@ -314,7 +318,7 @@ def prefetched(slices: XlsxSlices) -> Iterator[Slice]:
                 handoff.put(item)
                 if item is None:
                     return
-        except BaseException as error:  # noqa: BLE001 - handed to the reading thread
+        except BaseException as error:  # handed to the reading thread
             handoff.put(error)
 
     worker = threading.Thread(target=produce, name="xlsx-slices", daemon=True)
@@ -331,8 +335,6 @@ def prefetched(slices: XlsxSlices) -> Iterator[Slice]:
     finally:
         stop.set()
         while worker.is_alive():  # let a blocked put() finish, then the thread ends
-            try:
+            with contextlib.suppress(queue.Empty):
                 handoff.get(timeout=0.1)
-            except queue.Empty:
-                pass
         slices.close()

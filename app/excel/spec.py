@@ -238,6 +238,10 @@ class ListSpec:
         """
         return None
 
+    def plan_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        """What :meth:`write` needs of a new row's values, as kept in the preview's plan."""
+        return values
+
     def change_note(self, stored: dict[str, Any]) -> str | None:
         """A note shown beside a changed row in the preview (e.g. "becomes an adjustment")."""
         return None

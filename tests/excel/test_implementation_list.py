@@ -7,9 +7,10 @@ import datetime as dt
 import io
 
 import openpyxl
+import pytest
 from sqlalchemy import func, select
 
-from app.catalogue.models import AdjustmentRequest, ImplementationItem
+from app.catalogue.models import AdjustmentRequest, BasicCatalogueEntry, ImplementationItem
 from app.core.models import Unit
 from app.extensions import db
 from tests.catalogue import factories as cf
@@ -256,3 +257,72 @@ def test_pages_follow_the_list_permissions(world, login):
     assert 'id="upload-form"' not in reader  # read-only: template, export and history only
     denied = login("audit_admin").get("/excel/implementation_list/")
     assert denied.status_code in (302, 403)
+
+
+def _plan_file(app, import_id):
+    from app.excel import services
+    from app.excel.models import ImportBatch
+
+    with app.app_context():
+        batch = db.session.get(ImportBatch, import_id)
+        return services.stored_path(batch.stored_name.split(".")[0] + ".plan")
+
+
+def _lower_the_legal_time_limit(app, world):
+    entry = db.session.scalar(
+        select(BasicCatalogueEntry).where(BasicCatalogueEntry.basic_code == "460105001000")
+    )
+    entry.legal_time_limit_days = 5
+
+
+def _rename_the_unit(app, world):
+    db.session.get(Unit, world.unit("xiuying_market")).name = "海口市秀英区市场监管局"
+
+
+def _create_the_same_item(app, world):
+    entry = db.session.scalar(
+        select(BasicCatalogueEntry).where(BasicCatalogueEntry.basic_code == "460105002000")
+    )
+    cf.item(world, entry=entry)
+
+
+@pytest.mark.parametrize(
+    "change", [_lower_the_legal_time_limit, _rename_the_unit, _create_the_same_item]
+)
+def test_the_previewed_plan_is_not_applied_when_what_it_was_checked_against_changed(
+    world, app, api_token, change
+):
+    _entries(app)
+    client, headers = app.test_client(), api_token("county_coordinator")
+    data = _county_file(
+        _row(1, "食品经营许可", "460105001000"),
+        _row(2, "药品零售许可", "460105002000", legal=15, promised=5),
+    )
+    preview = post_file(client, headers, data, url=f"{URL}/import").json
+    assert preview["counts"]["new"] == 2
+    assert _plan_file(app, preview["id"]).exists()
+    with app.app_context():
+        change(app, world)
+        db.session.commit()
+        before = _items(app)
+    outcome = client.post(f"{URL}/import/{preview['id']}/confirm", headers=headers).json
+    assert outcome["status"] == "superseded", outcome
+    assert _items(app) == before
+
+
+def test_the_confirm_applies_the_plan_or_without_it_checks_the_file_again(world, app, api_token):
+    _entries(app)
+    client, headers = app.test_client(), api_token("county_coordinator")
+    first = _county_file(_row(1, "食品经营许可", "460105001000"))
+    preview = post_file(client, headers, first, url=f"{URL}/import").json
+    plan = _plan_file(app, preview["id"])
+    assert plan.exists()
+    done = client.post(f"{URL}/import/{preview['id']}/confirm", headers=headers).json
+    assert done["status"] == "applied" and done["counts"]["new"] == 1
+    assert not plan.exists() and _items(app) == 1
+    second = _county_file(_row(1, "药品零售许可", "460105002000", legal=15, promised=5))
+    preview = post_file(client, headers, second, url=f"{URL}/import").json
+    _plan_file(app, preview["id"]).unlink()  # e.g. lost with a temporary disk
+    done = client.post(f"{URL}/import/{preview['id']}/confirm", headers=headers).json
+    assert done["status"] == "applied" and done["counts"]["new"] == 1
+    assert _items(app) == 2

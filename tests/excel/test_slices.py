@@ -58,9 +58,7 @@ def test_slices_give_the_rows_calamine_reads_whole_with_their_numbers(tmp_path):
     rows = []
     for part in parts:
         top, left = part.sheet.start
-        rows.extend(
-            (top + i, [None] * left + row) for i, row in enumerate(part.sheet.to_python())
-        )
+        rows.extend((top + i, [None] * left + row) for i, row in enumerate(part.sheet.to_python()))
     whole = _whole(path, "清单")
     # The whole sheet pads the blank row; the slices skip what lies between two slices.
     assert [r for r in rows if any(c not in (None, "") for c in r[1])] == [
@@ -99,7 +97,9 @@ def _without_row_numbers(data: bytes) -> bytes:
 
 def test_sheets_without_row_numbers_are_read_whole(world, api_token, app, monkeypatch):
     monkeypatch.setattr(slices, "SLICE_BYTES", 2048)
-    rows = [[f"秀英区第{n}局", credit_code("460105", 100 + n), "460105", "政府部门"] for n in range(40)]
+    rows = [
+        [f"秀英区第{n}局", credit_code("460105", 100 + n), "460105", "政府部门"] for n in range(40)
+    ]
     data = _without_row_numbers(unit_rows(*rows))
     client, headers = app.test_client(), api_token("province_admin")
     preview = post_file(client, headers, data).json
@@ -109,13 +109,21 @@ def test_sheets_without_row_numbers_are_read_whole(world, api_token, app, monkey
 
 def test_an_import_read_in_many_slices_names_the_right_rows(world, api_token, app, monkeypatch):
     monkeypatch.setattr(slices, "SLICE_BYTES", 2048)
-    rows = [[f"秀英区第{n}局", credit_code("460105", 100 + n), "460105", "政府部门"] for n in range(300)]
+    rows = [
+        [f"秀英区第{n}局", credit_code("460105", 100 + n), "460105", "政府部门"] for n in range(300)
+    ]
     rows[250][1] = "BAD-CODE"
     data = workbook_bytes({"实施单位": [["实施单位名单"], UNIT_HEADER, *rows]})
     client, headers = app.test_client(), api_token("province_admin")
     before = unit_count(app)
     preview = post_file(client, headers, data).json
-    assert preview["counts"] == {"total": 300, "new": 299, "changed": 0, "unchanged": 0, "invalid": 1}
+    assert preview["counts"] == {
+        "total": 300,
+        "new": 299,
+        "changed": 0,
+        "unchanged": 0,
+        "invalid": 1,
+    }
     assert [(e["row"], e["column"]) for e in preview["errors"]] == [(253, "统一社会信用代码")]
     assert unit_count(app) == before
 

@@ -235,7 +235,7 @@ def test_county_coordinator_cannot_import_units(world, api_token, app, login):
     assert unit_count(app) == len(world.units)
 
 
-def test_confirm_reads_the_file_again_when_the_checked_rows_are_gone(world, api_token, app):
+def test_units_keep_no_plan_and_their_confirm_checks_the_file_again(world, api_token, app):
     client, headers = app.test_client(), api_token("province_admin")
     data = unit_rows(["海口市秀英区民政局", credit_code("460105", 1), "460105", "政府部门"])
     preview = post_file(client, headers, data).json

@@ -86,6 +86,7 @@ RULE_INPUTS = (
     "onsite_visits",
     "fully_online",
 )
+_WRITTEN = frozenset((*PERSONALIZED, "_unit", "_entry"))  # what write() reads of a new row
 CHANGE_GROUND = "15.4"  # 第十五条（四）其他依法变更: the unit corrects it before submitting
 
 
@@ -516,12 +517,18 @@ class ImplementationListSpec(ListSpec):
     ) -> str | None:
         """check() reads, per row, the stored item, the unit the key names (name, code, level,
         region) and the basic-catalogue entry of its code: the digest covers exactly these."""
-        parts = []
+        parts, units, codes = [], {}, set()
         for key in keys:
-            basic_code, token = key
             unit, reason = self._unit(self._key_values(key), context)
-            parts.append((key, stored.get(key), unit, reason, context["entries"].get(basic_code)))
-        return hashlib.sha256(repr(parts).encode()).hexdigest()
+            if unit is not None:
+                units[unit["id"]] = unit
+            codes.add(key[0])
+            parts.append((key, stored.get(key), unit and unit["id"], reason))
+        entries = sorted((code, context["entries"].get(code)) for code in codes)
+        return hashlib.sha256(repr((parts, sorted(units.items()), entries)).encode()).hexdigest()
+
+    def plan_values(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in values.items() if k in _WRITTEN}
 
     @staticmethod
     def _key_values(key: tuple[Any, ...]) -> dict[str, Any]:
