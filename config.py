@@ -68,6 +68,7 @@ IMPORT_API_WAIT = _int("IMPORT_API_WAIT", 20)
 REDIS_URL = os.environ.get("REDIS_URL", "")
 JOBS_EAGER = _bool("JOBS_EAGER", False)
 JOBS_DIR = os.environ.get("JOBS_DIR", "")
+JOBS_KEEP_DAYS = _int("JOBS_KEEP_DAYS", 7)
 JOBS_TIMEOUT = _int("JOBS_TIMEOUT", 3600)
 
 # Flask-AppBuilder

@@ -155,6 +155,7 @@ def report_progress(progress: float, message: str = "") -> None:
 
 def _run(app: Flask, job_id: str, func_path: str, actor: Actor, kwargs: dict[str, Any]) -> None:
     _local.job, _local.last, _local.last_time = (app, job_id), -1, 0.0
+    _prune_states(app)
     _write_state(app, JobStatus(job_id, RUNNING, 0, updated=time.time()))
     try:
         with app.app_context(), acting_as(actor):
@@ -268,6 +269,18 @@ def _write_state(app: Flask, state: JobStatus) -> None:
     temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     temporary.write_text(json.dumps(state.as_dict()), encoding="utf-8")
     os.replace(temporary, path)  # atomic: a poll never reads half a file
+
+
+def _prune_states(app: Flask) -> None:
+    """Forget the state files of jobs older than ``JOBS_KEEP_DAYS`` (default 7): their imports
+    keep their own outcome; a job that old and still busy is dead and is reported so."""
+    keep = float(app.config.get("JOBS_KEEP_DAYS", 7)) * 86400
+    directory = _state_path(app, "probe").parent
+    limit = time.time() - keep
+    for path in directory.glob("*.json"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < limit:
+                path.unlink()
 
 
 def _read_state(app: Flask, job_id: str) -> JobStatus | None:

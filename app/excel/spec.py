@@ -8,7 +8,9 @@ record, and four hooks the engine calls with whole batches of rows:
 * :meth:`ListSpec.prepare` loads what rows refer to (regions, units, codes) once;
 * :meth:`ListSpec.existing` loads the stored records for a batch of keys in one query;
 * :meth:`ListSpec.check` applies the list's rules to one converted row;
-* :meth:`ListSpec.write` inserts and updates a batch inside the import's transaction.
+* :meth:`ListSpec.write` inserts and updates a batch inside the import's transaction;
+* optionally :meth:`ListSpec.fingerprint` (and :meth:`ListSpec.plan_values`), so that the confirm
+  can apply the previewed plan instead of checking every row again.
 
 The engine (:mod:`app.excel.services`) does everything else: reading, header detection,
 mapping, conversion, diffing, counting, preview, confirm, history, export and templates.

@@ -52,6 +52,26 @@ def test_thread_job_runs_as_the_user_who_started_it(world, threaded, tmp_path):
     assert (tmp_path / "out").read_text(encoding="utf-8") == "province_admin"
 
 
+def test_state_files_of_old_jobs_are_forgotten_when_a_job_starts(world, threaded, tmp_path):
+    import os
+
+    with threaded.app_context():
+        directory = jobs._state_path(threaded, "probe").parent
+        old, recent = directory / "oldjob.json", directory / "recentjob.json"
+        for path in (old, recent):
+            path.write_text('{"id": "x", "state": "finished"}', encoding="utf-8")
+        eight_days_ago = time.time() - 8 * 86400
+        os.utime(old, (eight_days_ago, eight_days_ago))
+        actor = actor_for_user(db.session.get(AppUser, world.user("province_admin")))
+        job_id = jobs.enqueue(
+            "tests.excel.test_jobs.sample_job", actor=actor, path=str(tmp_path / "out")
+        )
+        _wait(job_id)
+        assert jobs.status(job_id) is not None  # the job just run keeps its state
+    assert not old.exists() and recent.exists()
+    recent.unlink()
+
+
 def test_a_failing_job_is_reported_not_lost(world, threaded, tmp_path):
     with threaded.app_context():
         actor = actor_for_user(db.session.get(AppUser, world.user("province_admin")))
