@@ -14,9 +14,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
-from xml.etree import ElementTree as ET
 
 import python_calamine
 from flask_babel import gettext as _
@@ -30,9 +28,6 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEADER_SCAN_ROWS = 30
 HEAD_SLICE_BYTES = 256 << 10  # enough XML for the first rows of any list
-_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 class BadFile(DomainError):
@@ -96,13 +91,7 @@ def _scan_zip(
                     "Upload the .xlsx saved by Excel or WPS."
                 )
             )
-        too_big = BadFile(
-            _(
-                "The workbook unpacks to more than %(limit)d MB and is refused "
-                "(a compressed bomb or far too much data)."
-            )
-            % {"limit": round(cap / 1048576)}
-        )
+        too_big = _too_big(cap)
         if len(infos) > 10_000 or sum(info.file_size for info in infos) > cap:
             raise too_big
         total = 0
@@ -169,41 +158,17 @@ def _merged_ranges(xml: bytes) -> list[tuple[tuple[int, int], tuple[int, int]]]:
 
 
 def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Worksheet member path → sheet name, from workbook.xml and its relationships."""
-    workbook = ET.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314 - size-checked
-    rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
-    targets = {}
-    for rel in rels:
-        target = rel.get("Target", "")
-        target = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        targets[rel.get("Id")] = str(PurePosixPath(target))
-    result = {}
-    for sheet in workbook.iterfind("m:sheets/m:sheet", _NS):
-        path = targets.get(sheet.get(f"{{{_REL_NS}}}id"))
-        if path:
-            result[path] = sheet.get("name", "")
-    return result
+    """Worksheet member path → sheet name."""
+    return {member: name for name, member in slices.sheet_members(archive)[0].items()}
 
 
 def _formula_cells(archive: zipfile.ZipFile, member: str) -> set[tuple[int, int]]:
     """(0-based row, 0-based column) of every cell with a formula in one worksheet."""
-    cells = set()
     with archive.open(member) as handle:
-        for _event, element in ET.iterparse(handle):  # noqa: S314 - size-checked member
-            if element.tag.endswith("}c"):
-                if any(child.tag.endswith("}f") for child in element):
-                    match = _CELL_REF.match(element.get("r", ""))
-                    if match:
-                        cells.add((int(match.group(2)) - 1, _column_index(match.group(1))))
-                element.clear()
-    return cells
+        return slices.formula_cells(handle)
 
 
-def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
+_column_index = slices.column_index
 
 
 def open_workbook(path: str) -> python_calamine.CalamineWorkbook:

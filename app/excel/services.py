@@ -545,6 +545,17 @@ def _get(handle: IO[bytes]) -> Any:
     return marshal.loads(blob)  # noqa: S302 - our own file, under a generated name
 
 
+def _context(
+    session: Session, actor: Actor, spec: ListSpec, batch: ImportBatch
+) -> tuple[Any, dict[str, Any]]:
+    """What the rows of an import are checked against: the spec's context and closed lists."""
+    context = spec.prepare(session, actor)
+    if isinstance(context, dict):
+        context["batch_id"] = batch.id
+    choices = {c.key: spec.choices(c, session) for c in spec.columns if c.kind == "choice"}
+    return context, choices
+
+
 def _global_token(actor: Actor, choices: dict[str, Any]) -> str:
     """What every row's checks depend on besides the stored records: who imports, with what
     reach, and the closed lists' values."""
@@ -573,10 +584,7 @@ def analyse(
     """
     path = str(stored_path(batch.stored_name))
     layouts = [SheetLayout.from_dict(d) for d in batch.layout_data() if d.get("selected")]
-    context = spec.prepare(session, actor)
-    if isinstance(context, dict):
-        context["batch_id"] = batch.id
-    choices = {c.key: spec.choices(c, session) for c in spec.columns if c.kind == "choice"}
+    context, choices = _context(session, actor, spec, batch)
     headers = {c.key: c.header for c in spec.columns}
     result = Analysis()
     digest = hashlib.sha256()
@@ -584,18 +592,25 @@ def analyse(
     max_rows = int(current_app.config.get("IMPORT_MAX_ROWS", 300_000))
     plan_path = _plan_path(batch)
     plan = None if apply else open(plan_path.with_suffix(".partial"), "wb")  # noqa: SIM115
+    keeps_plan = plan is not None
     try:
         if plan is not None:
             _put(plan, {"format": PLAN_FORMAT, "token": _global_token(actor, choices)})
 
         def flush(chunk: list[Row]) -> None:
+            nonlocal keeps_plan
             keys, stored, creates, updates = _process(
                 session, actor, spec, chunk, context, seen, result, digest, headers, apply
             )
             if plan is None:
                 return
-            fingerprint = spec.fingerprint(keys, stored, context) if not result.invalid else None
+            fingerprint = (
+                spec.fingerprint(keys, stored, context)
+                if keeps_plan and not result.invalid
+                else None
+            )
             if fingerprint is None:  # this list (or a file with errors) keeps no plan
+                keeps_plan = False
                 return
             _put(
                 plan,
@@ -626,8 +641,7 @@ def analyse(
         raise
     if plan is not None:
         plan.close()
-        keep = not result.invalid and spec.fingerprint([], {}, context) is not None
-        if keep:
+        if keeps_plan and not result.invalid:
             os.replace(plan_path.with_suffix(".partial"), plan_path)
         else:
             plan_path.with_suffix(".partial").unlink(missing_ok=True)
@@ -645,10 +659,7 @@ def apply_plan(
     has changed since: the same importer and reach, the same closed lists, and per batch the
     same stored records, units and catalogue entries (the spec's fingerprint). Anything else
     means the preview no longer holds: :class:`_Superseded`, nothing written."""
-    context = spec.prepare(session, actor)
-    if isinstance(context, dict):
-        context["batch_id"] = batch.id
-    choices = {c.key: spec.choices(c, session) for c in spec.columns if c.kind == "choice"}
+    context, choices = _context(session, actor, spec, batch)
     result = Analysis(total=batch.total_rows or 0, unchanged=batch.unchanged_rows or 0)
     size = max(plan.stat().st_size, 1)
     with open(plan, "rb") as handle:

@@ -24,7 +24,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import IO, Any
 from xml.etree import ElementTree as ET
 
 import python_calamine
@@ -56,7 +56,7 @@ class Slice:
     done: float  # fraction of the sheet's XML read so far
 
 
-def _members(archive: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, str]]:
+def sheet_members(archive: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, str]]:
     """Sheet name → worksheet member, and the workbook's other parts (styles, shared strings)."""
     workbook = ET.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314 - size-checked upload
     rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
@@ -236,7 +236,7 @@ class XlsxSlices:
         self, path: str, sheet_name: str, *, cap: int, slice_bytes: int | None = None
     ) -> None:
         self.archive = zipfile.ZipFile(path)
-        sheets, parts = _members(self.archive)
+        sheets, parts = sheet_members(self.archive)
         if sheet_name not in sheets:
             raise SliceError("unknown sheet")
         self.styles = self.archive.read(parts["styles"]) if "styles" in parts else _EMPTY_STYLES
@@ -273,7 +273,7 @@ class XlsxSlices:
         first = rows.find(self.xml.row_start)
         if first >= 0 and b' r="' not in rows[first : rows.find(b">", first)]:
             raise SliceError("rows without r attributes")
-        formulas = _formula_cells(rows) if (b"<f>" in rows or b"<f " in rows) else set()
+        formulas = _slice_formula_cells(rows) if (b"<f>" in rows or b"<f " in rows) else set()
         package = self._package(rows)
         del rows
         workbook = python_calamine.CalamineWorkbook.from_object(io.BytesIO(package))
@@ -288,22 +288,30 @@ class XlsxSlices:
         self.archive.close()
 
 
-def _formula_cells(rows: bytes) -> set[tuple[int, int]]:
-    """(0-based row, 0-based column) of the cells holding a formula in a run of rows."""
+def column_index(letters: str) -> int:
+    """0-based index of a column's letters (A → 0, AA → 26)."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def formula_cells(xml: IO[bytes]) -> set[tuple[int, int]]:
+    """(0-based row, 0-based column) of the cells holding a formula in worksheet XML."""
     cells = set()
-    wrapped = b'<d xmlns="' + _NS["m"].encode() + b'">' + rows + b"</d>"
-    for _event, element in ET.iterparse(io.BytesIO(wrapped)):  # noqa: S314 - size-capped
+    for _event, element in ET.iterparse(xml):  # noqa: S314 - size-capped
         if element.tag.endswith("}c"):
             if any(child.tag.endswith("}f") for child in element):
                 match = _CELL_REF.match(element.get("r", ""))
                 if match:
-                    letters, number = match.groups()
-                    column = 0
-                    for letter in letters:
-                        column = column * 26 + ord(letter) - 64
-                    cells.add((int(number) - 1, column - 1))
+                    cells.add((int(match.group(2)) - 1, column_index(match.group(1))))
             element.clear()
     return cells
+
+
+def _slice_formula_cells(rows: bytes) -> set[tuple[int, int]]:
+    wrapped = b'<d xmlns="' + _NS["m"].encode() + b'">' + rows + b"</d>"
+    return formula_cells(io.BytesIO(wrapped))
 
 
 def prefetched(slices: XlsxSlices) -> Iterator[Slice]:
