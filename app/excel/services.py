@@ -617,7 +617,7 @@ def analyse(
                 {
                     "keys": keys,
                     "fingerprint": fingerprint,
-                    "creates": [spec.plan_values(values) for values in creates],
+                    "creates": creates,
                     "updates": [(key, changes) for key, _stored, changes in updates],
                 },
             )
@@ -818,8 +818,8 @@ def _process(
             continue
         if stored is None:
             result.new += 1
-            creates.append(row.values)
-            planned.append(("+", key, row.values))
+            creates.append(spec.plan_values(row.values, context))
+            planned.append(("+", key, creates[-1]))
             if len(result.created) < SHOWN_CHANGES:
                 result.created.append(
                     {"sheet": row.sheet, "row": row.number, "key": " / ".join(map(str, key))}

@@ -217,11 +217,12 @@ class ListSpec:
         self,
         session: Session,
         actor: Actor,
-        creates: list[dict[str, Any]],
+        creates: list[Any],
         updates: list[tuple[dict[str, Any], dict[str, Any]]],
         context: Any,
     ) -> None:
-        """Insert ``creates`` and apply ``updates`` ((stored, changed values)) in batches."""
+        """Insert ``creates`` (what :meth:`plan_values` made of new rows) and apply
+        ``updates`` ((stored, changed values)) in batches."""
         raise NotImplementedError
 
     def fingerprint(
@@ -240,8 +241,9 @@ class ListSpec:
         """
         return None
 
-    def plan_values(self, values: dict[str, Any]) -> dict[str, Any]:
-        """What :meth:`write` needs of a new row's values, as kept in the preview's plan."""
+    def plan_values(self, values: dict[str, Any], context: Any) -> Any:
+        """A new row's checked values as :meth:`write` takes them (and the preview's plan
+        keeps them: plain values only)."""
         return values
 
     def change_note(self, stored: dict[str, Any]) -> str | None:

@@ -134,6 +134,35 @@ def test_chain_verifies_and_detects_tampering(world, app):
         assert verify_chain(db.session).ok
 
 
+def test_bulk_appended_rows_with_awkward_text_verify_against_the_reference_hash(world, ctx):
+    """append_serialized builds each row's hash payload itself; verify_chain recomputes it with
+    row_hash from what was stored: quotes, backslashes, control characters, Chinese text, empty
+    and missing JSON must all give the same bytes."""
+    from app.core.actor import acting_as, system_actor
+    from app.core.audit import append_serialized, dumps, row_hash
+
+    awkward = ['say "hi"', "back\\slash", "tab\tnew\nline\x01", "海口市秀英区", "", "\u2028"]
+    rows = [
+        ("transition", "ImplementationItem", str(n), text, None, dumps({"v": text, "n": n}))
+        for n, text in enumerate(awkward)
+    ] + [("update", "Unit", "7", "x", dumps({"a": None}), "{}")]
+    with acting_as(system_actor()):
+        before = db.session.scalar(select(AuditLog.id).order_by(AuditLog.id.desc()).limit(1))
+        append_serialized(db.session, rows)
+        db.session.commit()
+    stored = (
+        db.session.execute(
+            select(AuditLog.__table__).where(AuditLog.id > before).order_by(AuditLog.id)
+        )
+        .mappings()
+        .all()
+    )
+    assert [r["summary"] for r in stored] == [*awkward, "x"]
+    for row in stored:
+        assert row["hash"] == row_hash(row["prev_hash"], row)
+    assert verify_chain(db.session).ok
+
+
 class _triggers_disabled:  # noqa: N801 - used as a context manager
     """Simulate someone with raw database access (the app itself cannot do this)."""
 

@@ -26,7 +26,6 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from app.catalogue import codes as catalogue_codes
 from app.catalogue import services as catalogue
 from app.catalogue.models import (
     AdjustmentRequest,
@@ -42,6 +41,7 @@ from app.catalogue.states import (
     ItemStatus,
     OnlineDepth,
 )
+from app.core import audit
 from app.core.actor import Actor
 from app.core.audit import record_many
 from app.core.bulk import insert_rows
@@ -86,7 +86,29 @@ RULE_INPUTS = (
     "onsite_visits",
     "fully_online",
 )
-_WRITTEN = frozenset((*PERSONALIZED, "_unit", "_entry"))  # what write() reads of a new row
+# The item columns an import fills from a new row (ImplementationListSpec.plan_values), in order;
+# the status, timestamps and version are the same for every row of a write.
+_MODEL_KEYS = (
+    "service_hours",
+    "service_location",
+    "consult_phone",
+    "approver",
+    "promised_time_limit_days",
+    "handling_type",
+    "onsite_visits",
+    "online_depth",
+    "fully_online",
+    "faq",
+    "result_sample",
+)
+_CREATE_COLUMNS = (
+    "basic_entry_id",
+    "unit_id",
+    "region_id",
+    "exercise_level",
+    "implementation_code",
+    *_MODEL_KEYS,
+)
 CHANGE_GROUND = "15.4"  # 第十五条（四）其他依法变更: the unit corrects it before submitting
 
 
@@ -527,8 +549,18 @@ class ImplementationListSpec(ListSpec):
         entries = sorted((code, context["entries"].get(code)) for code in codes)
         return hashlib.sha256(repr((parts, sorted(units.items()), entries)).encode()).hexdigest()
 
-    def plan_values(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in values.items() if k in _WRITTEN}
+    def plan_values(self, values: dict[str, Any], context: Any) -> tuple[Any, ...]:
+        """A new row as the values of :data:`_CREATE_COLUMNS`, ready to insert."""
+        unit = values["_unit_info"]
+        model = values["_model"]
+        return (
+            values["_entry"],
+            unit["id"],
+            unit["region_id"],
+            unit["level"],
+            values["_code"],
+            *[model[key] for key in _MODEL_KEYS],
+        )
 
     @staticmethod
     def _key_values(key: tuple[Any, ...]) -> dict[str, Any]:
@@ -610,6 +642,7 @@ class ImplementationListSpec(ListSpec):
         else:
             self._check_existing(row, stored, entry, context)
         values["_unit"], values["_entry"] = unit["id"], entry["id"]
+        values["_unit_info"], values["_code"] = unit, derived
 
     def _check_new(
         self, row: Row, entry: dict[str, Any], unit: dict[str, Any], context: dict[str, Any]
@@ -636,6 +669,7 @@ class ImplementationListSpec(ListSpec):
             )
         values.pop("status", None)
         model = _model_values({k: v for k, v in values.items() if k in PERSONALIZED}, None)
+        values["_model"] = model
         self._rules(row, model, entry, context)
 
     def _check_existing(
@@ -695,61 +729,59 @@ class ImplementationListSpec(ListSpec):
         self,
         session: Session,
         actor: Actor,
-        creates: list[dict[str, Any]],
+        creates: list[tuple[Any, ...]],
         updates: list[tuple[dict[str, Any], dict[str, Any]]],
         context: Any,
     ) -> None:
-        units = {u["id"]: u for u in context["by_code"].values()}
-        codes = {e["id"]: c for c, e in context["entries"].items() if e}
-        events: list[dict[str, Any]] = []
         now = utcnow()
+        events: list[dict[str, Any]] = []
         if creates:
-            rows = []
-            for values in creates:
-                unit = units[values["_unit"]]
-                personalized = {k: v for k, v in values.items() if k in PERSONALIZED}
-                rows.append(
-                    {
-                        **_model_values(personalized, None),
-                        "basic_entry_id": values["_entry"],
-                        "unit_id": unit["id"],
-                        "region_id": unit["region_id"],
-                        "exercise_level": unit["level"],
-                        "implementation_code": catalogue_codes.implementation_code(
-                            unit["credit_code"], unit["level"], codes[values["_entry"]]
-                        ),
-                        "status": ItemStatus.DRAFT.value,
-                        "created_at": now,
-                        "updated_at": now,
-                        "version": 1,
-                    }
-                )
-            # Plain executemany (RETURNING would go row by row on SQLite); the ids come back
-            # by the unique implementation codes in one query.
-            insert_rows(session, ImplementationItem.__table__, rows)
+            insert_rows(
+                session,
+                ImplementationItem.__table__,
+                creates,
+                columns=_CREATE_COLUMNS,
+                fixed={
+                    "status": ItemStatus.DRAFT.value,
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                },
+            )
+            # Plain inserts (RETURNING would go row by row on SQLite); the ids come back by the
+            # unique implementation codes in one query.
+            codes = [row[4] for row in creates]
             created = dict(
                 session.execute(
                     select(ImplementationItem.implementation_code, ImplementationItem.id).where(
-                        ImplementationItem.implementation_code.in_(
-                            [r["implementation_code"] for r in rows]
-                        )
+                        ImplementationItem.implementation_code.in_(codes)
                     )
                 ).all()
             )
-            # One audit row per item, compact: the values are in the import's stored file.
-            events.extend(
+            # One audit row per item, compact (the values are in the import's stored file):
+            # {"implementation_code": ..., "import": ..., "status": "draft"} as audit.dumps
+            # writes it, with only the code put in per row.
+            head, tail = audit.dumps(
                 {
-                    "action": "create",
-                    "object_type": "ImplementationItem",
-                    "object_id": created[row["implementation_code"]],
-                    "summary": row["implementation_code"],
-                    "after": {
-                        "implementation_code": row["implementation_code"],
-                        "status": row["status"],
-                        "import": context.get("batch_id"),
-                    },
+                    "implementation_code": "\0",
+                    "import": context.get("batch_id"),
+                    "status": ItemStatus.DRAFT.value,
                 }
-                for row in rows
+            ).split('"\\u0000"')
+            text_of = audit.json_string
+            audit.append_serialized(
+                session,
+                [
+                    (
+                        "create",
+                        "ImplementationItem",
+                        str(created[code]),
+                        code,
+                        None,
+                        head + text_of(code) + tail,
+                    )
+                    for code in codes
+                ],
             )
         drafts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         adjustments = []
