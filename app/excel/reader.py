@@ -104,18 +104,22 @@ def _scan_zip(
             after_rows: list[bytes] | None = None
             # The declared sizes can lie: count what really comes out, and stop at the cap.
             with archive.open(info) as member:
-                while chunk := member.read(1 << 20):
+                while chunk := member.read(4 << 20):
                     total += len(chunk)
                     if total > cap:
                         raise too_big
                     if not is_sheet:
                         continue
-                    window = tail + chunk
-                    if not found:
+                    # Search the chunk, and its seam with the previous one, without copying
+                    # the chunk: one pass for "<f", the formula tags only where it occurs.
+                    seam = tail + chunk[:16]
+                    if not found and (b"<f" in chunk or b"<f" in seam):
+                        window = tail + chunk
                         found = b"<f>" in window or b"<f " in window or b"<f/>" in window
                     if after_rows is not None:
                         after_rows.append(chunk)
-                    else:
+                    elif b"sheetData" in chunk or b"sheetData" in seam:
+                        window = tail + chunk
                         end = _rows_end(window)
                         if end >= 0:
                             after_rows = [window[end:]]

@@ -24,7 +24,7 @@ import marshal
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -42,7 +42,7 @@ from app.core.models import AppUser, utcnow
 from app.excel import reader
 from app.excel.models import ImportBatch
 from app.excel.reader import BadFile, SheetLayout
-from app.excel.spec import TEXT, CellError, ListSpec, Row, convert
+from app.excel.spec import TEXT, CellError, ListSpec, Row, cell_converter, convert
 from app.excel.states import ImportStatus
 from app.excel.writer import write_annotated, write_list
 
@@ -527,7 +527,7 @@ def _plan_path(batch: ImportBatch) -> Path:
     return stored_path(f"{batch.stored_name.split('.')[0]}.plan")
 
 
-PLAN_FORMAT = 1
+PLAN_FORMAT = 2
 
 
 def _put(handle: IO[bytes], data: Any) -> None:
@@ -599,7 +599,7 @@ def analyse(
 
         def flush(chunk: list[Row]) -> None:
             nonlocal keeps_plan
-            keys, stored, creates, updates = _process(
+            keys, stored, planned = _process(
                 session, actor, spec, chunk, context, seen, result, digest, headers, apply
             )
             if plan is None:
@@ -612,15 +612,7 @@ def analyse(
             if fingerprint is None:  # this list (or a file with errors) keeps no plan
                 keeps_plan = False
                 return
-            _put(
-                plan,
-                {
-                    "keys": keys,
-                    "fingerprint": fingerprint,
-                    "creates": creates,
-                    "updates": [(key, changes) for key, _stored, changes in updates],
-                },
-            )
+            _put(plan, {"keys": keys, "fingerprint": fingerprint, "planned": planned})
 
         chunk: list[Row] = []
         for row, fraction in _read_rows(path, batch.file_kind, spec, layouts, choices):
@@ -671,10 +663,15 @@ def apply_plan(
             stored = spec.existing(session, actor, keys, context) if keys else {}
             if spec.fingerprint(keys, stored, context) != part["fingerprint"]:
                 raise _Superseded()
-            updates = [(stored[tuple(key)], changes) for key, changes in part["updates"]]
-            if part["creates"] or updates:
-                spec.write(session, actor, part["creates"], updates, context)
-            result.new += len(part["creates"])
+            creates, updates = [], []
+            for sign, key, values in marshal.loads(part["planned"]):  # noqa: S302 - as _get
+                if sign == "+":
+                    creates.append(values)
+                else:
+                    updates.append((stored[key], values))
+            if creates or updates:
+                spec.write(session, actor, creates, updates, context)
+            result.new += len(creates)
             result.changed += len(updates)
             jobs.report_progress(
                 0.95 * handle.tell() / size, _("%(n)d rows applied", n=result.new + result.changed)
@@ -695,51 +692,80 @@ def _read_rows(
     facts = reader.FileFacts(kind)
     cap = _limits()["max_uncompressed"]
     for position, layout in enumerate(layouts):
-        plan = [
-            (index, key, spec.column(key), choices.get(key))
-            for index, key in sorted(layout.mapping.items())
-        ]
+        convert_row = _row_converter(spec, layout, choices)
         for number, cells, formulas, done in reader.data_rows(path, facts, layout, cap=cap):
-            row = _convert_row(spec, layout.name, plan, number, cells, formulas)
+            row = convert_row(number, cells, formulas)
             if row is not None:
                 yield row, (position + done) / len(layouts)
 
 
-def _convert_row(
-    spec: ListSpec,
-    sheet: str,
-    plan: list[tuple[int, str, Any, Any]],
-    number: int,
-    cells: list[Any],
-    formulas: set[tuple[int, int]],
-) -> Row | None:
-    if all(value in (None, "") for value in cells):
-        return None
-    row = Row(sheet, number, {})
-    width = len(cells)
-    values, errors, positions = row.values, row.errors, row.cells
-    for index, key, column, choices in plan:
-        value = cells[index] if index < width else None
-        positions[key] = index
-        if formulas and (number - 1, index) in formulas:
-            errors[key] = _("The cell holds a formula; enter the value itself.")
-            continue
-        if value.__class__ is str and column.kind == TEXT:
-            # The common case, inlined: a text cell for a text column.
-            text = value.strip()
-            if column.max_length and len(text) > column.max_length:
-                errors[key] = _("At most %(n)d characters.", n=column.max_length)
+def _row_converter(
+    spec: ListSpec, layout: SheetLayout, choices: dict[str, Any]
+) -> Callable[[int, list[Any], set[tuple[int, int]]], Row | None]:
+    """A function turning one sheet row (its cells as calamine reads them) into a :class:`Row`,
+    or None for a row with nothing in the mapped columns. Made once per sheet: text cells of
+    text columns (most cells) take a short path, every other cell goes through ``convert``."""
+    plan = [
+        (index, key, spec.column(key), choices.get(key))
+        for index, key in sorted(layout.mapping.items())
+    ]
+    texts = [(i, key, column.max_length or 0) for i, key, column, _c in plan if column.kind == TEXT]
+    others = [
+        (i, key, cell_converter(column, allowed))
+        for i, key, column, allowed in plan
+        if column.kind != TEXT
+    ]
+    positions = {key: index for index, key, _column, _allowed in plan}  # shared, read-only
+    width = max(positions.values(), default=-1) + 1
+    sheet, normalise, padding = layout.name, spec.normalise, [None] * width
+    order = [key for _index, key, _column, _allowed in plan]  # values keep the sheet's order
+    too_long = {key: _("At most %(n)d characters.", n=limit) for _i, key, limit in texts if limit}
+
+    def convert_row(number: int, cells: list[Any], formulas: set[tuple[int, int]]) -> Row | None:
+        if len(cells) < width:
+            cells = cells + padding[len(cells) :]
+        values: dict[str, Any] = dict.fromkeys(order)
+        errors: dict[str, str] = {}
+        filled = False
+        for index, key, limit in texts:
+            value = cells[index]
+            if value.__class__ is str:
+                value = value.strip()
+                if not value:
+                    continue
+                if limit and len(value) > limit:
+                    errors[key] = too_long[key]
+                else:
+                    values[key] = value
+                    filled = True
+            elif value is not None:
+                try:
+                    values[key] = value = convert(spec.column(key), value)
+                except CellError as error:
+                    errors[key] = str(error)
+                else:
+                    filled = filled or value is not None
+        for index, key, converter in others:
+            value = cells[index]
+            if value is None:
+                continue
+            try:
+                values[key] = value = converter(value)
+            except CellError as error:
+                errors[key] = str(error)
             else:
-                values[key] = text or None
-            continue
-        try:
-            values[key] = convert(column, value, choices)
-        except CellError as error:
-            errors[key] = str(error)
-    if not any(v not in (None, "") for v in row.values.values()) and not row.errors:
-        return None  # a row with content only in unmapped columns (e.g. a notes column)
-    spec.normalise(row.values)
-    return row
+                filled = filled or value is not None
+        if formulas:
+            for key, index in positions.items():
+                if (number - 1, index) in formulas:
+                    values[key] = None
+                    errors[key] = _("The cell holds a formula; enter the value itself.")
+        if not filled and not errors:
+            return None  # blank, or content only in unmapped columns (e.g. a notes column)
+        normalise(values)
+        return Row(sheet, number, values, positions, errors)
+
+    return convert_row
 
 
 def _process(
@@ -753,14 +779,10 @@ def _process(
     digest: Any,
     headers: dict[str, str],
     apply: bool,
-) -> tuple[
-    list[tuple[Any, ...]],
-    dict[tuple[Any, ...], dict[str, Any]],
-    list[dict[str, Any]],
-    list[tuple[tuple[Any, ...], dict[str, Any], dict[str, Any]]],
-]:
-    """Check one batch of rows; returns its keys, the stored records, what to create and what
-    to change ((key, stored, changes)); with ``apply``, writes them."""
+) -> tuple[list[tuple[Any, ...]], dict[tuple[Any, ...], dict[str, Any]], bytes]:
+    """Check one batch of rows; returns its keys, the stored records and its plan: marshalled
+    ("+", key, what to create) and ("~", key, changes) in file order. With ``apply``, writes
+    them."""
     keys = []
     required = [c.key for c in spec.columns if c.required]
     for row in chunk:
@@ -847,12 +869,15 @@ def _process(
                 )
         else:
             result.unchanged += 1
-    digest.update(repr(planned).encode())  # one repr per batch: the plan in file order
+    # The plan in file order; marshal version 2 writes equal values as equal bytes (no
+    # back-references that depend on which objects happen to be shared).
+    blob = marshal.dumps(planned, 2)
+    digest.update(blob)
     if apply and result.invalid:
         raise _Superseded()  # nothing of this transaction will be committed: stop early
     if apply and (creates or updates):
         spec.write(session, actor, creates, [(old, new) for _k, old, new in updates], context)
-    return keys, stored_by_key, creates, updates
+    return keys, stored_by_key, blob
 
 
 def _shown(spec: ListSpec, key: str, value: Any) -> Any:

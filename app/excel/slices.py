@@ -158,8 +158,10 @@ class _SheetXml:
             self.buffer = head[close + 1 :]
         self.close_xml = self.data_end + b"</" + prefix + b"worksheet>"
 
-    def _read(self) -> bytes:
-        chunk = self.stream.read(_CHUNK)
+    def _read(self, size: int = _CHUNK) -> bytes:
+        # Few big reads: each read lets go of the GIL and has to win it back from the thread
+        # checking rows, which can take a switch interval (5 ms) every time.
+        chunk = self.stream.read(max(size, _CHUNK))
         self.read_bytes += len(chunk)
         if self.read_bytes > self.cap:
             raise TooBig()
@@ -184,13 +186,13 @@ class _SheetXml:
         """Whole rows worth about ``size`` bytes of XML, or None at the end of the data."""
         parts, length, tail = [self.buffer], len(self.buffer), self.buffer[-32:]
         while not self.finished and length < size:
-            chunk = self._read()
+            chunk = self._read(size - length)
             if not chunk:
                 self.finished = True
                 break
             parts.append(chunk)
             length += len(chunk)
-            if self.data_end in tail + chunk:
+            if self.data_end in chunk or self.data_end in tail + chunk[:32]:
                 self.finished = True
             tail = chunk[-32:]
         buffer = b"".join(parts) if len(parts) > 1 else parts[0]
@@ -273,7 +275,9 @@ class XlsxSlices:
         first = rows.find(self.xml.row_start)
         if first >= 0 and b' r="' not in rows[first : rows.find(b">", first)]:
             raise SliceError("rows without r attributes")
-        formulas = _slice_formula_cells(rows) if (b"<f>" in rows or b"<f " in rows) else set()
+        # One pass for "<f" (formulas are rare); only then look for the formula tag itself.
+        has_formula = b"<f" in rows and (b"<f>" in rows or b"<f " in rows)
+        formulas = _slice_formula_cells(rows) if has_formula else set()
         package = self._package(rows)
         del rows
         workbook = python_calamine.CalamineWorkbook.from_object(io.BytesIO(package))

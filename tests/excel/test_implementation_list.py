@@ -125,6 +125,23 @@ def test_county_spreadsheet_with_its_own_column_names_imports_as_drafts(world, a
     assert again["counts"]["unchanged"] == 2 and again["counts"]["new"] == 0
 
 
+def test_blank_optional_cells_of_a_new_row_take_the_documented_defaults(world, app, api_token):
+    """The instructions sheet says: 办件类型 blank = 承诺件, 网办深度 blank = 一级, 到现场次数 blank
+    = 1. A new row with those cells empty is imported with these values, not refused."""
+    _entries(app)
+    client, headers = app.test_client(), api_token("county_coordinator")
+    data = _county_file(
+        _row(1, "食品经营许可", "460105001000", handling=None, depth=None, visits=None)
+    )
+    preview = post_file(client, headers, data, url=f"{URL}/import")
+    assert preview.json["counts"]["new"] == 1, preview.json.get("errors")
+    done = client.post(f"{URL}/import/{preview.json['id']}/confirm", headers=headers)
+    assert done.json["status"] == "applied"
+    with app.app_context():
+        item = db.session.scalar(select(ImplementationItem))
+        assert (item.handling_type, item.online_depth, item.onsite_visits) == ("promised", "1", 1)
+
+
 def test_rule_violations_are_errors_with_row_and_column_in_chinese(world, app, api_token):
     _entries(app)
     client, headers = app.test_client(), api_token("county_coordinator")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -77,6 +78,7 @@ STANDARDIZED = {
     "complaint_phone": "complaint_phone",
 }
 PERSONALIZED = catalogue.PERSONALIZED_FIELDS
+_PERSONALIZED = frozenset(PERSONALIZED)
 PUBLISHED = (ItemStatus.ACTIVE.value, ItemStatus.SUSPENDED.value)
 # What app.catalogue.services.item_value_errors looks at.
 RULE_INPUTS = (
@@ -86,6 +88,7 @@ RULE_INPUTS = (
     "onsite_visits",
     "fully_online",
 )
+_rule_inputs = operator.itemgetter(*RULE_INPUTS)
 # The item columns an import fills from a new row (ImplementationListSpec.plan_values), in order;
 # the status, timestamps and version are the same for every row of a write.
 _MODEL_KEYS = (
@@ -101,6 +104,7 @@ _MODEL_KEYS = (
     "faq",
     "result_sample",
 )
+_model_tuple = operator.itemgetter(*_MODEL_KEYS)
 _CREATE_COLUMNS = (
     "basic_entry_id",
     "unit_id",
@@ -424,7 +428,30 @@ class ImplementationListSpec(ListSpec):
             }
             by_code[row.credit_code] = info
             by_name.setdefault(row.name, []).append(info)
-        return {"by_code": by_code, "by_name": by_name, "entries": {}, "session": session}
+        return {
+            "by_code": by_code,
+            "by_name": by_name,
+            "entries": {},
+            "session": session,
+            "code_messages": {},
+            "unit_reach": {},
+            "unit_tokens": {},
+        }
+
+    @staticmethod
+    def _unit_in_reach(actor: Actor, unit: dict[str, Any], context: dict[str, Any]) -> bool:
+        known = context["unit_reach"]
+        if unit["id"] not in known:
+            known[unit["id"]] = _in_reach(actor, unit["path"], unit["id"])
+        return known[unit["id"]]
+
+    def _unit_of_key(self, key: tuple[Any, ...], context: dict[str, Any]) -> tuple[Any, Any]:
+        """The unit a key's second part names, or (None, reason); remembered per import."""
+        known = context["unit_tokens"]
+        token = key[1]
+        if token not in known:
+            known[token] = self._unit(self._key_values(key), context)
+        return known[token]
 
     def _unit(self, values: dict[str, Any], context: dict[str, Any]) -> tuple[Any, str | None]:
         """The unit a row names, or (None, reason)."""
@@ -482,8 +509,8 @@ class ImplementationListSpec(ListSpec):
         self._load_entries(session, {k[0] for k in keys}, context)
         wanted: dict[str, tuple[Any, ...]] = {}
         for key in keys:
-            basic_code, _token = key
-            unit, _reason = self._unit(self._key_values(key), context)
+            basic_code = key[0]
+            unit, _reason = self._unit_of_key(key, context)
             if unit is not None and len(basic_code) == 12 and len(unit["credit_code"]) == 18:
                 wanted[unit["credit_code"] + unit["level"] + basic_code] = key
         if not wanted:
@@ -541,7 +568,7 @@ class ImplementationListSpec(ListSpec):
         region) and the basic-catalogue entry of its code: the digest covers exactly these."""
         parts, units, codes = [], {}, set()
         for key in keys:
-            unit, reason = self._unit(self._key_values(key), context)
+            unit, reason = self._unit_of_key(key, context)
             if unit is not None:
                 units[unit["id"]] = unit
             codes.add(key[0])
@@ -559,8 +586,7 @@ class ImplementationListSpec(ListSpec):
             unit["region_id"],
             unit["level"],
             values["_code"],
-            *[model[key] for key in _MODEL_KEYS],
-        )
+        ) + _model_tuple(model)
 
     @staticmethod
     def _key_values(key: tuple[Any, ...]) -> dict[str, Any]:
@@ -606,7 +632,12 @@ class ImplementationListSpec(ListSpec):
     def check(self, row: Row, stored: dict[str, Any] | None, context: Any, actor: Actor) -> None:
         values, errors = row.values, row.errors
         code = values.get("basic_code")
-        message = catalogue.basic_code_message(code)
+        messages = context["code_messages"]  # rows repeat their codes: check each once
+        message = (
+            messages[code]
+            if code in messages
+            else messages.setdefault(code, catalogue.basic_code_message(code))
+        )
         entry = None
         if message:
             errors["basic_code"] = message
@@ -622,7 +653,7 @@ class ImplementationListSpec(ListSpec):
         unit_column = "unit_code" if values.get("unit_code") else "unit_name"
         if reason:
             errors[unit_column] = reason
-        elif not _in_reach(actor, unit["path"], unit["id"]):
+        elif not self._unit_in_reach(actor, unit, context):
             errors[unit_column] = _(
                 "“%(name)s” is outside your reach: you may import only your own units' items.",
                 name=unit["name"],
@@ -668,8 +699,7 @@ class ImplementationListSpec(ListSpec):
                 level=LEVEL_LABELS.get(unit["level"]),
             )
         values.pop("status", None)
-        model = _model_values({k: v for k, v in values.items() if k in PERSONALIZED}, None)
-        values["_model"] = model
+        values["_model"] = model = _new_model(values)
         self._rules(row, model, entry, context)
 
     def _check_existing(
@@ -684,7 +714,9 @@ class ImplementationListSpec(ListSpec):
                 "onsite_visits",
             ):
                 values.pop(key, None)
-        changes = {k: v for k, v in values.items() if k in PERSONALIZED and not _same(stored[k], v)}
+        changes = {
+            k: v for k, v in values.items() if k in _PERSONALIZED and not _same(stored[k], v)
+        }
         if not changes:
             return
         status = stored["_status"]
@@ -708,10 +740,7 @@ class ImplementationListSpec(ListSpec):
         self, row: Row, model: dict[str, Any], entry: dict[str, Any], context: dict[str, Any]
     ) -> None:
         # The catalogue's rules read only these values: rows repeat them, so remember results.
-        key = (
-            *(model.get(k) for k in RULE_INPUTS),
-            entry["legal_time_limit_days"],
-        )
+        key = (_rule_inputs(model), entry["legal_time_limit_days"])
         cache = context.setdefault("rules", {})  # per import: messages are in its language
         errors = cache.get(key)
         if errors is None:
@@ -938,11 +967,36 @@ def _model_values(personalized: dict[str, Any], _unused: Any) -> dict[str, Any]:
     return model
 
 
+def _new_model(values: dict[str, Any]) -> dict[str, Any]:
+    """A new row's item column values: what ``_model_values`` makes of its personalized
+    values, written out for the one case every row of a big import goes through."""
+    get = values.get
+    handling, depth, visits = get("handling_type"), get("online_depth"), get("onsite_visits")
+    return {
+        "service_hours": get("service_hours") or "",
+        "service_location": get("service_location") or "",
+        "consult_phone": get("consult_phone") or "",
+        "approver": get("approver") or "",
+        "promised_time_limit_days": get("promised_time_limit_days"),
+        "handling_type": _PROMISED if handling is None else HANDLING_VALUES.get(handling, handling),
+        "onsite_visits": 1 if visits is None else visits,
+        "online_depth": _INFO if depth is None else DEPTH_VALUES.get(depth, depth),
+        "fully_online": bool(get("fully_online")),
+        "faq": get("faq") or "",
+        "result_sample": get("result_sample") or "",
+    }
+
+
+_PROMISED, _INFO = HandlingType.PROMISED.value, OnlineDepth.INFO.value
+
+
 def _model_changes(changes: dict[str, Any]) -> dict[str, Any]:
     model = {}
     for key, value in changes.items():
         if key not in PERSONALIZED:
             continue
+        if value is None and key in ("handling_type", "online_depth"):
+            continue  # blank: the default (承诺件, 一级), as the template's instructions say
         if key == "handling_type":
             value = HANDLING_VALUES.get(value, value)
         elif key == "online_depth":
