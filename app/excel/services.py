@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from app.core import jobs
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
+from app.core.bulk import rare_collections
 from app.core.errors import DomainError, InvalidTransition, OutOfReach, ValidationError
 from app.core.models import AppUser, utcnow
 from app.excel import reader
@@ -354,7 +355,8 @@ def preview_job(batch_id: int) -> None:
     batch = session.get(ImportBatch, batch_id)
     spec = spec_for(batch.list_name)
     try:
-        result = analyse(session, actor=actor, batch=batch, spec=spec, apply=False)
+        with rare_collections():
+            result = analyse(session, actor=actor, batch=batch, spec=spec, apply=False)
     except DomainError as error:
         session.rollback()
         batch = session.get(ImportBatch, batch_id)
@@ -398,12 +400,13 @@ def confirm_job(batch_id: int) -> None:
     previewed_hash = batch.plan_hash
     plan = _plan_path(batch)
     try:
-        if plan.exists():
-            result = apply_plan(session, actor=actor, batch=batch, spec=spec, plan=plan)
-        else:  # no plan kept (or the list checks every row again): analyse the file again
-            result = analyse(session, actor=actor, batch=batch, spec=spec, apply=True)
-            if result.plan_hash != previewed_hash:
-                raise _Superseded()
+        with rare_collections():
+            if plan.exists():
+                result = apply_plan(session, actor=actor, batch=batch, spec=spec, plan=plan)
+            else:  # no plan kept (or the list checks every row again): analyse the file again
+                result = analyse(session, actor=actor, batch=batch, spec=spec, apply=True)
+                if result.plan_hash != previewed_hash:
+                    raise _Superseded()
         if result.invalid:
             raise _Superseded()
         batch = session.get(ImportBatch, batch_id)

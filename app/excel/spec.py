@@ -19,6 +19,8 @@ mapping, conversion, diffing, counting, preview, confirm, history, export and te
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import marshal
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -114,6 +116,17 @@ def convert(column: Column, value: Any, choices: Sequence[str] | None = None) ->
     if column.max_length and len(text) > column.max_length:
         raise CellError(_("At most %(n)d characters.") % {"n": column.max_length})
     return text
+
+
+def digest(value: Any) -> str:
+    """SHA-256 of plain values (what a fingerprint covers): equal values give equal digests in
+    any process. marshal version 2 is fast and keeps no back-references that would depend on
+    which objects happen to be shared; values marshal cannot write go through repr()."""
+    try:
+        blob = marshal.dumps(value, 2)
+    except ValueError:
+        blob = repr(value).encode()
+    return hashlib.sha256(blob).hexdigest()
 
 
 def cell_converter(column: Column, choices: Sequence[str] | None = None) -> Any:

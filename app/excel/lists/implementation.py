@@ -17,7 +17,6 @@ unit's name when the file has no code). What an import may do, per DOMAIN.md §2
 
 from __future__ import annotations
 
-import hashlib
 import json
 import operator
 from collections.abc import Iterator, Sequence
@@ -49,7 +48,7 @@ from app.core.bulk import insert_rows
 from app.core.models import Region, Unit, utcnow
 from app.core.states import ReachKind
 from app.excel.lists.units import LEVEL_LABELS
-from app.excel.spec import BOOLEAN, CHOICE, INTEGER, Column, ListSpec, Row
+from app.excel.spec import BOOLEAN, CHOICE, INTEGER, Column, ListSpec, Row, digest
 
 HANDLING_LABELS = {HandlingType.INSTANT.value: "即办件", HandlingType.PROMISED.value: "承诺件"}
 DEPTH_LABELS = {
@@ -574,7 +573,7 @@ class ImplementationListSpec(ListSpec):
             codes.add(key[0])
             parts.append((key, stored.get(key), unit and unit["id"], reason))
         entries = sorted((code, context["entries"].get(code)) for code in codes)
-        return hashlib.sha256(repr((parts, sorted(units.items()), entries)).encode()).hexdigest()
+        return digest((parts, sorted(units.items()), entries))
 
     def plan_values(self, values: dict[str, Any], context: Any) -> tuple[Any, ...]:
         """A new row as the values of :data:`_CREATE_COLUMNS`, ready to insert."""
