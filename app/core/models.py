@@ -209,7 +209,7 @@ class AuditLog(db.Model):
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
-    hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
     __table_args__ = (
         # Lists filter by equality on these and order by id: (filter column, id) serves both.
