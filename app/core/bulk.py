@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam
 from sqlalchemy.orm import Session
 
 
@@ -77,6 +77,15 @@ def insert_rows(
     placeholders = ", ".join(marker for _ in names)
     statement = f"INSERT INTO {target} ({column_list}) VALUES ({placeholders})"  # noqa: S608
     connection.exec_driver_sql(statement, parameters)  # type: ignore[arg-type]
+
+
+def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN (values)`` for a batch of thousands of values. On PostgreSQL it is
+    ``column = ANY(:values)`` with ONE array parameter: psycopg parses the text of a statement
+    with 2,000 placeholders afresh every time (no statement cache past 4 KB, about 10 ms)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 @contextmanager

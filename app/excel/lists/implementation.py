@@ -44,7 +44,7 @@ from app.catalogue.states import (
 from app.core import audit
 from app.core.actor import Actor
 from app.core.audit import record_many
-from app.core.bulk import insert_rows
+from app.core.bulk import insert_rows, one_of
 from app.core.models import Region, Unit, utcnow
 from app.core.states import ReachKind
 from app.excel.lists.units import LEVEL_LABELS
@@ -531,7 +531,7 @@ class ImplementationListSpec(ListSpec):
             select(*item_columns, Unit.name.label("unit_name"), Unit.credit_code, Region.path)
             .join(Unit, ImplementationItem.unit_id == Unit.id)
             .join(Region, ImplementationItem.region_id == Region.id)
-            .where(ImplementationItem.implementation_code.in_(list(wanted)))
+            .where(one_of(session, ImplementationItem.implementation_code, list(wanted)))
         ).all()
         open_items = set()
         if rows:
@@ -782,7 +782,7 @@ class ImplementationListSpec(ListSpec):
             created = dict(
                 session.execute(
                     select(ImplementationItem.implementation_code, ImplementationItem.id).where(
-                        ImplementationItem.implementation_code.in_(codes)
+                        one_of(session, ImplementationItem.implementation_code, codes)
                     )
                 ).all()
             )
