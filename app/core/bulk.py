@@ -55,7 +55,7 @@ def insert_rows(
             row = list(row)
             for index, process in processors:
                 row[index] = process(row[index])
-            processed.append(row)
+            processed.append(tuple(row))
         rows = processed
     parameters = [(*row, *tail) for row in rows] if tail else rows
     quote = dialect.identifier_preparer.quote
