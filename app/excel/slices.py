@@ -231,6 +231,55 @@ class _SheetXml:
         self.stream.close()
 
 
+class _SharedStrings:
+    """A big shared-strings table kept as its entries, to hand each slice only its own."""
+
+    _ENTRY = re.compile(rb"<(?:\w+:)?si\b[^>]*?/>|<(?:\w+:)?si\b.*?</(?:\w+:)?si>", re.S)
+    _OPENING = re.compile(rb"<(?:\w+:)?si\b")
+    _REFERENCE = re.compile(rb't="s"><v>(\d+)<')  # <c r="A2" s="1" t="s"><v>17</v></c>
+    SMALL = 1 << 20  # smaller tables go to every slice whole
+
+    def __init__(self, head: bytes, opening: bytes, entries: list[bytes], tail: bytes) -> None:
+        # Entry i is written as opening + entries[i]; an entry no cell of a slice refers to is
+        # written empty.
+        self.head, self.opening, self.entries, self.tail = head, opening, entries, tail
+        self.empty = b"<t></t></si>" if opening else b"<si><t></t></si>"
+        self.parts = [self.empty] * len(entries)
+
+    @classmethod
+    def split(cls, xml: bytes) -> _SharedStrings | None:
+        if len(xml) < cls.SMALL:
+            return None
+        count = xml.count(b"<si>")
+        if count and count == xml.count(b"<si"):  # plain <si> entries (Excel, WPS, openpyxl)
+            entries = xml.split(b"<si>")
+            head, last = entries.pop(0), entries[-1]
+            end = last.rfind(b"</")
+            entries[-1], tail = last[:end], last[end:]
+            return cls(head, b"<si>", entries, tail)
+        entries = cls._ENTRY.findall(xml)  # prefixed or attributed entries: the slow way
+        if not entries or len(entries) != len(cls._OPENING.findall(xml)):
+            return None  # not what a spreadsheet program writes: every slice gets it whole
+        return cls(xml[: xml.find(entries[0])], b"", entries, xml[xml.rfind(b"</") :])
+
+    def whole(self) -> bytes:
+        return self.head + self.opening + self.opening.join(self.entries) + self.tail
+
+    def for_slice(self, rows: bytes) -> bytes:
+        references = self._REFERENCE.findall(rows)
+        if len(references) != rows.count(b't="s"') or b"t='s'" in rows:
+            return self.whole()  # cells written another way than the scan reads: to be safe
+        parts, entries, size = self.parts, self.entries, len(self.entries)
+        used = [index for index in map(int, set(references)) if index < size]
+        for index in used:
+            parts[index] = entries[index]
+        try:
+            return self.head + self.opening + self.opening.join(parts) + self.tail
+        finally:
+            for index in used:
+                parts[index] = self.empty
+
+
 class XlsxSlices:
     """The slices of one worksheet of an .xlsx file, each loaded by calamine."""
 
@@ -247,11 +296,29 @@ class XlsxSlices:
             if "sharedStrings" in parts
             else _EMPTY_STRINGS
         )
+        self.shared = _SharedStrings.split(self.strings)
+        if self.shared is not None:
+            self.strings = b""  # kept as entries instead
         self.workbook = _workbook_xml(
             bool(_DATE1904.search(self.archive.read("xl/workbook.xml")[:4096]))
         )
         self.xml = _SheetXml(self.archive, sheets[sheet_name], cap)
-        self.slice_bytes = slice_bytes or SLICE_BYTES
+        # Cells that refer to shared strings are short in the XML (about 800 bytes a row of
+        # 24 columns against 2 KB inline): half the XML keeps a slice's rows, and so its
+        # memory, about the same.
+        self.slice_bytes = slice_bytes or (
+            SLICE_BYTES // 2 if self.shared is not None else SLICE_BYTES
+        )
+
+    def _strings_for(self, rows: bytes) -> bytes:
+        """The shared-strings part for one slice: the table as it is for small tables; for big
+        ones (Excel and WPS write every text once there) only the entries the slice refers to,
+        the others left empty. Indexes stay those of the file; calamine then holds and copies a
+        slice's strings, not the whole file's, for every slice (measured: 431 → 231 MB reading
+        100,000 rows with 224,000 shared strings)."""
+        if self.shared is None:
+            return self.strings
+        return self.shared.for_slice(rows)
 
     def _package(self, rows: bytes) -> bytes:
         out = io.BytesIO()
@@ -261,7 +328,7 @@ class XlsxSlices:
             package.writestr("xl/workbook.xml", self.workbook)
             package.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
             package.writestr("xl/styles.xml", self.styles)
-            package.writestr("xl/sharedStrings.xml", self.strings)
+            package.writestr("xl/sharedStrings.xml", self._strings_for(rows))
             package.writestr(
                 "xl/worksheets/sheet1.xml",
                 self.xml.prefix_xml + self.xml.open_tag + rows + self.xml.close_xml,

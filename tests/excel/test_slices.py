@@ -70,6 +70,112 @@ def test_slices_give_the_rows_calamine_reads_whole_with_their_numbers(tmp_path):
     assert formulas == {(299, 2)}
 
 
+def _rows_of_slices(path, name, slice_bytes=4096):
+    rows = []
+    for part in slices.prefetched(
+        slices.XlsxSlices(path, name, cap=1 << 30, slice_bytes=slice_bytes)
+    ):
+        top, left = part.sheet.start
+        rows.extend((top + i, [None] * left + row) for i, row in enumerate(part.sheet.to_python()))
+    return [r for r in rows if any(c not in (None, "") for c in r[1])]
+
+
+def _rewrite_sheet(path, change):
+    with zipfile.ZipFile(path) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    members["xl/worksheets/sheet1.xml"] = change(members["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for member, data in members.items():
+            target.writestr(member, data)
+
+
+def _share_strings(path):
+    """Rewrite openpyxl's inline strings into a shared-strings table, as Excel and WPS save."""
+    with zipfile.ZipFile(path) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    table: dict[bytes, int] = {}
+
+    def shared(match):
+        index = table.setdefault(match.group(2), len(table))
+        return b'<c r="%s" t="s"><v>%d</v></c>' % (match.group(1), index)
+
+    sheet = members["xl/worksheets/sheet1.xml"]
+    members["xl/worksheets/sheet1.xml"] = re.sub(
+        rb'<c r="([A-Z]+[0-9]+)" t="inlineStr"><is>(.*?)</is></c>', shared, sheet
+    )
+    members["xl/sharedStrings.xml"] = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        b'uniqueCount="%d">'
+        % len(table)
+        + b"".join(b"<si>" + text + b"</si>" for text in table)
+        + b"</sst>"
+    )
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/'
+        b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for member, data in members.items():
+            target.writestr(member, data)
+    return members["xl/sharedStrings.xml"]
+
+
+@pytest.mark.parametrize("quotes", ["double", "single"])
+def test_each_slice_gets_the_shared_strings_it_uses_and_reads_them_as_the_whole_sheet(
+    tmp_path, monkeypatch, quotes
+):
+    """A big shared-strings table (as Excel and WPS write) goes to each slice with only the
+    entries its cells refer to; cells written in a way the short scan does not read (single
+    quotes) get the whole table. Either way every text reads as in the whole sheet."""
+    monkeypatch.setattr(slices._SharedStrings, "SMALL", 0)  # this table counts as big
+    path = str(tmp_path / "shared.xlsx")
+    _big_workbook(path)
+    table = _share_strings(path)
+    if quotes == "single":
+        _rewrite_sheet(path, lambda xml: xml.replace(b't="s"', b"t='s'"))
+    sizes = []
+    original = slices._SharedStrings.for_slice
+    monkeypatch.setattr(
+        slices._SharedStrings,
+        "for_slice",
+        lambda self, rows: sizes.append(len(out := original(self, rows))) or out,
+    )
+    rows = _rows_of_slices(path, "清单")
+    assert rows == [r for r in _whole(path, "清单") if any(c not in (None, "") for c in r[1])]
+    assert rows[2][1][0] == "事项0<&>“引号”"
+    assert len(sizes) > 10
+    if quotes == "double":
+        assert min(sizes) < len(table)  # slices got their own, smaller tables
+    else:
+        assert set(sizes) == {len(table)}  # the whole table, to be safe
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        [b"<si><t>a</t></si>", b"<si><t>b</t></si>", b"<si><r><t>c</t></r></si>"],
+        [b'<si foo="1"><t>a</t></si>', b"<si/>", b"<si><t>c&amp;</t></si>"],  # the slow way
+    ],
+)
+def test_a_slice_table_keeps_the_entries_its_cells_use_at_their_places(monkeypatch, entries):
+    monkeypatch.setattr(slices._SharedStrings, "SMALL", 0)
+    xml = b'<?xml version="1.0"?>\n<sst count="3">' + b"".join(entries) + b"</sst>"
+    table = slices._SharedStrings.split(xml)
+    assert table.whole() == xml
+    rows = b'<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2" t="s"><v>2</v></c></row>'
+    part = table.for_slice(rows)
+    assert part.startswith(b'<?xml version="1.0"?>\n<sst count="3">') and part.endswith(b"</sst>")
+    assert part.count(b"<si") == 3 and entries[2] in part
+    assert entries[0] not in part
+    assert table.for_slice(rows) == part  # the table is left as it was for the next slice
+
+
 def test_reader_rows_keep_absolute_positions_when_the_data_starts_below_and_right(tmp_path):
     path = str(tmp_path / "offset.xlsx")
     workbook = Workbook()
