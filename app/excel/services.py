@@ -822,18 +822,17 @@ def _process(
         changes: dict[str, Any] = {}
         if not row.errors and stored is not None:
             for column_key, value in row.values.items():
-                if column_key.startswith("_"):
-                    continue  # the spec's private notes (resolved ids)
+                old = stored.get(column_key)
+                if old == value or column_key[0] == "_" or _equal(old, value):
+                    continue  # the same (most cells), or the spec's private notes (ids)
                 column = spec.column(column_key)
-                if _equal(stored.get(column_key), value):
-                    continue
                 if column.readonly:
                     if value not in (None, ""):
                         row.errors[column_key] = _(
                             "“%(column)s” is a standardized element and cannot be changed here "
                             "(stored: %(old)s).",
                             column=column.header,
-                            old=stored.get(column_key) or "",
+                            old=old or "",
                         )
                     continue
                 changes[column_key] = value

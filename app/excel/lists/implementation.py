@@ -514,47 +514,71 @@ class ImplementationListSpec(ListSpec):
                 wanted[unit["credit_code"] + unit["level"] + basic_code] = key
         if not wanted:
             return {}
-        item_columns = [
-            getattr(ImplementationItem, name)
-            for name in (
-                "id",
-                "implementation_code",
-                "exercise_level",
-                "status",
-                "version",
-                "unit_id",
-                *PERSONALIZED,
+        items, units, regions = (
+            ImplementationItem.__table__,
+            Unit.__table__,
+            Region.__table__,
+        )
+        # Core rows, not ORM objects: nothing piles up in the session's identity map, and no
+        # ORM result processing for up to 100,000 rows per import.
+        rows = (
+            session.connection()
+            .execute(
+                select(
+                    *[items.c[name] for name in _STORED_COLUMNS],
+                    units.c.name,
+                    units.c.credit_code,
+                    regions.c.path,
+                )
+                .join(units, items.c.unit_id == units.c.id)
+                .join(regions, items.c.region_id == regions.c.id)
+                .where(one_of(session, items.c.implementation_code, list(wanted)))
             )
-        ]
-        # Plain rows, not ORM objects: nothing piles up in the session's identity map.
-        rows = session.execute(
-            select(*item_columns, Unit.name.label("unit_name"), Unit.credit_code, Region.path)
-            .join(Unit, ImplementationItem.unit_id == Unit.id)
-            .join(Region, ImplementationItem.region_id == Region.id)
-            .where(one_of(session, ImplementationItem.implementation_code, list(wanted)))
-        ).all()
+            .all()
+        )
         open_items = set()
         if rows:
             open_items = set(
                 session.scalars(
                     select(AdjustmentRequest.item_id).where(
-                        AdjustmentRequest.item_id.in_([r.id for r in rows]),
+                        one_of(session, AdjustmentRequest.item_id, [r[0] for r in rows]),
                         AdjustmentRequest.state != AdjustmentState.APPLIED.value,
                     )
                 )
             )
         result = {}
-        for item in rows:
-            entry = context["entries"].get(item.implementation_code[-12:])
-            values = self._values(item, entry, item.unit_name, item.credit_code)
-            values.update(
-                _id=item.id,
-                _status=item.status,
-                _version=item.version,
-                _open_adjustment=item.id in open_items,
-                _in_reach=_in_reach(actor, item.path, item.unit_id),
+        standardized = context.setdefault("standardized", {})
+        for row in rows:
+            item_id, code, level, status, version, unit_id = row[:6]
+            unit_name, credit_code, path = row[-3:]
+            basic_code = code[-12:]
+            values = dict(zip(PERSONALIZED, row[6:-3], strict=True))
+            values["handling_type"] = HANDLING_LABELS.get(
+                values["handling_type"], values["handling_type"]
             )
-            result[wanted[item.implementation_code]] = values
+            values["online_depth"] = DEPTH_LABELS.get(
+                values["online_depth"], values["online_depth"]
+            )
+            if basic_code not in standardized:
+                standardized[basic_code] = _standardized(context["entries"].get(basic_code))
+            values.update(standardized[basic_code])
+            in_reach = _in_reach(actor, path, unit_id)
+            values.update(
+                basic_code=basic_code,
+                unit_name=unit_name,
+                unit_code=credit_code,
+                implementation_code=code,
+                exercise_level=LEVEL_LABELS.get(level, level),
+                status=STATUS_LABELS.get(status, status),
+                _id=item_id,
+                _status=status,
+                _version=version,
+                _open_adjustment=item_id in open_items,
+                _in_reach=in_reach,
+                # What the checks read of this record, for the plan's fingerprint.
+                _read=(tuple(row), item_id in open_items, in_reach),
+            )
+            result[wanted[code]] = values
         return result
 
     def fingerprint(
@@ -571,7 +595,8 @@ class ImplementationListSpec(ListSpec):
             if unit is not None:
                 units[unit["id"]] = unit
             codes.add(key[0])
-            parts.append((key, stored.get(key), unit and unit["id"], reason))
+            record = stored.get(key)
+            parts.append((key, record and record["_read"], unit and unit["id"], reason))
         entries = sorted((code, context["entries"].get(code)) for code in codes)
         return digest((parts, sorted(units.items()), entries))
 
@@ -593,38 +618,6 @@ class ImplementationListSpec(ListSpec):
         if token.startswith("名:"):
             return {"basic_code": basic_code, "unit_name": token[2:]}
         return {"basic_code": basic_code, "unit_code": token}
-
-    @staticmethod
-    def _values(
-        item: Any, entry: dict[str, Any] | None, unit_name: str, credit_code: str
-    ) -> dict[str, Any]:
-        entry = entry or {}
-        return {
-            "item_name": entry.get("name"),
-            "basic_code": item.implementation_code[-12:],
-            "item_type": entry.get("item_type"),
-            "unit_name": unit_name,
-            "unit_code": credit_code,
-            "implementation_code": item.implementation_code,
-            "exercise_level": LEVEL_LABELS.get(item.exercise_level, item.exercise_level),
-            "legal_time_limit_days": entry.get("legal_time_limit_days"),
-            "promised_time_limit_days": item.promised_time_limit_days,
-            "handling_type": HANDLING_LABELS.get(item.handling_type, item.handling_type),
-            "onsite_visits": item.onsite_visits,
-            "online_depth": DEPTH_LABELS.get(item.online_depth, item.online_depth),
-            "fully_online": item.fully_online,
-            "service_hours": item.service_hours,
-            "service_location": item.service_location,
-            "consult_phone": item.consult_phone,
-            "approver": item.approver,
-            "faq": item.faq,
-            "result_sample": item.result_sample,
-            "legal_basis": entry.get("legal_basis"),
-            "acceptance_conditions": entry.get("acceptance_conditions"),
-            "fee_standard": entry.get("fee_standard"),
-            "complaint_phone": entry.get("complaint_phone"),
-            "status": STATUS_LABELS.get(item.status, item.status),
-        }
 
     # -- rules ------------------------------------------------------------------------------
 
@@ -937,6 +930,31 @@ class ImplementationListSpec(ListSpec):
                 status=STATUS_LABELS.get(row.status, row.status),
             )
             yield values
+
+
+_STORED_COLUMNS = (
+    "id",
+    "implementation_code",
+    "exercise_level",
+    "status",
+    "version",
+    "unit_id",
+    *PERSONALIZED,
+)
+
+
+def _standardized(entry: dict[str, Any] | None) -> dict[str, Any]:
+    """A stored item's standardized elements, as the sheet shows them: its entry's."""
+    entry = entry or {}
+    return {
+        "item_name": entry.get("name"),
+        "item_type": entry.get("item_type"),
+        "legal_time_limit_days": entry.get("legal_time_limit_days"),
+        "legal_basis": entry.get("legal_basis"),
+        "acceptance_conditions": entry.get("acceptance_conditions"),
+        "fee_standard": entry.get("fee_standard"),
+        "complaint_phone": entry.get("complaint_phone"),
+    }
 
 
 def _same(old: Any, new: Any) -> bool:
