@@ -104,6 +104,7 @@ _MODEL_KEYS = (
     "result_sample",
 )
 _model_tuple = operator.itemgetter(*_MODEL_KEYS)
+
 _CREATE_COLUMNS = (
     "basic_entry_id",
     "unit_id",
@@ -112,6 +113,7 @@ _CREATE_COLUMNS = (
     "implementation_code",
     *_MODEL_KEYS,
 )
+_by_code = operator.itemgetter(_CREATE_COLUMNS.index("implementation_code"))
 CHANGE_GROUND = "15.4"  # 第十五条（四）其他依法变更: the unit corrects it before submitting
 
 
@@ -757,6 +759,9 @@ class ImplementationListSpec(ListSpec):
         now = utcnow()
         events: list[dict[str, Any]] = []
         if creates:
+            # In code order: the unique code index and the (unit, code) and (region, code)
+            # indexes then grow in runs instead of at random places (~20% faster on SQLite).
+            creates = sorted(creates, key=_by_code)
             insert_rows(
                 session,
                 ImplementationItem.__table__,
@@ -771,7 +776,7 @@ class ImplementationListSpec(ListSpec):
             )
             # Plain inserts (RETURNING would go row by row on SQLite); the ids come back by the
             # unique implementation codes in one query.
-            codes = [row[4] for row in creates]
+            codes = [_by_code(row) for row in creates]
             created = dict(
                 session.execute(
                     select(ImplementationItem.implementation_code, ImplementationItem.id).where(
