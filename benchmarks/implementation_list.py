@@ -341,6 +341,10 @@ def phase(name: str, url: str, imports_dir: str, path: str) -> dict:
     if name == "seed":  # a second database (FAB's views register once per process)
         seed(url, imports_dir)
         return result
+    if name == "share":  # here, not in the parent: a child's peak RSS starts at its parent's
+        target = path.removesuffix(".xlsx") + "-shared.xlsx"
+        result.update(texts=share_strings(path, target), target=target)
+        return result
     if name == "parse":
         started = time.perf_counter()
         workbook = reader.open_workbook(path)
@@ -478,8 +482,8 @@ def main() -> None:
         drop()
     if args.no_shared:
         return
-    shared = os.path.join(imports_dir, "implementation-list-shared.xlsx")
-    texts = share_strings(path, shared)
+    made = _run_phase("share", url, imports_dir, path)
+    shared, texts = made["target"], made["texts"]
     size_mb = os.path.getsize(shared) / 1048576
     print(f"same rows with shared strings: {texts} texts, {size_mb:.1f} MB (as Excel saves)")
     url, drop = _database(os.environ.get("DATABASE_URL"))
