@@ -458,7 +458,8 @@ def main() -> None:
     if args.phase:
         print(json.dumps(phase(args.phase, args.url, args.imports, args.file)))
         return
-    url, drop = _database(os.environ.get("DATABASE_URL"))
+    server = os.environ.get("DATABASE_URL")  # the app's set-up points it at the bench database
+    url, drop = _database(server)
     imports_dir = tempfile.mkdtemp(prefix="zwfw-bench-imports-")
     path = os.path.join(imports_dir, "implementation-list.xlsx")
     try:
@@ -486,7 +487,7 @@ def main() -> None:
     shared, texts = made["target"], made["texts"]
     size_mb = os.path.getsize(shared) / 1048576
     print(f"same rows with shared strings: {texts} texts, {size_mb:.1f} MB (as Excel saves)")
-    url, drop = _database(os.environ.get("DATABASE_URL"))
+    url, drop = _database(server)
     try:
         _run_phase("seed", url, imports_dir, shared)
         parsed = _run_phase("parse", url, imports_dir, shared)
