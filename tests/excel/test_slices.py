@@ -13,7 +13,13 @@ import pytest
 from openpyxl import Workbook
 
 from app.excel import reader, slices
-from tests.excel.factories import UNIT_HEADER, credit_code, unit_rows, workbook_bytes
+from tests.excel.factories import (
+    UNIT_HEADER,
+    credit_code,
+    share_strings,
+    unit_rows,
+    workbook_bytes,
+)
 from tests.excel.helpers import post_file, unit_count
 
 
@@ -89,43 +95,6 @@ def _rewrite_sheet(path, change):
             target.writestr(member, data)
 
 
-def _share_strings(path):
-    """Rewrite openpyxl's inline strings into a shared-strings table, as Excel and WPS save."""
-    with zipfile.ZipFile(path) as source:
-        members = {info.filename: source.read(info) for info in source.infolist()}
-    table: dict[bytes, int] = {}
-
-    def shared(match):
-        index = table.setdefault(match.group(2), len(table))
-        return b'<c r="%s" t="s"><v>%d</v></c>' % (match.group(1), index)
-
-    sheet = members["xl/worksheets/sheet1.xml"]
-    members["xl/worksheets/sheet1.xml"] = re.sub(
-        rb'<c r="([A-Z]+[0-9]+)" t="inlineStr"><is>(.*?)</is></c>', shared, sheet
-    )
-    members["xl/sharedStrings.xml"] = (
-        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        b'uniqueCount="%d">'
-        % len(table)
-        + b"".join(b"<si>" + text + b"</si>" for text in table)
-        + b"</sst>"
-    )
-    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
-        b"</Types>",
-        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
-    )
-    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>",
-        b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/'
-        b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for member, data in members.items():
-            target.writestr(member, data)
-    return members["xl/sharedStrings.xml"]
-
-
 @pytest.mark.parametrize("quotes", ["double", "single"])
 def test_each_slice_gets_the_shared_strings_it_uses_and_reads_them_as_the_whole_sheet(
     tmp_path, monkeypatch, quotes
@@ -135,8 +104,9 @@ def test_each_slice_gets_the_shared_strings_it_uses_and_reads_them_as_the_whole_
     quotes) get the whole table. Either way every text reads as in the whole sheet."""
     monkeypatch.setattr(slices._SharedStrings, "SMALL", 0)  # this table counts as big
     path = str(tmp_path / "shared.xlsx")
-    _big_workbook(path)
-    table = _share_strings(path)
+    _big_workbook(str(tmp_path / "inline.xlsx"))
+    share_strings(str(tmp_path / "inline.xlsx"), path)
+    table = _shared_strings_xml(path)
     if quotes == "single":
         _rewrite_sheet(path, lambda xml: xml.replace(b't="s"', b"t='s'"))
     sizes = []
@@ -251,3 +221,8 @@ def test_a_formula_in_any_slice_is_a_row_error(world, api_token, app, monkeypatc
     assert preview["counts"]["invalid"] == 1
     assert (preview["errors"][0]["row"], preview["errors"][0]["column"]) == (row, "联络员")
     assert "公式" in preview["errors"][0]["message"]
+
+
+def _shared_strings_xml(path):
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("xl/sharedStrings.xml")

@@ -90,19 +90,7 @@ RULE_INPUTS = (
 _rule_inputs = operator.itemgetter(*RULE_INPUTS)
 # The item columns an import fills from a new row (ImplementationListSpec.plan_values), in order;
 # the status, timestamps and version are the same for every row of a write.
-_MODEL_KEYS = (
-    "service_hours",
-    "service_location",
-    "consult_phone",
-    "approver",
-    "promised_time_limit_days",
-    "handling_type",
-    "onsite_visits",
-    "online_depth",
-    "fully_online",
-    "faq",
-    "result_sample",
-)
+_MODEL_KEYS = PERSONALIZED  # the item's personalized columns, in this order
 _model_tuple = operator.itemgetter(*_MODEL_KEYS)
 
 _CREATE_COLUMNS = (
