@@ -10,9 +10,11 @@ Every list goes through these functions with its own :class:`~app.excel.spec.Lis
    the stored record, in batches with one query per batch. The counts (new / changed /
    unchanged / invalid), the errors (sheet, row, column, message) and the changes (old → new)
    are kept on the import, plus a fingerprint of the plan and an annotated copy of the file.
-3. :func:`start_confirm` runs :func:`confirm_job`: the same analysis again against the data as
-   it is now, writing batch by batch inside ONE transaction. Any error, a plan that differs
-   from the previewed one, an exception or a killed process means nothing is committed.
+3. :func:`start_confirm` runs :func:`confirm_job`, inside ONE transaction: the previewed plan
+   is applied batch by batch once the fingerprint of what its checks read is unchanged
+   (:func:`apply_plan`); a list that keeps no plan is analysed again and its plan must equal
+   the previewed one. Any difference, error, exception or killed process means nothing is
+   committed.
 """
 
 from __future__ import annotations

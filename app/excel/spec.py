@@ -215,7 +215,8 @@ class Row:
     sheet: str
     number: int  # 1-based row number as the spreadsheet shows it
     values: dict[str, Any]
-    cells: dict[str, int] = field(default_factory=dict)  # column key → 0-based column index
+    # column key → 0-based column index; one dict shared by the rows of a sheet: read only
+    cells: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # column key ("" = whole row) → message
 
 
