@@ -142,6 +142,23 @@ def test_blank_optional_cells_of_a_new_row_take_the_documented_defaults(world, a
         assert (item.handling_type, item.online_depth, item.onsite_visits) == ("promised", "1", 1)
 
 
+def test_a_unit_without_exercise_level_is_a_row_error_not_a_short_code(world, app, api_token):
+    """The implementation code is credit code + exercise level + basic code (31 characters): a
+    unit whose level was never set cannot get one, and the preview says so for its rows."""
+    _entries(app)
+    with app.app_context():
+        db.session.get(Unit, world.unit("xiuying_market")).exercise_level = ""
+        db.session.commit()
+    client, headers = app.test_client(), api_token("county_coordinator")
+    preview = post_file(
+        client, headers, _county_file(_row(1, "食品经营许可", "460105001000")), url=f"{URL}/import"
+    )
+    assert preview.json["counts"]["invalid"] == 1
+    [error] = preview.json["errors"]
+    assert error["column"] == "实施主体" and "行使层级" in error["message"]
+    assert _items(app) == 0
+
+
 def test_rule_violations_are_errors_with_row_and_column_in_chinese(world, app, api_token):
     _entries(app)
     client, headers = app.test_client(), api_token("county_coordinator")

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from app.catalogue import codes as catalogue_codes
 from app.catalogue import services as catalogue
 from app.catalogue.models import (
     AdjustmentRequest,
@@ -642,7 +643,14 @@ class ImplementationListSpec(ListSpec):
             )
         if errors or entry is None or unit is None:
             return
-        derived = unit["credit_code"] + unit["level"] + code
+        try:
+            derived = catalogue_codes.implementation_code(unit["credit_code"], unit["level"], code)
+        except ValueError:  # a unit without its exercise level: no 31-character code
+            errors[unit_column] = _(
+                "“%(name)s” has no exercise level; set it on the unit before importing its items.",
+                name=unit["name"],
+            )
+            return
         if values.get("implementation_code") not in (None, derived):
             errors["implementation_code"] = _(
                 "The implementation code is derived (%(code)s), not typed.", code=derived
