@@ -273,8 +273,13 @@ class _SharedStrings:
         used = [index for index in map(int, set(references)) if index < size]
         for index in used:
             parts[index] = entries[index]
+        # Entries past the last one the slice uses are left out: files list their texts in
+        # order of first use, so early slices need only the start of the table.
+        end = max(used, default=-1) + 1
+        if not end:
+            return self.head + self.tail
         try:
-            return self.head + self.opening + self.opening.join(parts) + self.tail
+            return self.head + self.opening + self.opening.join(parts[:end]) + self.tail
         finally:
             for index in used:
                 parts[index] = self.empty

@@ -144,6 +144,10 @@ def test_a_slice_table_keeps_the_entries_its_cells_use_at_their_places(monkeypat
     assert part.count(b"<si") == 3 and entries[2] in part
     assert entries[0] not in part
     assert table.for_slice(rows) == part  # the table is left as it was for the next slice
+    first = table.for_slice(rows.replace(b"<v>2</v>", b"<v>0</v>"))
+    assert first.count(b"<si") == 1 and first.endswith(entries[0] + b"</sst>")  # no tail
+    numbers = table.for_slice(b'<row r="3"><c r="A3"><v>7</v></c></row>')
+    assert numbers == b'<?xml version="1.0"?>\n<sst count="3"></sst>'
 
 
 def test_reader_rows_keep_absolute_positions_when_the_data_starts_below_and_right(tmp_path):
