@@ -20,6 +20,7 @@ from app.accounts import services
 from app.accounts.models import AccountRequest, WindowUser
 from app.accounts.states import RequestKind, RequestState
 from app.core.actor import Actor
+from app.core.bulk import one_of
 from app.core.errors import ValidationError
 from app.core.models import AppUser, Region, Unit
 from app.core.roles import UNIT_OPERATOR, WINDOW_STAFF
@@ -176,7 +177,7 @@ class WindowAccountRequestSpec(ListSpec):
             .where(
                 AccountRequest.state == RequestState.PENDING.value,
                 AccountRequest.kind.in_(kinds),
-                AccountRequest.username.in_(usernames),
+                one_of(session, AccountRequest.username, list(usernames)),
             )
         ).all()
         result = {}

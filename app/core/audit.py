@@ -118,14 +118,23 @@ class _Entry:
 
 
 # The columns _append writes per row; occurred_at and the actor are the same for a whole call.
-_ROW_COLUMNS = ("action", "object_type", "object_id", "summary", "before", "after", "prev_hash")
+_ROW_COLUMNS = (
+    "action",
+    "object_type",
+    "object_id",
+    "summary",
+    "before",
+    "after",
+    "prev_hash",
+    "hash",
+)
 json_string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
 
 
 def _chain(prev: str, shared: dict[str, Any], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Each row with its prev_hash and hash appended. The payload is built as the same bytes
-    :func:`row_hash` hashes (a test compares the two), without encoding the fields every row of
-    one call shares again for each row."""
+    """Each row (object id as text, summary cut to the column) with its prev_hash and hash
+    appended. The payload is built as the same bytes :func:`row_hash` hashes (a test compares
+    the two), without encoding the fields every row of one call shares again for each row."""
     middle = json.dumps(
         [
             shared["occurred_at"].isoformat(timespec="microseconds"),
@@ -139,6 +148,7 @@ def _chain(prev: str, shared: dict[str, Any], rows: list[tuple[Any, ...]]) -> li
     sha256, text_of = hashlib.sha256, json_string
     chained = []
     for action, object_type, object_id, summary, before, after in rows:
+        object_id, summary = str(object_id), summary[:256]
         payload = "[{},{},{},{},{},{},{},{}]".format(
             text_of(prev),
             middle,
@@ -183,16 +193,8 @@ def append_serialized(
         "actor_name": actor.username,
         "ip": actor.ip or "",
     }
-    rows = [
-        (action, object_type, str(object_id), summary[:256], before, after)
-        for action, object_type, object_id, summary, before, after in rows
-    ]
     insert_rows(
-        session,
-        AuditLog.__table__,
-        _chain(prev, shared, rows),
-        columns=(*_ROW_COLUMNS, "hash"),
-        fixed=shared,
+        session, AuditLog.__table__, _chain(prev, shared, rows), columns=_ROW_COLUMNS, fixed=shared
     )
 
 

@@ -426,6 +426,7 @@ class ImplementationListSpec(ListSpec):
             "code_messages": {},
             "unit_reach": {},
             "unit_tokens": {},
+            "standardized": {},
         }
 
     @staticmethod
@@ -538,7 +539,7 @@ class ImplementationListSpec(ListSpec):
                 )
             )
         result = {}
-        standardized = context.setdefault("standardized", {})
+        standardized = context["standardized"]
         for row in rows:
             item_id, code, level, status, version, unit_id = row[:6]
             unit_name, credit_code, path = row[-3:]

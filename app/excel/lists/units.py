@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.core.actor import Actor
 from app.core.audit import record_many
+from app.core.bulk import one_of
 from app.core.models import Region, Unit
 from app.core.services import credit_code_message
 from app.core.states import ExerciseLevel, ReachKind, RegionLevel, UnitKind
@@ -152,7 +153,7 @@ class UnitListSpec(ListSpec):
         rows = session.execute(
             select(Unit, Region.code, Region.path)
             .join(Region, Unit.region_id == Region.id)
-            .where(Unit.credit_code.in_(codes))
+            .where(one_of(session, Unit.credit_code, codes))
         ).all()
         result = {}
         for unit, region_code, path in rows:
