@@ -14,11 +14,12 @@ flush-time hooks do not see these rows).
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam
+from sqlalchemy import ARRAY, ColumnElement, String, Table, any_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 
@@ -29,17 +30,37 @@ def insert_rows(
     *,
     columns: Sequence[str] | None = None,
     fixed: Mapping[str, Any] | None = None,
-) -> None:
+    return_ids: bool = False,
+) -> list[int] | None:
     """INSERT ``rows`` into ``table``: dicts with the same keys, or tuples in the order of
-    ``columns``; ``fixed`` holds the values every row shares (a timestamp, a status)."""
+    ``columns``; ``fixed`` holds the values every row shares (a timestamp, a status).
+
+    With ``return_ids``, the new rows' ``id`` values in the order of ``rows``, without reading
+    them back: on PostgreSQL they are drawn from the column's sequence in one query and
+    written with the rows; on SQLite the rows take ``max(id) + 1`` one after the other under
+    the transaction's write lock, so they are the ``len(rows)`` numbers up to
+    ``last_insert_rowid()`` (checked by counting them)."""
     if not rows:
-        return
+        return [] if return_ids else None
     if columns is None:
         columns = list(rows[0])  # type: ignore[arg-type]
         rows = [tuple(row[key] for key in columns) for row in rows]  # type: ignore[index]
     connection = session.connection()
     dialect = connection.dialect
     fixed = dict(fixed or {})
+    ids: list[int] | None = None
+    if return_ids and dialect.name == "postgresql":
+        ids = list(
+            connection.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) "
+                "FROM generate_series(1, %(n)s)",
+                {"table": table.name, "n": len(rows)},
+            ).scalars()
+        )
+        rows = [(identifier, *row) for identifier, row in zip(ids, rows, strict=True)]
+        columns = ["id", *columns]
+    elif return_ids and dialect.name != "sqlite":
+        raise NotImplementedError(f"insert_rows(return_ids=True) on {dialect.name}")
     names = [*columns, *fixed]
 
     def processor(key: str) -> Any:
@@ -71,20 +92,36 @@ def insert_rows(
         ):
             for row in parameters:
                 copy.write_row(row)
-        return
+        return ids
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     # Table and column names come from the model (quoted), the values are parameters.
     placeholders = ", ".join(marker for _ in names)
     statement = f"INSERT INTO {target} ({column_list}) VALUES ({placeholders})"  # noqa: S608
     connection.exec_driver_sql(statement, parameters)  # type: ignore[arg-type]
+    if not return_ids:
+        return None
+    last = connection.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
+    first = last - len(rows) + 1
+    inserted = connection.exec_driver_sql(
+        f"SELECT count(*) FROM {target} WHERE id BETWEEN ? AND ?",  # noqa: S608 - as above
+        (first, last),
+    ).scalar_one()
+    if inserted != len(rows):  # not one run of new ids (a table past the largest rowid)
+        raise RuntimeError(f"the new rows of {table.name} did not take consecutive ids")
+    return list(range(first, last + 1))
 
 
 def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """``column IN (values)`` for a batch of thousands of values. On PostgreSQL it is
-    ``column = ANY(:values)`` with ONE array parameter: psycopg parses the text of a statement
-    with 2,000 placeholders afresh every time (no statement cache past 4 KB, about 10 ms)."""
-    if session.get_bind().dialect.name == "postgresql":
+    """``column IN (values)`` for a batch of thousands of values, with ONE parameter instead of
+    one per value (SQLAlchemy expands and renders 2,000 placeholders per statement, and the
+    driver prepares the long text afresh every time): ``column = ANY(:array)`` on PostgreSQL,
+    ``column IN (SELECT value FROM json_each(:json))`` on SQLite (values: text or numbers)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    if dialect == "sqlite":
+        listed = func.json_each(bindparam(None, json.dumps(list(values)), type_=String))
+        return column.in_(select(listed.table_valued("value").c.value))
     return column.in_(list(values))
 
 

@@ -64,6 +64,62 @@ def test_one_of_selects_exactly_the_given_values(world, ctx):
     assert found == set(codes[:2])
 
 
+def test_insert_rows_returns_the_new_rows_ids_in_their_order(world, ctx):
+    region_id = db.session.scalar(select(Region.id).limit(1))
+    columns = ("name", "credit_code", "region_id", "kind", "exercise_level")
+    # The newest unit gone first: new ids must still be what the rows really took.
+    newest = Unit(
+        name="临时", credit_code="11460105ME0000000X", region_id=region_id, kind="department"
+    )
+    db.session.add(newest)
+    db.session.flush()
+    db.session.delete(newest)
+    db.session.flush()
+    ids = []
+    for start in (0, 3):
+        rows = [
+            (f"编号单位{n}", f"11460105MC{n:07d}X", region_id, "department", "4")
+            for n in range(start, start + 3)
+        ]
+        ids += insert_rows(
+            db.session,
+            Unit.__table__,
+            rows,
+            columns=columns,
+            fixed={"active": True, "version": 1},
+            return_ids=True,
+        )
+    assert len(set(ids)) == 6
+    stored = dict(
+        db.session.execute(select(Unit.id, Unit.credit_code).where(Unit.id.in_(ids))).all()
+    )
+    assert [stored[i] for i in ids] == [f"11460105MC{n:07d}X" for n in range(6)]
+    # Plain inserts still take their ids from the same place.
+    db.session.add(
+        Unit(
+            name="之后",
+            credit_code="11460105MD0000000X",
+            region_id=region_id,
+            kind="department",
+            exercise_level="4",
+        )
+    )
+    db.session.flush()
+    assert db.session.scalar(select(Unit.id).where(Unit.name == "之后")) not in ids
+    db.session.rollback()
+
+
+def test_one_of_takes_numbers_quotes_and_nothing(world, ctx):
+    ids = list(db.session.scalars(select(Unit.id).order_by(Unit.id).limit(3)))
+    found = set(db.session.scalars(select(Unit.id).where(one_of(db.session, Unit.id, ids[:2]))))
+    assert found == set(ids[:2])
+    odd = ['引号"', "反斜杠\\", "'单引号'"]
+    assert not list(
+        db.session.scalars(select(Unit.id).where(one_of(db.session, Unit.credit_code, odd)))
+    )
+    assert not list(db.session.scalars(select(Unit.id).where(one_of(db.session, Unit.id, []))))
+
+
 def test_rare_collections_gives_the_collector_its_thresholds_back():
     before = gc.get_threshold()
     with rare_collections():
