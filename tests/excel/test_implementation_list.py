@@ -189,6 +189,26 @@ def test_rule_violations_are_errors_with_row_and_column_in_chinese(world, app, a
     assert _items(app) == before
 
 
+def test_standardized_elements_are_compared_with_each_rows_own_entry(world, app, api_token):
+    """The comparison is remembered per entry and values: the same cells are right for one
+    entry's rows and wrong for another's (rows 4 and 6 repeat rows 3 and 5 cell for cell)."""
+    _entries(app)
+    client, headers = app.test_client(), api_token("county_coordinator")
+    school = "海口市秀英区教育局"
+    data = _county_file(
+        _row(1, "食品经营许可", "460105001000"),
+        _row(2, "食品经营许可", "460105002000", promised=5, unit=school),
+        _row(3, "药品零售许可", "460105002000", legal=15, promised=5),
+        _row(4, "药品零售许可", "460105001000", legal=15, promised=5, unit=school),
+    )
+    preview = post_file(client, headers, data, url=f"{URL}/import").json
+    assert (preview["counts"]["new"], preview["counts"]["invalid"]) == (2, 2)
+    texts = {(e["row"], e["column"]): e["message"] for e in preview["errors"]}
+    assert set(texts) == {(r, c) for r in (4, 6) for c in ("事项名称", "法定办结时限")}
+    assert "药品零售许可" in texts[(4, "事项名称")] and "食品经营许可" in texts[(6, "事项名称")]
+    assert "15" in texts[(4, "法定办结时限")] and "20" in texts[(6, "法定办结时限")]
+
+
 def test_published_rows_become_change_adjustments_drafts_are_updated(world, app, api_token):
     with app.app_context():
         entry = cf.basic_entry("460105001000", "食品经营许可")

@@ -427,6 +427,7 @@ class ImplementationListSpec(ListSpec):
             "unit_reach": {},
             "unit_tokens": {},
             "standardized": {},
+            "standardized_errors": {},
         }
 
     @staticmethod
@@ -674,15 +675,25 @@ class ImplementationListSpec(ListSpec):
             errors["basic_code"] = _(
                 "Basic-catalogue entry %(code)s is cancelled.", code=values["basic_code"]
             )
-        for key, attribute in STANDARDIZED.items():
-            given = values.get(key)
-            if given not in (None, "") and not _same(given, entry[attribute]):
-                errors[key] = _(
+        # Rows of one entry repeat its standardized elements: compare each variant once.
+        given = tuple(map(values.get, STANDARDIZED))  # a sheet may leave some out
+        known = context["standardized_errors"]
+        found = known.get((entry["id"], given))
+        if found is None:
+            found = {
+                key: _(
                     "“%(column)s” is a standardized element and cannot be changed here "
                     "(stored: %(old)s).",
                     column=self.column(key).header,
                     old=entry[attribute],
                 )
+                for (key, attribute), value in zip(STANDARDIZED.items(), given, strict=True)
+                if value not in (None, "") and not _same(value, entry[attribute])
+            }
+            if len(known) < 100_000:
+                known[(entry["id"], given)] = found
+        if found:
+            errors.update(found)
         given_level = values.pop("exercise_level", None)
         if given_level not in (None, LEVEL_LABELS.get(unit["level"])):
             errors["exercise_level"] = _(
@@ -759,7 +770,7 @@ class ImplementationListSpec(ListSpec):
             # In code order: the unique code index and the (unit, code) and (region, code)
             # indexes then grow in runs instead of at random places (~20% faster on SQLite).
             creates = sorted(creates, key=_by_code)
-            insert_rows(
+            ids = insert_rows(
                 session,
                 ImplementationItem.__table__,
                 creates,
@@ -770,17 +781,9 @@ class ImplementationListSpec(ListSpec):
                     "updated_at": now,
                     "version": 1,
                 },
+                return_ids=True,
             )
-            # Plain inserts (RETURNING would go row by row on SQLite); the ids come back by the
-            # unique implementation codes in one query.
             codes = [_by_code(row) for row in creates]
-            created = dict(
-                session.execute(
-                    select(ImplementationItem.implementation_code, ImplementationItem.id).where(
-                        one_of(session, ImplementationItem.implementation_code, codes)
-                    )
-                ).all()
-            )
             # One audit row per item, compact (the values are in the import's stored file):
             # {"implementation_code": ..., "import": ..., "status": "draft"} as audit.dumps
             # writes it, with only the code put in per row.
@@ -798,12 +801,12 @@ class ImplementationListSpec(ListSpec):
                     (
                         "create",
                         "ImplementationItem",
-                        str(created[code]),
+                        str(item_id),
                         code,
                         None,
                         head + text_of(code) + tail,
                     )
-                    for code in codes
+                    for code, item_id in zip(codes, ids, strict=True)
                 ],
             )
         drafts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
