@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -60,7 +61,7 @@ def fresh_database_url(tag: str) -> tuple[str, Any]:
 
         return url, drop
     directory = tempfile.mkdtemp(prefix=f"zwfw-{tag}-")
-    return f"sqlite:///{directory}/zwfw.db", lambda: None
+    return f"sqlite:///{directory}/zwfw.db", lambda: shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
