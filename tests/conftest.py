@@ -89,8 +89,8 @@ def app(database_url: str) -> Iterator[Any]:
             # Background jobs run in-process here; the tests of the RQ backend set REDIS_URL
             # themselves, and the browser tests run a real `rq worker` (tests/e2e/conftest.py).
             "REDIS_URL": "",
-            "IMPORTS_DIR": tempfile.mkdtemp(prefix="zwfw-imports-"),
-            "REPORTS_DIR": tempfile.mkdtemp(prefix="zwfw-reports-"),
+            "IMPORTS_DIR": (imports := tempfile.mkdtemp(prefix="zwfw-imports-")),
+            "REPORTS_DIR": (reports := tempfile.mkdtemp(prefix="zwfw-reports-")),
         }
     )
     from app.extensions import limiter
@@ -109,6 +109,8 @@ def app(database_url: str) -> Iterator[Any]:
 
         db.session.remove()
         db.engine.dispose()
+    for directory in (imports, reports):
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
