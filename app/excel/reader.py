@@ -5,7 +5,8 @@ five times faster than openpyxl's read-only mode; rows are taken one at a time f
 ``iter_rows`` and never collected into one list. Before calamine sees a file, :func:`inspect_file`
 decides what it really is from its first bytes (not its name), and for a zip-based workbook
 decompresses every member once with a cap on the total size, so a zip bomb is refused without
-being inflated, and notes the cells holding formulas (calamine only sees their cached result).
+being inflated, and collects the merged cells of the worksheets. The cells holding formulas
+(calamine only sees their cached result) are found where the rows are read.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ class BadFile(DomainError):
 @dataclass
 class FileFacts:
     kind: str  # XLSX or XLS
-    formulas: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # sheet → cells
     # sheet → merged ranges ((first row, first column), (last row, last column)), 0-based
     merges: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = field(default_factory=dict)
 
@@ -68,19 +68,14 @@ def inspect_file(path: str, *, max_bytes: int, max_uncompressed: int) -> FileFac
             )
         )
     try:
-        formulas, merges = _scan_zip(path, max_uncompressed)
-        return FileFacts(XLSX, formulas, merges)
+        return FileFacts(XLSX, _scan_zip(path, max_uncompressed))
     except zipfile.BadZipFile:
         raise BadFile(_("The workbook is damaged (the zip container cannot be read).")) from None
 
 
-def _scan_zip(
-    path: str, cap: int
-) -> tuple[
-    dict[str, set[tuple[int, int]]], dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]
-]:
-    """Inflate every member once, with a cap; note the worksheets with formulas and collect
-    each worksheet's merged cells (written after its rows)."""
+def _scan_zip(path: str, cap: int) -> dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """Inflate every member once, with a cap; collect each worksheet's merged cells (written
+    after its rows)."""
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
@@ -95,12 +90,10 @@ def _scan_zip(
         if len(infos) > 10_000 or sum(info.file_size for info in infos) > cap:
             raise too_big
         total = 0
-        with_formulas = []
         merges_by_member: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
         for info in infos:
             is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
             tail = b""
-            found = False
             after_rows: list[bytes] | None = None
             # The declared sizes can lie: count what really comes out, and stop at the cap.
             with archive.open(info) as member:
@@ -111,29 +104,19 @@ def _scan_zip(
                     if not is_sheet:
                         continue
                     # Search the chunk, and its seam with the previous one, without copying
-                    # the chunk: one pass for "<f", the formula tags only where it occurs.
-                    seam = tail + chunk[:16]
-                    if not found and (b"<f" in chunk or b"<f" in seam):
-                        window = tail + chunk
-                        found = b"<f>" in window or b"<f " in window or b"<f/>" in window
+                    # the chunk.
                     if after_rows is not None:
                         after_rows.append(chunk)
-                    elif b"sheetData" in chunk or b"sheetData" in seam:
+                    elif b"sheetData" in chunk or b"sheetData" in tail + chunk[:16]:
                         window = tail + chunk
                         end = _rows_end(window)
                         if end >= 0:
                             after_rows = [window[end:]]
                     tail = chunk[-16:]
-            if found:
-                with_formulas.append(info.filename)
             if after_rows:
                 merges_by_member[info.filename] = _merged_ranges(b"".join(after_rows))
         sheet_names = _sheet_paths(archive)
-        formulas = {
-            sheet_names.get(name, name): _formula_cells(archive, name) for name in with_formulas
-        }
-        merges = {sheet_names.get(name, name): m for name, m in merges_by_member.items() if m}
-        return formulas, merges
+        return {sheet_names.get(name, name): m for name, m in merges_by_member.items() if m}
 
 
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
@@ -350,7 +333,7 @@ def sheet_rows(
     An .xlsx sheet is read slice by slice (bounded memory, the next slice loaded meanwhile);
     an .xls sheet (at most 65,536 rows) and an .xlsx sheet the slicer cannot cut are read whole.
     """
-    formulas = facts.formulas.get(name, set())
+    formulas: set[tuple[int, int]] = set()
     if facts.kind == XLSX:
         try:
             source = slices.XlsxSlices(path, name, cap=cap)
@@ -373,8 +356,7 @@ def sheet_rows(
                     ) from None
             except slices.TooBig:
                 raise _too_big(cap) from None
-        if name not in facts.formulas:
-            formulas = _sheet_formulas(path, name)
+        formulas = _sheet_formulas(path, name)
     workbook = open_workbook(path)
     try:
         sheet = workbook.get_sheet_by_name(name)

@@ -373,14 +373,28 @@ def column_index(letters: str) -> int:
 
 
 def formula_cells(xml: IO[bytes]) -> set[tuple[int, int]]:
-    """(0-based row, 0-based column) of the cells holding a formula in worksheet XML."""
+    """(0-based row, 0-based column) of the cells holding a formula in worksheet XML. Rows and
+    cells without an ``r`` attribute follow the one before them, as spreadsheet programs (and
+    calamine) read them."""
     cells = set()
-    for _event, element in ET.iterparse(xml):  # noqa: S314 - size-capped
-        if element.tag.endswith("}c"):
-            if any(child.tag.endswith("}f") for child in element):
+    row = column = -1
+    for event, element in ET.iterparse(xml, events=("start", "end")):  # noqa: S314 - capped
+        tag = element.tag
+        if event == "start":
+            if tag.endswith("}c"):
                 match = _CELL_REF.match(element.get("r", ""))
                 if match:
-                    cells.add((int(match.group(2)) - 1, column_index(match.group(1))))
+                    row, column = int(match.group(2)) - 1, column_index(match.group(1))
+                else:
+                    column += 1
+            elif tag.endswith("}row"):
+                number = element.get("r")
+                row, column = (int(number) - 1 if number else row + 1), -1
+        elif tag.endswith("}c"):
+            if any(child.tag.endswith("}f") for child in element):
+                cells.add((row, column))
+            element.clear()
+        elif tag.endswith("}row"):
             element.clear()
     return cells
 
