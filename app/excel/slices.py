@@ -325,7 +325,8 @@ class XlsxSlices:
             return self.strings
         return self.shared.for_slice(rows)
 
-    def _package(self, rows: bytes) -> bytes:
+    def _package(self, rows: bytes) -> io.BytesIO:
+        """The slice as a minimal workbook, in memory; its rows are copied once, into it."""
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as package:
             package.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -334,11 +335,11 @@ class XlsxSlices:
             package.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
             package.writestr("xl/styles.xml", self.styles)
             package.writestr("xl/sharedStrings.xml", self._strings_for(rows))
-            package.writestr(
-                "xl/worksheets/sheet1.xml",
-                self.xml.prefix_xml + self.xml.open_tag + rows + self.xml.close_xml,
-            )
-        return out.getvalue()
+            with package.open("xl/worksheets/sheet1.xml", "w") as sheet:
+                for part in (self.xml.prefix_xml, self.xml.open_tag, rows, self.xml.close_xml):
+                    sheet.write(part)
+        out.seek(0)
+        return out
 
     def next_slice(self) -> Slice | None:
         rows = self.xml.next_rows(self.slice_bytes)
@@ -352,7 +353,7 @@ class XlsxSlices:
         formulas = _slice_formula_cells(rows) if has_formula else set()
         package = self._package(rows)
         del rows
-        workbook = python_calamine.CalamineWorkbook.from_object(io.BytesIO(package))
+        workbook = python_calamine.CalamineWorkbook.from_object(package)
         try:
             sheet = workbook.get_sheet_by_name("s")
         finally:
