@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, String, Table, any_, bindparam, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 
@@ -84,14 +85,13 @@ def insert_rows(
     target = dialect.identifier_preparer.format_table(table)
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         raw = connection.connection.driver_connection
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(  # type: ignore[union-attr]
-                f"COPY {target} ({column_list}) FROM STDIN"
-            ) as copy,
-        ):
-            for row in parameters:
-                copy.write_row(row)
+        statement = f"COPY {target} ({column_list}) FROM STDIN"
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+                for row in parameters:
+                    copy.write_row(row)
+        except dialect.loaded_dbapi.IntegrityError as error:  # as SQLAlchemy raises it elsewhere
+            raise IntegrityError(statement, None, error) from error
         return ids
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     # Table and column names come from the model (quoted), the values are parameters.

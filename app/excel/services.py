@@ -34,6 +34,7 @@ from typing import IO, Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core import jobs
@@ -617,7 +618,15 @@ def analyse(
             if fingerprint is None:  # this list (or a file with errors) keeps no plan
                 keeps_plan = False
                 return
-            _put(plan, {"keys": keys, "fingerprint": fingerprint, "planned": planned})
+            _put(
+                plan,
+                {
+                    "keys": keys,
+                    "fingerprint": fingerprint,
+                    "planned": planned,
+                    "stored": bool(stored),
+                },
+            )
 
         chunk: list[Row] = []
         for row, fraction in _read_rows(path, batch.file_kind, spec, layouts, choices):
@@ -654,8 +663,10 @@ def apply_plan(
 ) -> Analysis:
     """Apply the previewed plan batch by batch, after making sure that nothing its checks read
     has changed since: the same importer and reach, the same closed lists, and per batch the
-    same stored records, units and catalogue entries (the spec's fingerprint). Anything else
-    means the preview no longer holds: :class:`_Superseded`, nothing written."""
+    same stored records, units and catalogue entries (the spec's fingerprint). A batch whose
+    keys had no stored record at the preview reads none now: a record created under one of
+    them since is refused by the table's unique key. Anything else means the preview no longer
+    holds: :class:`_Superseded`, nothing written."""
     context, choices = _context(session, actor, spec, batch)
     result = Analysis(total=batch.total_rows or 0, unchanged=batch.unchanged_rows or 0)
     size = max(plan.stat().st_size, 1)
@@ -665,7 +676,11 @@ def apply_plan(
             raise _Superseded()
         while (part := _get(handle)) is not None:
             keys = [tuple(key) for key in part["keys"]]
-            stored = spec.existing(session, actor, keys, context) if keys else {}
+            stored: dict[tuple[Any, ...], dict[str, Any]] = {}
+            if keys and part.get("stored", True):
+                stored = spec.existing(session, actor, keys, context)
+            elif keys:  # nothing was stored under these keys: what they refer to may have changed
+                spec.refresh_references(session, actor, keys, context)
             if spec.fingerprint(keys, stored, context) != part["fingerprint"]:
                 raise _Superseded()
             creates, updates = [], []
@@ -675,7 +690,10 @@ def apply_plan(
                 else:
                     updates.append((stored[key], values))
             if creates or updates:
-                spec.write(session, actor, creates, updates, context)
+                try:
+                    spec.write(session, actor, creates, updates, context)
+                except IntegrityError:  # e.g. the same record created since the preview
+                    raise _Superseded() from None
             result.new += len(creates)
             result.changed += len(updates)
             jobs.report_progress(

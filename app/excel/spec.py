@@ -295,6 +295,14 @@ class ListSpec:
         """
         return None
 
+    def refresh_references(
+        self, session: Session, actor: Actor, keys: Sequence[tuple[Any, ...]], context: Any
+    ) -> None:
+        """Load what :meth:`fingerprint` reads besides the stored records, for a batch whose
+        keys had no stored record at the preview: the confirm then reads no records (a record
+        created since is refused by the table's unique key, and the import is stale)."""
+        self.existing(session, actor, keys, context)
+
     def plan_values(self, values: dict[str, Any], context: Any) -> Any:
         """A new row's checked values as :meth:`write` takes them (and the preview's plan
         keeps them: plain values only)."""

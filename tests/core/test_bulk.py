@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gc
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.core.bulk import insert_rows, one_of, rare_collections
 from app.core.models import Region, Unit
@@ -106,6 +108,20 @@ def test_insert_rows_returns_the_new_rows_ids_in_their_order(world, ctx):
     )
     db.session.flush()
     assert db.session.scalar(select(Unit.id).where(Unit.name == "之后")) not in ids
+    db.session.rollback()
+
+
+def test_a_duplicate_key_is_sqlalchemys_integrity_error_on_both_databases(world, ctx):
+    existing = db.session.scalar(select(Unit).limit(1))
+    row = ("重复", existing.credit_code, existing.region_id, "department", "4")
+    with pytest.raises(IntegrityError):
+        insert_rows(
+            db.session,
+            Unit.__table__,
+            [row],
+            columns=("name", "credit_code", "region_id", "kind", "exercise_level"),
+            fixed={"active": True, "version": 1},
+        )
     db.session.rollback()
 
 

@@ -574,6 +574,11 @@ class ImplementationListSpec(ListSpec):
             result[wanted[code]] = values
         return result
 
+    def refresh_references(
+        self, session: Session, actor: Actor, keys: Sequence[tuple[Any, ...]], context: Any
+    ) -> None:
+        self._load_entries(session, {k[0] for k in keys}, context)
+
     def fingerprint(
         self,
         keys: Sequence[tuple[Any, ...]],
