@@ -149,12 +149,6 @@ def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
     return {member: name for name, member in slices.sheet_members(archive)[0].items()}
 
 
-def _formula_cells(archive: zipfile.ZipFile, member: str) -> set[tuple[int, int]]:
-    """(0-based row, 0-based column) of every cell with a formula in one worksheet."""
-    with archive.open(member) as handle:
-        return slices.formula_cells(handle)
-
-
 _column_index = slices.column_index
 
 
@@ -366,10 +360,13 @@ def sheet_rows(
 
 
 def _sheet_formulas(path: str, name: str) -> set[tuple[int, int]]:
+    """(0-based row, 0-based column) of every cell with a formula in one worksheet."""
     with zipfile.ZipFile(path) as archive:
-        members = {sheet: member for member, sheet in _sheet_paths(archive).items()}
-        member = members.get(name)
-        return _formula_cells(archive, member) if member else set()
+        member = slices.sheet_members(archive)[0].get(name)
+        if member is None:
+            return set()
+        with archive.open(member) as handle:
+            return slices.formula_cells(handle)
 
 
 def _rows_of(

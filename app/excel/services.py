@@ -597,7 +597,8 @@ def analyse(
     seen: dict[tuple[Any, ...], tuple[str, int]] = {}
     max_rows = int(current_app.config.get("IMPORT_MAX_ROWS", 300_000))
     plan_path = _plan_path(batch)
-    plan = None if apply else open(plan_path.with_suffix(".partial"), "wb")  # noqa: SIM115
+    partial = plan_path.with_suffix(".partial")
+    plan = None if apply else open(partial, "wb")  # noqa: SIM115
     keeps_plan = plan is not None
     try:
         if plan is not None:
@@ -643,14 +644,14 @@ def analyse(
     except BaseException:
         if plan is not None:
             plan.close()
-            plan_path.with_suffix(".partial").unlink(missing_ok=True)
+            partial.unlink(missing_ok=True)
         raise
     if plan is not None:
         plan.close()
         if keeps_plan and not result.invalid:
-            os.replace(plan_path.with_suffix(".partial"), plan_path)
+            os.replace(partial, plan_path)
         else:
-            plan_path.with_suffix(".partial").unlink(missing_ok=True)
+            partial.unlink(missing_ok=True)
             plan_path.unlink(missing_ok=True)
     if result.total == 0:
         raise BadFile(_("The selected sheets have no data rows."))

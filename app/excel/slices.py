@@ -148,12 +148,11 @@ class _SheetXml:
         if start < 0:
             raise SliceError("no sheetData element")
         close = head.find(b">", start)
+        self.prefix_xml = _DIMENSION.sub(b"", head[:start])
         if head[close - 1 : close] == b"/":  # <sheetData/>: no rows at all
-            self.prefix_xml = _DIMENSION.sub(b"", head[:start])
             self.open_tag = b"<" + prefix + b"sheetData>"
             self.buffer, self.finished = b"", True
         else:
-            self.prefix_xml = _DIMENSION.sub(b"", head[:start])
             self.open_tag = head[start : close + 1]
             self.buffer = head[close + 1 :]
         self.close_xml = self.data_end + b"</" + prefix + b"worksheet>"

@@ -956,15 +956,7 @@ _STORED_COLUMNS = (
 def _standardized(entry: dict[str, Any] | None) -> dict[str, Any]:
     """A stored item's standardized elements, as the sheet shows them: its entry's."""
     entry = entry or {}
-    return {
-        "item_name": entry.get("name"),
-        "item_type": entry.get("item_type"),
-        "legal_time_limit_days": entry.get("legal_time_limit_days"),
-        "legal_basis": entry.get("legal_basis"),
-        "acceptance_conditions": entry.get("acceptance_conditions"),
-        "fee_standard": entry.get("fee_standard"),
-        "complaint_phone": entry.get("complaint_phone"),
-    }
+    return {key: entry.get(attribute) for key, attribute in STANDARDIZED.items()}
 
 
 def _same(old: Any, new: Any) -> bool:
