@@ -10,6 +10,8 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
+from app.core.session import ZwSession
+
 # Stable constraint names, so that migrations can refer to them on every database.
 Model.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -20,7 +22,7 @@ Model.metadata.naming_convention = {
 }
 
 # FAB's own tables (ab_user, ab_role, ...) and ours share one metadata.
-db = SQLA(model_class=Model)
+db = SQLA(model_class=Model, session_options={"class_": ZwSession})
 migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address)
 csrf = CSRFProtect()

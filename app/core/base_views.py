@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, request
+from flask import abort, flash, g, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.actions import ActionItem
 from flask_appbuilder.api import expose as api_expose
@@ -90,6 +90,16 @@ class ZwModelView(ModelView):
             filters = [cls(column, self.datamodel) for cls in filter_classes]
             self._filters._search_filters[column] = filters
             self._filters._all_filters[column] = filters
+
+    @property
+    def database_error_message(self) -> str:
+        """What FAB's edit page flashes when saving failed at the database.
+
+        A domain error raised at the flush (a stale version, a row moved out of reach) is
+        shown with its own message; anything else keeps FAB's generic one.
+        """
+        error = g.pop("zw_write_error", None)
+        return str(error) if error is not None else str(_l("The record could not be saved."))
 
     # -- hooks ---------------------------------------------------------------------------
 

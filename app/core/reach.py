@@ -13,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask import g, has_request_context
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import false, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.core.errors import OutOfReach
+from app.core.errors import DomainError, OutOfReach
 from app.core.models import ReachRule, Region
 from app.core.states import ReachKind
 
@@ -194,6 +195,20 @@ class ReachInterface(SQLAInterface):
     ) -> Any:
         query = current_reach().scope(query, self.obj)
         return super()._get_base_query(query, filters, order_column, order_direction)
+
+    def edit(self, item: Any, commit: bool = True) -> None:
+        """FAB's edit; a domain error at the flush (reach, stale version) is kept for the page.
+
+        FAB's edit page flashes its generic "Database Error" for any failure of this call; the
+        view shows this error's own message instead (``ZwModelView.database_error_message``).
+        """
+        try:
+            super().edit(item, commit)
+        except DomainError as error:
+            self.session.rollback()
+            if has_request_context():
+                g.zw_write_error = error
+            raise
 
     def is_nullable(self, col_name: str) -> bool:
         # An unticked checkbox is a valid "false": FAB would otherwise make every non-nullable

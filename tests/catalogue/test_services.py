@@ -495,3 +495,26 @@ def test_implementation_codes_met_in_imports_are_parsed() -> None:
     assert codes.parse_implementation_code(dashed) == ("11511301008778183N", None, "511Z07001006")
     assert codes.parse_implementation_code("511A0138000000-511602000000-000-X-1-00") is None
     assert codes.parse_implementation_code("garbage") is None
+
+
+def test_a_write_that_loses_a_race_at_the_flush_is_a_stale_record(ctx, world) -> None:
+    from sqlalchemy import text
+
+    row = f.item(world)
+    db.session.commit()
+    row_id, loaded_version = row.id, row.version
+    # Someone else's save lands (on its own connection) after we loaded the row.
+    with db.engine.begin() as other:
+        other.execute(
+            text(f"UPDATE {type(row).__table__.name} SET version = version + 1 WHERE id = :id"),  # noqa: S608
+            {"id": row_id},
+        )
+    with pytest.raises(StaleRecord):
+        services.update_implementation_item(
+            db.session,
+            actor=system_actor(),
+            item=row,
+            values={"approver": "张三"},
+            version=loaded_version,
+        )
+        db.session.flush()

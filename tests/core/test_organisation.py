@@ -255,3 +255,59 @@ def test_units_are_never_deleted(world, login, app):
     assert client.get(f"/unitview/delete/{world.unit('xiuying_edu')}").status_code == 404
     with app.app_context():
         assert db.session.get(Unit, world.unit("xiuying_edu")) is not None
+
+
+def _another_user_saves_first(unit_id):
+    """Another user's save, committed on its own connection between our check and our write."""
+    from sqlalchemy import text
+
+    with db.engine.begin() as other:
+        other.execute(
+            text("UPDATE unit SET name = '别人的修改', version = version + 1 WHERE id = :id"),
+            {"id": unit_id},
+        )
+
+
+def test_api_update_losing_a_race_is_409_and_keeps_the_winner(world, api_token, app, monkeypatch):
+    from app.core.api import UnitApi
+
+    client = app.test_client()
+    headers = api_token("province_admin")
+    unit_id = world.unit("xiuying_edu")
+    current = client.get(f"/api/v1/unit/{unit_id}", headers=headers).json["result"]
+    monkeypatch.setattr(UnitApi, "validate", lambda self, item: _another_user_saves_first(item.id))
+    lost = client.put(
+        f"/api/v1/unit/{unit_id}",
+        json={"name": "我的修改", "version": current["version"]},
+        headers=headers,
+    )
+    assert lost.status_code == 409, lost.get_data(as_text=True)
+    assert "该记录在您打开后已被他人修改" in lost.json["message"]
+    with app.app_context():
+        assert db.session.get(Unit, unit_id).name == "别人的修改"
+
+
+def test_form_save_losing_a_race_says_the_record_changed(world, login, app, monkeypatch):
+    from app.core.views import UnitView
+
+    unit_id = world.unit("xiuying_edu")
+    client = login("province_admin")
+    with app.app_context():
+        unit = db.session.get(Unit, unit_id)
+        form = {
+            "credit_code": unit.credit_code,
+            "region": str(unit.region_id),
+            "kind": "department",
+            "exercise_level": "4",
+            "active": "y",
+            "lock_version": str(unit.version),
+            "name": "我的修改",
+        }
+    monkeypatch.setattr(UnitView, "validate", lambda self, item: _another_user_saves_first(item.id))
+    page = client.post(f"/unitview/edit/{unit_id}", data=form, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "该记录在您打开后已被他人修改" in page
+    assert "Database Error" not in page
+    with app.app_context():
+        assert db.session.get(Unit, unit_id).name == "别人的修改"
