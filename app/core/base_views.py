@@ -27,7 +27,8 @@ from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
 from app.core.audit import AuditAction, record
-from app.core.errors import DomainError, StaleRecord
+from app.core.errors import DomainError, OutOfReach, StaleRecord
+from app.core.reach import current_reach
 from app.core.roles import METHOD_PERMISSIONS
 from app.core.states import LabelledEnum
 from app.excel.writer import stream_workbook, xlsx_response
@@ -37,6 +38,17 @@ from app.extensions import db
 def _rollback_and_raise(error: Exception) -> None:
     db.session.rollback()
     raise error
+
+
+def _ensure_new_row_in_reach(item: Any) -> None:
+    """A new row placed outside the actor's reach is refused before any rule is checked.
+
+    The flush would refuse it too; checking first keeps the domain rules (which may say what
+    another unit already has) from answering about records the actor may not see.
+    """
+    with db.session.no_autoflush:  # the new row is not complete yet: nothing may be flushed
+        if current_reach().places_outside(item, db.session):
+            raise OutOfReach()
 
 
 class ZwModelView(ModelView):
@@ -108,6 +120,7 @@ class ZwModelView(ModelView):
 
     def pre_add(self, item: Any) -> None:
         try:
+            _ensure_new_row_in_reach(item)
             self.validate(item)
         except DomainError as error:
             _rollback_and_raise(error)
@@ -273,6 +286,7 @@ class ZwModelRestApi(ModelRestApi):
 
     def pre_add(self, item: Any) -> None:
         try:
+            _ensure_new_row_in_reach(item)
             self.validate(item)
         except DomainError as error:
             _rollback_and_raise(error)

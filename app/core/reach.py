@@ -105,6 +105,20 @@ class Reach:
             return False
         return self._region_in_reach(_value(obj, rule.region), obj, session)
 
+    def places_outside(self, obj: Any, session: Session) -> bool:
+        """Whether a new ``obj`` is already placed (its owner given) outside this reach.
+
+        An owner left empty for a service to derive (an adjustment's unit from its item) is
+        not judged here; the flush-time check judges the row as written.
+        """
+        rule: ReachRule | None = getattr(type(obj), "__reach__", None)
+        if rule is None or rule.via or self.is_unrestricted:
+            return False
+        column = rule.unit if self.kind is ReachKind.UNIT and rule.unit else rule.region
+        with session.no_autoflush:  # the row is not complete yet: nothing may be flushed
+            placed = bool(column) and column != "id" and _value(obj, column) is not None
+            return placed and not self.allows(obj, session)
+
     def _region_in_reach(self, region_id: int | None, obj: Any, session: Session) -> bool:
         if isinstance(obj, Region):
             path = obj.path

@@ -103,7 +103,9 @@ def test_invalid_rows_block_the_whole_import(app, world, api_token):
     preview = _upload(client, headers, _workbook(NEW_ROWS[0], bad, other_unit))
     assert preview.json["counts"]["invalid"] == 2
     done = client.post(f"{URL}/{preview.json['id']}/confirm", headers=headers)
-    assert done.status_code in (200, 409, 422)
+    # A file with row errors is never applied, not even its good rows.
+    assert done.status_code == 409
+    assert "有错误" in done.json["message"]
     assert _requests(app) == 0
 
 
