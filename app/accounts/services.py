@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.accounts import policy
 from app.accounts.models import AccountRequest, WindowUser
 from app.accounts.states import RequestKind, RequestState, SessionEnd, WindowUserStatus
+from app.core import roles
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
 from app.core.errors import Forbidden, InvalidTransition, OutOfReach, ValidationError
@@ -32,19 +33,6 @@ APPROVER_ROLES = (COUNTY_COORDINATOR, PROVINCE_ADMIN)
 UNUSED_DAYS = 90
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,63}$")
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-
-
-def _get_in_reach(session: Session, actor: Actor, model: type, pk: Any) -> Any:
-    query = actor.reach.scope(select(model).where(model.id == pk), model)
-    obj = session.execute(query).scalar_one_or_none()
-    if obj is None:
-        raise OutOfReach()
-    return obj
-
-
-def _roles_of(actor: Actor) -> set[str]:
-    user = actor.user
-    return {role.name for role in (getattr(user, "roles", None) or [])}
 
 
 @dataclass
@@ -188,7 +176,7 @@ def _check_approver(actor: Actor) -> None:
     """Only a coordinator (region reach or wider) decides; a unit never approves its own."""
     if actor.is_system:
         return
-    if not (_roles_of(actor) & set(APPROVER_ROLES)) or actor.reach is None:
+    if not (roles.names_of(actor) & set(APPROVER_ROLES)):
         raise Forbidden()
     if actor.reach.kind in (ReachKind.UNIT, ReachKind.NONE):
         raise Forbidden()
@@ -212,7 +200,7 @@ def approve(
     """Approve a pending request: create, move or disable the login. Returns the one-time
     password of a new account (shown once to the coordinator, never stored in clear)."""
     _check_approver(actor)
-    item: AccountRequest = _get_in_reach(session, actor, AccountRequest, request_id)
+    item: AccountRequest = actor.reach.one(session, AccountRequest, request_id)
     _check_pending(item, version)
     validate_request(session, item)
     decision = Decision(request=item)
@@ -238,7 +226,7 @@ def reject(
     version: int | None = None,
 ) -> AccountRequest:
     _check_approver(actor)
-    item: AccountRequest = _get_in_reach(session, actor, AccountRequest, request_id)
+    item: AccountRequest = actor.reach.one(session, AccountRequest, request_id)
     _check_pending(item, version)
     reason = (reason or "").strip()
     if not reason:

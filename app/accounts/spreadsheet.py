@@ -24,7 +24,6 @@ from app.core.bulk import one_of
 from app.core.errors import ValidationError
 from app.core.models import AppUser, Region, Unit
 from app.core.roles import UNIT_OPERATOR, WINDOW_STAFF
-from app.core.states import ReachKind
 from app.excel.spec import CHOICE, Column, ListSpec, Row
 
 # Exchanged data: the spreadsheet's values are Chinese whatever the user's language.
@@ -184,7 +183,7 @@ class WindowAccountRequestSpec(ListSpec):
         for item, path in rows:
             values = self._values(item, context["codes"])
             values["_id"] = item.id
-            values["_in_reach"] = _unit_in_reach(actor, path, item.unit_id)
+            values["_in_reach"] = actor.reach.contains(path, item.unit_id)
             result[(values["kind"], item.username)] = values
         return result
 
@@ -215,7 +214,7 @@ class WindowAccountRequestSpec(ListSpec):
         if unit is None:
             row.errors["unit_code"] = _("Give the credit code of a known unit.")
             return
-        if not _unit_in_reach(actor, unit[2], unit[0]):
+        if not actor.reach.contains(unit[2], unit[0]):
             row.errors["unit_code"] = _("This unit is outside your reach.")
             return
         if values.get("role_name") is None:
@@ -313,14 +312,3 @@ class WindowAccountRequestSpec(ListSpec):
 
 
 _KEYS = {column.key for column in WindowAccountRequestSpec.columns}
-
-
-def _unit_in_reach(actor: Actor, path: str, unit_id: int) -> bool:
-    reach = actor.reach
-    if reach is None or reach.kind is ReachKind.NONE:
-        return False
-    if reach.kind is ReachKind.PROVINCE:
-        return True
-    if reach.kind is ReachKind.UNIT:
-        return unit_id == reach.unit_id
-    return bool(path) and path.startswith(reach.region_path or "\0")

@@ -63,7 +63,7 @@ def region(code: str) -> Any:
     region_row = db.session.execute(select(Region).where(Region.code == code)).scalar_one_or_none()
     if region_row is None:
         abort(404)
-    subtree = select(Region.id).where(Region.path.startswith(region_row.path, autoescape=True))
+    subtree = Region.subtree(region_row.path)
     units = db.session.execute(
         select(Unit, func.count(ImplementationItem.id))
         .join(ImplementationItem, ImplementationItem.unit_id == Unit.id)

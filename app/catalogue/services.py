@@ -53,7 +53,7 @@ from app.core import roles
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
 from app.core.calendar import WorkingCalendar, schedule_deadline
-from app.core.errors import Forbidden, InvalidTransition, OutOfReach, ValidationError
+from app.core.errors import Forbidden, InvalidTransition, ValidationError
 from app.core.models import Deadline, Region, Unit, utcnow
 from app.core.services import check_version
 
@@ -91,30 +91,12 @@ def ensure_item_types(session: Session) -> int:
 # -- roles -------------------------------------------------------------------------------------
 
 
-def role_names(actor: Actor) -> set[str]:
-    if actor.is_system:
-        return set(roles.ROLE_REACH)
-    user = actor.user
-    return {role.name for role in (getattr(user, "roles", None) or [])}
-
-
 def require_role(actor: Actor, *allowed: str) -> None:
-    if not role_names(actor) & set(allowed):
+    if not roles.names_of(actor) & set(allowed):
         raise Forbidden()
 
 
 PROPOSERS = (roles.UNIT_OPERATOR, roles.COUNTY_COORDINATOR, roles.PROVINCE_ADMIN)
-
-
-def _in_reach(session: Session, actor: Actor, model: type, obj_id: int) -> Any:
-    """Load ``model`` #obj_id within the actor's reach, or raise OutOfReach (→ 404)."""
-    query = select(model).where(model.id == obj_id)  # type: ignore[attr-defined]
-    if actor.reach is not None:
-        query = actor.reach.scope(query, model)
-    obj = session.execute(query).scalar_one_or_none()
-    if obj is None:
-        raise OutOfReach()
-    return obj
 
 
 # -- basic catalogue ---------------------------------------------------------------------------
@@ -404,7 +386,7 @@ def create_implementation_item(
 ) -> ImplementationItem:
     """Add a draft row to ``unit``'s implementation list (the unit must be in the actor's reach)."""
     require_role(actor, *PROPOSERS)
-    _in_reach(session, actor, Unit, unit.id)
+    actor.reach.one(session, Unit, unit.id)
     item = ImplementationItem(
         status=ItemStatus.DRAFT.value,
         handling_type=HandlingType.PROMISED.value,
@@ -432,7 +414,7 @@ def update_implementation_item(
     """Change personalized values of a draft row. A published row changes only through an
     approved CHANGE adjustment (:func:`create_adjustment`)."""
     require_role(actor, *PROPOSERS)
-    item = _in_reach(session, actor, ImplementationItem, item.id)
+    item = actor.reach.one(session, ImplementationItem, item.id)
     check_version(item, version)
     if item.status != ItemStatus.DRAFT.value:
         raise InvalidTransition(
@@ -630,7 +612,7 @@ def create_adjustment(
     """A draft adjustment request. Unit operators propose for their unit, coordinators for their
     region (reach decides), the provincial administrator for any item."""
     require_role(actor, *PROPOSERS)
-    item = _in_reach(session, actor, ImplementationItem, item.id)
+    item = actor.reach.one(session, ImplementationItem, item.id)
     adjustment = AdjustmentRequest(
         kind=kind,
         state=AdjustmentState.DRAFT.value,
@@ -763,7 +745,7 @@ def submit(
 ) -> AdjustmentRequest:
     """draft / returned → legality review, with a deadline of 1 working day (seed 002 art. 12)."""
     require_role(actor, *PROPOSERS)
-    adjustment = _in_reach(session, actor, AdjustmentRequest, adjustment.id)
+    adjustment = actor.reach.one(session, AdjustmentRequest, adjustment.id)
     check_version(adjustment, version)
     _guard(adjustment, "submit")
     today = _today(today)
@@ -806,7 +788,7 @@ def pass_legality(
 ) -> AdjustmentRequest:
     """Legality review passed (司法局) → final review with a deadline of 3 working days."""
     require_role(actor, roles.LEGAL_REVIEWER)
-    adjustment = _in_reach(session, actor, AdjustmentRequest, adjustment.id)
+    adjustment = actor.reach.one(session, AdjustmentRequest, adjustment.id)
     check_version(adjustment, version)
     _guard(adjustment, "pass_legality")
     today = _today(today)
@@ -835,7 +817,7 @@ def reject(
     version: int | None = None,
 ) -> AdjustmentRequest:
     """Either review step rejects → returned; the reason is required."""
-    adjustment = _in_reach(session, actor, AdjustmentRequest, adjustment.id)
+    adjustment = actor.reach.one(session, AdjustmentRequest, adjustment.id)
     transition = (
         "reject_legality"
         if adjustment.state == AdjustmentState.LEGALITY_REVIEW.value
@@ -878,7 +860,7 @@ def approve(
 ) -> AdjustmentRequest:
     """Final review approves: the change is applied and published as a new version."""
     require_role(actor, roles.PROVINCE_ADMIN)
-    adjustment = _in_reach(session, actor, AdjustmentRequest, adjustment.id)
+    adjustment = actor.reach.one(session, AdjustmentRequest, adjustment.id)
     check_version(adjustment, version)
     _guard(adjustment, "approve")
     overdue = _close_deadline(adjustment, _today(today))
@@ -944,7 +926,7 @@ def transition(
 
 def available_transitions(actor: Actor, adjustment: AdjustmentRequest) -> list[str]:
     """The buttons to show this actor (the services still check everything)."""
-    names = role_names(actor)
+    names = roles.names_of(actor)
     result = []
     if adjustment.state in ("draft", "returned") and names & set(PROPOSERS):
         result.append("submit")
@@ -976,7 +958,7 @@ def count_overdue_adjustments(
     session: Session, *, actor: Actor | None = None, today: dt.date | None = None
 ) -> int:
     query = overdue_adjustments_query(today)
-    if actor is not None and actor.reach is not None:
+    if actor is not None:
         query = actor.reach.scope(query, AdjustmentRequest)
     return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
@@ -996,7 +978,7 @@ def review_steps_timeliness(
         )
         .group_by(AdjustmentStep.overdue)
     )
-    if actor is not None and actor.reach is not None:
+    if actor is not None:
         query = actor.reach.scope(query, AdjustmentRequest)
     counts = dict(session.execute(query).all())
     return counts.get(False, 0), counts.get(True, 0)
@@ -1016,7 +998,7 @@ class QueueEntry:
 
 def my_queue(session: Session, *, actor: Actor, today: dt.date | None = None) -> list[QueueEntry]:
     """What waits for this reviewer, oldest first, with working days left (negative = overdue)."""
-    names = role_names(actor)
+    names = roles.names_of(actor)
     states = []
     if roles.LEGAL_REVIEWER in names:
         states.append(AdjustmentState.LEGALITY_REVIEW.value)
@@ -1029,8 +1011,7 @@ def my_queue(session: Session, *, actor: Actor, today: dt.date | None = None) ->
         .where(AdjustmentRequest.state.in_(states))
         .order_by(AdjustmentRequest.submitted_at, AdjustmentRequest.id)
     )
-    if actor.reach is not None:
-        query = actor.reach.scope(query, AdjustmentRequest)
+    query = actor.reach.scope(query, AdjustmentRequest)
     calendar = WorkingCalendar.load(session)
     today = _today(today)
     entries = []
@@ -1060,7 +1041,7 @@ FILING_FIELDS = ("implementation_code", "item_name", "basic_code", "unit_name", 
 
 
 def _filing_rows(session: Session, region: Region) -> list[dict[str, Any]]:
-    subtree = select(Region.id).where(Region.path.startswith(region.path, autoescape=True))
+    subtree = Region.subtree(region.path)
     items = session.execute(
         select(ImplementationItem)
         .where(
@@ -1091,7 +1072,7 @@ def content_hash(rows: Iterable[Mapping[str, Any]]) -> str:
 def file_list(session: Session, *, actor: Actor, region: Region, note: str = "") -> Filing:
     """A coordinator files the region's whole list: the rows are frozen with their hash."""
     require_role(actor, roles.COUNTY_COORDINATOR)
-    region = _in_reach(session, actor, Region, region.id)
+    region = actor.reach.one(session, Region, region.id)
     pending = session.execute(
         select(Filing.id).where(
             Filing.region_id == region.id, Filing.state == FilingState.FILED.value
@@ -1145,7 +1126,7 @@ def decide_filing(
 ) -> Filing:
     """The provincial administrator acknowledges a filing, or returns it with reasons."""
     require_role(actor, roles.PROVINCE_ADMIN)
-    filing = _in_reach(session, actor, Filing, filing.id)
+    filing = actor.reach.one(session, Filing, filing.id)
     check_version(filing, version)
     if filing.state != FilingState.FILED.value:
         raise InvalidTransition()
@@ -1183,7 +1164,7 @@ class ListChanges:
 
 def changes_since_acknowledged(session: Session, *, actor: Actor, region: Region) -> ListChanges:
     """What differs between today's list and the last acknowledged filing of the region."""
-    region = _in_reach(session, actor, Region, region.id)
+    region = actor.reach.one(session, Region, region.id)
     last = session.execute(
         select(Filing)
         .where(Filing.region_id == region.id, Filing.state == FilingState.ACKNOWLEDGED.value)
@@ -1227,7 +1208,7 @@ def public_versions_query(
     )
     if region_code:
         region_path = select(Region.path).where(Region.code == region_code).scalar_subquery()
-        subtree = select(Region.id).where(Region.path.startswith(region_path))
+        subtree = Region.subtree(region_path)
         query = query.where(ImplementationItem.region_id.in_(subtree))
     if unit_credit_code:
         query = query.join(Unit, ImplementationItem.unit_id == Unit.id).where(

@@ -511,7 +511,7 @@ class FilingView(ZwModelView):
             rows=services.filing_rows(filing),
             intact=services.filing_intact(filing),
             can_decide=filing.state == FilingState.FILED.value
-            and roles.PROVINCE_ADMIN in services.role_names(current_actor()),
+            and roles.PROVINCE_ADMIN in roles.names_of(current_actor()),
             title=_("Filing"),
         )
 

@@ -26,8 +26,10 @@ class Actor:
     user_id: int | None
     username: str
     ip: str = ""
-    reach: Reach | None = field(default=None, compare=False)
     user: Any = field(default=None, compare=False, repr=False)
+    #: Never None: the system acts with ``Reach.unrestricted()``, an anonymous visitor with
+    #: ``Reach.nothing()``.
+    reach: Reach = field(kw_only=True, compare=False)
 
     @property
     def is_system(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from flask_appbuilder.security.sqla.models import User as FabUser
 from sqlalchemy import (
@@ -14,9 +15,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Text,
     false,
+    select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -46,6 +49,17 @@ class ReachRule:
 
 class Region(db.Model):
     """A node of the administrative-division tree (区划)."""
+
+    @classmethod
+    def subtree(cls, path: Any) -> Select[tuple[int]]:
+        """The ids of the region at ``path`` and every region below it.
+
+        ``path`` is a region's materialized path (``/460000/460100/``) or a scalar subquery
+        yielding one; a literal path is escaped, so ``%`` or ``_`` in it match themselves.
+        """
+        if isinstance(path, str):
+            return select(cls.id).where(cls.path.startswith(path, autoescape=True))
+        return select(cls.id).where(cls.path.startswith(path))
 
     __tablename__ = "region"
     __reach__ = ReachRule(region="id")

@@ -11,7 +11,7 @@ outside the actor's reach either.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import g, has_request_context
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -22,6 +22,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.core.errors import DomainError, OutOfReach
 from app.core.models import ReachRule, Region
 from app.core.states import ReachKind
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,39 @@ class Reach:
             return false()
         if model is Region:
             return Region.path.startswith(self.region_path, autoescape=True)
-        subtree = select(Region.id).where(Region.path.startswith(self.region_path, autoescape=True))
-        return getattr(model, rule.region).in_(subtree)
+        return getattr(model, rule.region).in_(Region.subtree(self.region_path))
 
     def scope(self, query: Any, model: type) -> Any:
         """Apply this reach to a ``Query`` or ``Select`` over ``model``."""
         clause = self.criterion(model)
         return query if clause is None else query.filter(clause)
+
+    def one(self, session: Session, model: type[T], pk: Any) -> T:
+        """``model`` #pk if it lies within this reach; else OutOfReach (404: ids leak nothing)."""
+        key = inspect(model).primary_key[0]
+        try:
+            pk = key.type.python_type(pk)
+        except (TypeError, ValueError):
+            raise OutOfReach() from None
+        query = self.scope(select(model).where(key == pk), model)
+        obj = session.execute(query).scalar_one_or_none()
+        if obj is None:
+            raise OutOfReach()
+        return obj
+
+    def contains(
+        self, region_path: str | None, unit_id: int | None = None, *, region_only: bool = False
+    ) -> bool:
+        """Whether a row of the region at ``region_path`` and of unit ``unit_id`` lies within
+        this reach, for rows read in bulk (imports) whose region path and unit id are at hand.
+        ``region_only``: judge the region alone (a unit's reach then covers its region)."""
+        if self.kind is ReachKind.PROVINCE:
+            return True
+        if self.kind is ReachKind.NONE:
+            return False
+        if self.kind is ReachKind.UNIT and not region_only:
+            return unit_id is not None and unit_id == self.unit_id
+        return bool(region_path) and region_path.startswith(self.region_path or "\0")
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -104,6 +132,11 @@ class Reach:
         if rule.region is None:
             return False
         return self._region_in_reach(_value(obj, rule.region), obj, session)
+
+    def check(self, session: Session, obj: Any) -> None:
+        """Raise OutOfReach (404) unless ``obj``, as it stands, lies within this reach."""
+        if not self.allows(obj, session):
+            raise OutOfReach()
 
     def places_outside(self, obj: Any, session: Session) -> bool:
         """Whether a new ``obj`` is already placed (its owner given) outside this reach.
@@ -144,8 +177,7 @@ def _value(obj: Any, attribute: str) -> Any:
 def current_reach() -> Reach:
     from app.core.actor import current_actor
 
-    reach = current_actor().reach
-    return reach if reach is not None else Reach.nothing()
+    return current_actor().reach
 
 
 def check_writes(session: Session) -> None:

@@ -12,8 +12,12 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from app.core.states import ReachKind
+
+if TYPE_CHECKING:
+    from app.core.actor import Actor
 
 PROVINCE_ADMIN = "省级管理员"
 COUNTY_COORDINATOR = "市县协调员"
@@ -68,6 +72,14 @@ METHOD_PERMISSIONS = {
     "api_update": "write",
     "api_delete": "write",
 }
+
+
+def names_of(actor: Actor) -> frozenset[str]:
+    """The role names ``actor`` acts with: the system (CLI commands, jobs) acts with every role,
+    anyone else with the roles of their account (none when anonymous)."""
+    if actor.is_system:
+        return frozenset(ROLE_REACH)
+    return frozenset(role.name for role in (getattr(actor.user, "roles", None) or []))
 
 
 def reach_kind_of_roles(role_names: Iterable[str]) -> ReachKind:

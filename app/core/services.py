@@ -155,7 +155,7 @@ def _prepare_unit(session: Session, unit: Unit) -> None:
 
 def region_subtree_count(session: Session, region: Region) -> int:
     return session.execute(
-        select(func.count()).select_from(Region).where(Region.path.startswith(region.path))
+        select(func.count()).where(Region.id.in_(Region.subtree(region.path)))
     ).scalar_one()
 
 

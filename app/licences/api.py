@@ -7,11 +7,10 @@ from typing import Any
 
 from flask import request, send_file
 from flask_appbuilder.api import BaseApi, expose, protect, safe
-from sqlalchemy import select
 
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelRestApi
-from app.core.errors import DomainError
+from app.core.errors import DomainError, OutOfReach
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
 from app.extensions import db
@@ -442,11 +441,9 @@ class LicenceReviewApi(BaseApi):
         if model is None or decision not in ("approve", "reject"):
             return self.response_404()
         actor = current_actor()
-        query = select(model).where(model.id == pk)
-        if actor.reach is not None:
-            query = actor.reach.scope(query, model)
-        item = db.session.execute(query).scalar_one_or_none()
-        if item is None:
+        try:
+            item = actor.reach.one(db.session, model, pk)
+        except OutOfReach:
             return self.response_404()
         body = request.get_json(silent=True) or {}
         try:

@@ -114,19 +114,8 @@ def _clean(value: str | None) -> str:
 # -- who may do what ----------------------------------------------------------------------
 
 
-def _role_names(actor: Actor) -> set[str]:
-    user = actor.user
-    return {role.name for role in (getattr(user, "roles", None) or [])}
-
-
 def _actor_unit_id(actor: Actor) -> int | None:
     return getattr(actor.user, "unit_id", None)
-
-
-def _ensure_in_reach(session: Session, actor: Actor, obj: Any) -> None:
-    reach = actor.reach
-    if reach is None or not reach.allows(obj, session):
-        raise OutOfReach()
 
 
 def owner_unit_id(obj: Reviewed) -> int:
@@ -139,7 +128,7 @@ def ensure_can_review(actor: Actor, obj: Reviewed) -> None:
     """Only a licence reviewer decides, and never on their own unit's (or own) submission."""
     if actor.is_system:
         return
-    if roles.LICENCE_REVIEWER not in _role_names(actor):
+    if roles.LICENCE_REVIEWER not in roles.names_of(actor):
         raise Forbidden(_("Only a licence reviewer (证照审核员) may decide on a submission."))
     if _actor_unit_id(actor) is not None and _actor_unit_id(actor) == owner_unit_id(obj):
         raise Forbidden(_("A submission of your own unit must be reviewed by someone else."))
@@ -271,8 +260,8 @@ def prepare_entry(session: Session, entry: LicenceEntry, *, actor: Actor) -> Non
         raise ValidationError(errors=errors, message="；".join(errors.values()))
     if entry.state is None:
         entry.state = ReviewState.DRAFT.value
-    if unit is not None and actor.reach is not None and not actor.reach.allows(entry, session):
-        raise OutOfReach()
+    if unit is not None:
+        actor.reach.check(session, entry)
     _revise_if_rejected(session, entry, actor=actor)
 
 
@@ -288,7 +277,7 @@ def prepare_face_field(session: Session, field: LicenceFaceField, *, actor: Acto
         raise ValidationError(
             errors={"entry": _("Choose the entry.")}, message=_("Choose the entry.")
         )
-    _ensure_in_reach(session, actor, entry)
+    actor.reach.check(session, entry)
     if ReviewState(entry.state) not in EDITABLE_STATES:
         raise InvalidTransition(_("A submitted, published or deprecated entry cannot be edited."))
     field.name = _clean(field.name)
@@ -317,7 +306,7 @@ def prepare_face_field(session: Session, field: LicenceFaceField, *, actor: Acto
 
 def ensure_face_field_deletable(session: Session, field: LicenceFaceField, *, actor: Actor) -> None:
     entry = field.entry
-    _ensure_in_reach(session, actor, entry)
+    actor.reach.check(session, entry)
     if ReviewState(entry.state) not in EDITABLE_STATES:
         raise InvalidTransition(_("A submitted, published or deprecated entry cannot be edited."))
     _revise_if_rejected(session, entry, actor=actor)
@@ -331,7 +320,7 @@ def ensure_entry_deletable(entry: LicenceEntry) -> None:
 
 def submit(session: Session, obj: Reviewed, *, actor: Actor) -> None:
     """Draft → submitted, revised → resubmitted (by the owning unit, within reach)."""
-    _ensure_in_reach(session, actor, obj)
+    actor.reach.check(session, obj)
     target = {
         ReviewState.DRAFT.value: ReviewState.SUBMITTED,
         ReviewState.REVISED.value: ReviewState.RESUBMITTED,
@@ -359,7 +348,7 @@ def approve(
     end_date: dt.date | None = None,
 ) -> None:
     """The licence reviewer approves: an entry is published, an application gets its scope."""
-    _ensure_in_reach(session, actor, obj)
+    actor.reach.check(session, obj)
     ensure_can_review(actor, obj)
     _check_transition(obj, ReviewState.APPROVED)
     if isinstance(obj, LicenceUsageApplication):
@@ -378,7 +367,7 @@ def approve(
 
 def reject(session: Session, obj: Reviewed, *, actor: Actor, reason: str | None) -> None:
     """The licence reviewer rejects with a reason; what was rejected is kept for the diff."""
-    _ensure_in_reach(session, actor, obj)
+    actor.reach.check(session, obj)
     ensure_can_review(actor, obj)
     _check_transition(obj, ReviewState.REJECTED)
     reason = _clean(reason)
@@ -396,7 +385,7 @@ def reject(session: Session, obj: Reviewed, *, actor: Actor, reason: str | None)
 
 def deprecate(session: Session, entry: LicenceEntry, *, actor: Actor, reason: str | None) -> None:
     """A published entry is deprecated: it stays readable with its whole history."""
-    _ensure_in_reach(session, actor, entry)
+    actor.reach.check(session, entry)
     _check_transition(entry, ReviewState.DEPRECATED)
     reason = _clean(reason)
     if not reason:
@@ -428,9 +417,7 @@ def review_queue(
     """Pending submissions of ``model``, oldest first, with their wait in working days."""
     today = today or dt.date.today()
     query = select(model).where(model.state.in_([s.value for s in PENDING_STATES]))
-    reach = actor.reach
-    if reach is not None:
-        query = reach.scope(query, model)
+    query = actor.reach.scope(query, model)
     query = query.order_by(model.submitted_at.asc(), model.id.asc())
     cal = WorkingCalendar.load(session)
     rows = []
@@ -497,7 +484,7 @@ def attach_sample(
     max_bytes: int,
 ) -> None:
     """Check and store a sample file under a generated name in ``directory`` (not web-served)."""
-    _ensure_in_reach(session, actor, entry)
+    actor.reach.check(session, entry)
     if ReviewState(entry.state) not in EDITABLE_STATES:
         raise InvalidTransition(_("A submitted, published or deprecated entry cannot be edited."))
     extension, mimetype = check_sample(filename, data, max_bytes)
@@ -613,8 +600,7 @@ def prepare_usage_application(
         raise ValidationError(errors=errors, message="；".join(errors.values()))
     if application.state is None:
         application.state = ReviewState.DRAFT.value
-    if actor.reach is not None and not actor.reach.allows(application, session):
-        raise OutOfReach()
+    actor.reach.check(session, application)
     _revise_if_rejected(session, application, actor=actor)
 
 
@@ -663,13 +649,12 @@ def record_objection(session: Session, objection: LicenceObjection, *, actor: Ac
         objection.verify_deadline = schedule_deadline(
             session, objection.received_on, VERIFY_WORKING_DAYS, "licence objection: verify"
         )
-    if actor.reach is not None and not actor.reach.allows(objection, session):
-        raise OutOfReach()
+    actor.reach.check(session, objection)
 
 
 def mark_objection(session: Session, objection: LicenceObjection, *, actor: Actor) -> None:
     """The issuing unit marks the licence as disputed (异议标注)."""
-    _ensure_in_reach(session, actor, objection)
+    actor.reach.check(session, objection)
     if objection.state != ObjectionState.RECEIVED.value:
         raise InvalidTransition()
     objection.marked_at = utcnow()
@@ -697,7 +682,7 @@ def resolve_objection(
     told_how: str | None,
 ) -> None:
     """Record the verification's outcome and that the applicant was told (closes the deadline)."""
-    _ensure_in_reach(session, actor, objection)
+    actor.reach.check(session, objection)
     if objection.state != ObjectionState.MARKED.value:
         raise InvalidTransition(_("Mark the objection before recording the outcome."))
     errors: dict[str, str] = {}
@@ -765,8 +750,7 @@ def count_overdue_objections(
     query = overdue_objections_query(today)
     if unit_id is not None:
         query = query.where(LicenceObjection.entry.has(LicenceEntry.issuing_unit_id == unit_id))
-    if actor.reach is not None:
-        query = actor.reach.scope(query, LicenceObjection)
+    query = actor.reach.scope(query, LicenceObjection)
     return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
 
@@ -790,8 +774,7 @@ def handled_late_objections_count(
             )
         )
     )
-    if actor.reach is not None:
-        query = actor.reach.scope(query, LicenceObjection)
+    query = actor.reach.scope(query, LicenceObjection)
     return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
 
@@ -822,8 +805,7 @@ def prepare_status_event(session: Session, event: LicenceStatusEvent, *, actor: 
         errors["reason"] = _("Give the reason for the event.")
     if errors:
         raise ValidationError(errors=errors, message="；".join(errors.values()))
-    if actor.reach is not None and not actor.reach.allows(event, session):
-        raise OutOfReach()
+    actor.reach.check(session, event)
 
 
 # -- service items that accept a licence (免证办, seed 003) -------------------------------------
@@ -842,8 +824,7 @@ def prepare_item_link(session: Session, link: LicenceItemLink, *, actor: Actor) 
         errors["item"] = _("Choose the service item.")
     if errors:
         raise ValidationError(errors=errors, message="；".join(errors.values()))
-    if actor.reach is not None and not actor.reach.allows(item, session):
-        raise OutOfReach()
+    actor.reach.check(session, item)
     clash = session.execute(
         select(LicenceItemLink.id).where(
             LicenceItemLink.item_id == item.id,
@@ -861,8 +842,7 @@ def licences_accepted_by(session: Session, item_id: int, *, actor: Actor) -> lis
     from app.catalogue.models import ImplementationItem
 
     query = select(ImplementationItem).where(ImplementationItem.id == item_id)
-    if actor.reach is not None:
-        query = actor.reach.scope(query, ImplementationItem)
+    query = actor.reach.scope(query, ImplementationItem)
     if session.execute(query).scalar_one_or_none() is None:
         raise OutOfReach()
     return list(

@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired
 
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView, enum_select
-from app.core.errors import DomainError
+from app.core.errors import DomainError, OutOfReach
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
 from app.extensions import db
@@ -814,13 +814,10 @@ class LicenceReviewView(BaseView):
     KINDS = {"entry": LicenceEntry, "application": LicenceUsageApplication}
 
     def _load(self, model: type, pk: int) -> Any:
-        reach = current_actor().reach
-        query = select(model).where(model.id == pk)
-        query = reach.scope(query, model) if reach is not None else query
-        item = db.session.execute(query).scalar_one_or_none()
-        if item is None:
+        try:
+            return current_actor().reach.one(db.session, model, pk)
+        except OutOfReach:
             abort(404)
-        return item
 
     @expose("/queue/")
     @has_access

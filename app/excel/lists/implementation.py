@@ -47,7 +47,6 @@ from app.core.actor import Actor
 from app.core.audit import record_many
 from app.core.bulk import insert_rows, one_of
 from app.core.models import Region, Unit, utcnow
-from app.core.states import ReachKind
 from app.excel.lists.units import LEVEL_LABELS
 from app.excel.spec import BOOLEAN, CHOICE, INTEGER, Column, ListSpec, Row, digest
 
@@ -434,7 +433,7 @@ class ImplementationListSpec(ListSpec):
     def _unit_in_reach(actor: Actor, unit: dict[str, Any], context: dict[str, Any]) -> bool:
         known = context["unit_reach"]
         if unit["id"] not in known:
-            known[unit["id"]] = _in_reach(actor, unit["path"], unit["id"])
+            known[unit["id"]] = actor.reach.contains(unit["path"], unit["id"])
         return known[unit["id"]]
 
     def _unit_of_key(self, key: tuple[Any, ...], context: dict[str, Any]) -> tuple[Any, Any]:
@@ -555,7 +554,7 @@ class ImplementationListSpec(ListSpec):
             if basic_code not in standardized:
                 standardized[basic_code] = _standardized(context["entries"].get(basic_code))
             values.update(standardized[basic_code])
-            in_reach = _in_reach(actor, path, unit_id)
+            in_reach = actor.reach.contains(path, unit_id)
             values.update(
                 basic_code=basic_code,
                 unit_name=unit_name,
@@ -1030,14 +1029,3 @@ def _model_changes(changes: dict[str, Any]) -> dict[str, Any]:
             value = ""
         model[key] = value
     return model
-
-
-def _in_reach(actor: Actor, path: str, unit_id: int | None) -> bool:
-    reach = actor.reach
-    if reach is None or reach.kind is ReachKind.NONE:
-        return False
-    if reach.kind is ReachKind.PROVINCE:
-        return True
-    if reach.kind is ReachKind.UNIT:
-        return unit_id == reach.unit_id
-    return bool(path) and path.startswith(reach.region_path or "\0")

@@ -159,7 +159,7 @@ class UnitListSpec(ListSpec):
         for unit, region_code, path in rows:
             values = self._values(unit, region_code)
             values["_id"], values["_version"] = unit.id, unit.version
-            values["_in_reach"] = _in_reach(actor, path, unit.id)
+            values["_in_reach"] = actor.reach.contains(path, unit.id)
             result[(unit.credit_code,)] = values
         return result
 
@@ -186,11 +186,11 @@ class UnitListSpec(ListSpec):
             row.errors["region_code"] = _(
                 "There is no region with division code %(code)s.", code=values.get("region_code")
             )
-        elif not _in_reach(actor, region[1], None, region_only=True):
+        elif not actor.reach.contains(region[1], region_only=True):
             row.errors["region_code"] = _(
                 "Region %(code)s is outside your reach.", code=values.get("region_code")
             )
-        elif actor.reach is not None and actor.reach.kind is ReachKind.UNIT and stored is None:
+        elif actor.reach.kind is ReachKind.UNIT and stored is None:
             row.errors["credit_code"] = _("You may only change your own unit.")
         # Blank means "derive from the region" (new) or "keep" (existing): not a change.
         if values.get("exercise_level") is None:
@@ -304,14 +304,3 @@ class UnitListSpec(ListSpec):
         statement = actor.reach.scope(statement, Unit)
         for unit, region_code in session.execute(statement):
             yield self._values(unit, region_code)
-
-
-def _in_reach(actor: Actor, path: str, unit_id: int | None, region_only: bool = False) -> bool:
-    reach = actor.reach
-    if reach is None or reach.kind is ReachKind.NONE:
-        return False
-    if reach.kind is ReachKind.PROVINCE:
-        return True
-    if reach.kind is ReachKind.UNIT and not region_only:
-        return unit_id == reach.unit_id
-    return bool(path) and path.startswith(reach.region_path or "\0")
