@@ -49,7 +49,7 @@ from app.catalogue.states import (
     ItemStatus,
     OnlineDepth,
 )
-from app.core import roles
+from app.core import calendar, roles
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
 from app.core.calendar import WorkingCalendar, schedule_deadline
@@ -671,13 +671,13 @@ def adjustment_changes(adjustment: AdjustmentRequest) -> list[FieldChange]:
 
 
 def _today(today: dt.date | None) -> dt.date:
-    return today or dt.date.today()
+    return today or calendar.today()
 
 
 def _moment(today: dt.date | None) -> dt.datetime:
-    """Now, or the given day at the current time (jobs and tests that act on a past day)."""
-    now = utcnow()
-    return now if today is None else dt.datetime.combine(today, now.time())
+    """Now, or the given (province) day at the province's current time of day, as stored (UTC):
+    jobs and tests that act on a past day."""
+    return utcnow() if today is None else calendar.at_local_time(today)
 
 
 def _step(
@@ -741,7 +741,7 @@ def _close_deadline(adjustment: AdjustmentRequest, today: dt.date) -> bool:
     if deadline is None:
         return False
     overdue = today > deadline.due_date
-    deadline.completed_at = dt.datetime.combine(today, utcnow().time())
+    deadline.completed_at = calendar.at_local_time(today)
     adjustment.deadline = None
     return overdue
 

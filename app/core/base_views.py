@@ -7,7 +7,6 @@ user's reach), and implement optimistic locking for models with a ``version`` co
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +25,7 @@ from sqlalchemy import inspect
 from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
+from app.core import calendar
 from app.core.audit import AuditAction, record
 from app.core.errors import DomainError, StaleRecord
 from app.core.roles import METHOD_PERMISSIONS
@@ -156,7 +156,7 @@ class ZwModelView(ModelView):
             },
         )
         db.session.commit()
-        return xlsx_response(output, f"{filename_stem}-{dt.date.today().isoformat()}.xlsx")
+        return xlsx_response(output, f"{filename_stem}-{calendar.today().isoformat()}.xlsx")
 
     # -- actions: every row must be in reach ----------------------------------------------
 

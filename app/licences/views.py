@@ -20,6 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.validators import InputRequired
 
+from app.core import calendar
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView, enum_select
 from app.core.errors import DomainError
@@ -700,7 +701,7 @@ class LicenceObjectionView(ZwModelView):
             related_views=self._related_views,
             item=item,
             outcomes=list(ObjectionOutcome),
-            today=dt.date.today().isoformat(),
+            today=calendar.today().isoformat(),
         )
 
     @expose("/mark/<pk>", methods=["POST"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from app.core import calendar
 from app.core.actor import system_actor
 from app.extensions import db
 from app.licences import services
@@ -65,7 +66,7 @@ def test_licence_number_must_be_of_the_licence_type_with_a_valid_check_character
                 "claim": "x",
                 "raised_by": "x",
                 "source": "holder",
-                "received_on": dt.date.today().isoformat(),
+                "received_on": calendar.today().isoformat(),
             },
         )
         assert response.status_code == 422, number
@@ -109,7 +110,7 @@ def test_mark_then_resolve_closes_both_deadlines(world, app, api_token):
         json={
             "outcome": "corrected",
             "outcome_note": "核实后更正住所",
-            "applicant_told_on": dt.date.today().isoformat(),
+            "applicant_told_on": calendar.today().isoformat(),
             "applicant_told_how": "电话告知",
         },
     )
@@ -125,7 +126,7 @@ def test_overdue_objections_are_flagged_and_counted(world, app, login):
     other = _published(world, app, unit="haitang_market")
     with app.app_context():
         late = make_objection(entry_id, received_on=dt.date(2026, 9, 1))
-        make_objection(entry_id, received_on=dt.date.today())
+        make_objection(entry_id, received_on=calendar.today())
         make_objection(other, received_on=dt.date(2026, 9, 1))
         system = system_actor()
         assert services.count_overdue_objections(db.session, actor=system) == 2
@@ -164,7 +165,7 @@ def test_objection_ui_mark_and_resolve(world, app, login):
         data={
             "outcome": "confirmed",
             "outcome_note": "数据无误",
-            "applicant_told_on": dt.date.today().isoformat(),
+            "applicant_told_on": calendar.today().isoformat(),
             "applicant_told_how": "短信",
         },
     )
