@@ -1256,5 +1256,6 @@ def public_item(session: Session, implementation_code: str) -> ItemVersion | Non
 def public_payload(version: ItemVersion) -> dict[str, Any]:
     data = json.loads(version.snapshot)
     data["version"] = version.number
-    data["published_at"] = version.published_at.isoformat(timespec="seconds")
+    # The province's local time with its offset (2026-03-09T07:30:00+08:00).
+    data["published_at"] = calendar.to_local(version.published_at).isoformat(timespec="seconds")
     return data

@@ -57,13 +57,15 @@ class ZwModelView(ModelView):
             if hasattr(getattr(type(self), name, None), "_action"):
                 permissions.setdefault(name, "write")
         self.method_permission_name = permissions
-        # Booleans read 是/否 rather than True/False.
+        # Booleans read 是/否 rather than True/False; times are shown in the province's zone.
         formatters = dict(self.formatters_columns or {})
         for column in self.datamodel.get_columns_list():
             if self.datamodel.is_boolean(column):
                 formatters.setdefault(column, _yes_no)
             elif self.datamodel.is_string(column) or self.datamodel.is_text(column):
                 formatters.setdefault(column, _blank_if_none)
+            elif self.datamodel.is_datetime(column):  # the province's local time
+                formatters.setdefault(column, calendar.format_datetime)
         self.formatters_columns = formatters
         if self._is_versioned():
             # FAB renders extra fields only when they are listed among the edit columns.

@@ -18,6 +18,7 @@ from wtforms.validators import ValidationError as FormValidationError
 
 from app.core.actor import Actor, acting_as
 from app.core.audit import AuditAction, record
+from app.core.calendar import format_datetime
 from app.core.errors import DomainError
 from app.core.models import AppUser, utcnow
 from app.core.reach import Reach
@@ -146,6 +147,12 @@ class UserDBModelView(fab_views.UserDBModelView):
         "unit",
     ]
     label_columns = {"region": _l("Region"), "unit": _l("Implementing unit")}
+    # FAB stamps created_on/changed_on with the server's clock: right when it runs in UTC.
+    formatters_columns = {
+        "last_login": format_datetime,
+        "created_on": format_datetime,
+        "changed_on": format_datetime,
+    }
     base_order = ("username", "asc")
     validators_columns = {"roles": [separated_roles_validator]}
     add_form_extra_fields = {
