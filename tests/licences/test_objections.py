@@ -151,6 +151,27 @@ def test_overdue_objections_are_flagged_and_counted(world, app, login):
     assert page.count("逾期") >= 1
 
 
+def test_a_mark_after_midnight_in_beijing_is_late_though_utc_is_still_on_the_due_day(
+    world, app, clock
+):
+    entry_id = _published(world, app)
+    with app.app_context():
+        on_time = make_objection(entry_id, received_on=dt.date(2026, 9, 1))  # mark by 2 Sep
+        late = make_objection(entry_id, received_on=dt.date(2026, 9, 1))
+        system = system_actor()
+        clock(dt.datetime(2026, 9, 2, 15, 30, tzinfo=dt.UTC))  # 2 Sep 23:30 in Beijing
+        services.mark_objection(db.session, db.session.get(LicenceObjection, on_time), actor=system)
+        clock(dt.datetime(2026, 9, 2, 16, 30, tzinfo=dt.UTC))  # 3 Sep 00:30 in Beijing
+        services.mark_objection(db.session, db.session.get(LicenceObjection, late), actor=system)
+        db.session.commit()
+        assert (
+            services.handled_late_objections_count(
+                db.session, actor=system, start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 30)
+            )
+            == 1
+        )
+
+
 def test_objection_ui_mark_and_resolve(world, app, login):
     entry_id = _published(world, app)
     with app.app_context():
