@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -93,9 +94,13 @@ FAB_PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
 FAB_API_MAX_PAGE_SIZE = 200
 JWT_ACCESS_TOKEN_EXPIRES = _int("JWT_ACCESS_TOKEN_MINUTES", 30) * 60
 
+# The province's clock (app.core.calendar): "today" of every deadline and the zone every time is
+# shown in; stored instants stay UTC. An unknown zone name stops the start here.
+PROVINCE_TIMEZONE = ZoneInfo(os.environ.get("PROVINCE_TIMEZONE", "Asia/Shanghai")).key
+
 # Babel: Simplified Chinese by default, English available.
 BABEL_DEFAULT_LOCALE = "zh"
-BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+BABEL_DEFAULT_TIMEZONE = PROVINCE_TIMEZONE
 BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
 LANGUAGES = {
     "zh": {"flag": "cn", "name": "简体中文"},

@@ -5,10 +5,13 @@ migrated once, with every test starting from the same clean state.
 * ``world``: a small province (two cities, three counties, units, one user per role).
 * ``login(username)``: a test client logged in through the real login form.
 * ``api_token(username)``: a JWT from FAB's standard ``/api/v1/security/login``.
+* ``clock(instant)``: sets the one clock (``app.core.calendar``) to an aware instant, e.g.
+  ``clock(dt.datetime(2026, 3, 8, 23, 30, tzinfo=dt.UTC))``, for the rest of the test.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import shutil
@@ -188,6 +191,19 @@ def _wipe(db: Any, calendar_baseline: tuple) -> None:
         db.session.query(CalendarYear).delete()
         calendar.seed_from_package(db.session)
         db.session.commit()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Move the one clock: the only way tests fake time (the server's own zone never matters)."""
+    from app.core import calendar
+
+    def set_clock(instant: dt.datetime) -> None:
+        if instant.tzinfo is None:
+            raise ValueError("give the clock an aware instant")
+        monkeypatch.setattr(calendar, "_utc_now", lambda: instant.astimezone(dt.UTC))
+
+    return set_clock
 
 
 @pytest.fixture

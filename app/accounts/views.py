@@ -31,6 +31,7 @@ from app.accounts.states import RequestKind, RequestState, SessionEnd, WindowUse
 from app.core.actor import current_actor
 from app.core.audit import AuditAction, record
 from app.core.base_views import ZwModelView
+from app.core.calendar import format_datetime
 from app.core.errors import DomainError
 from app.core.models import AppUser, Unit
 from app.core.reach import ReachInterface
@@ -44,10 +45,6 @@ def _yes_no(value: Any) -> str:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-def _datetime(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _my_window_users() -> Any:
@@ -144,9 +141,9 @@ class AccountRequestView(ZwModelView):
         "target_unit": _l("Move to unit"),
         "note": _l("Note"),
         "requested_by": _l("Requested by"),
-        "requested_at": _l("Filed at (UTC)"),
+        "requested_at": _l("Filed at"),
         "decided_by": _l("Decided by"),
-        "decided_at": _l("Decided at (UTC)"),
+        "decided_at": _l("Decided at"),
         "decision_reason": _l("Reason of the decision"),
     }
     description_columns = {
@@ -156,8 +153,8 @@ class AccountRequestView(ZwModelView):
         "note": _l("Required for a cancellation: the reason."),
     }
     formatters_columns = {
-        "requested_at": _datetime,
-        "decided_at": _datetime,
+        "requested_at": format_datetime,
+        "decided_at": format_datetime,
         "window_user": _text,
         "target_unit": _text,
         "requested_by": _text,
@@ -320,7 +317,7 @@ class WindowUserView(ZwModelView):
         "status_label": _l("Status"),
         "last_login": _l("Last sign-in"),
     }
-    formatters_columns = {"last_login": _datetime}
+    formatters_columns = {"last_login": format_datetime}
 
 
 class LiaisonView(ZwModelView):
@@ -449,16 +446,16 @@ class AccountSecurityView(ZwModelView):
         "active": _l("Active"),
         "last_login": _l("Last sign-in"),
         "fail_login_count": _l("Consecutive failures"),
-        "locked_until": _l("Locked until (UTC)"),
-        "password_changed_at": _l("Password changed (UTC)"),
+        "locked_until": _l("Locked until"),
+        "password_changed_at": _l("Password changed"),
         "must_change_password": _l("Must change password"),
     }
     formatters_columns = {
         "active": _yes_no,
         "must_change_password": _yes_no,
-        "last_login": _datetime,
-        "locked_until": _datetime,
-        "password_changed_at": _datetime,
+        "last_login": format_datetime,
+        "locked_until": format_datetime,
+        "password_changed_at": format_datetime,
         "fail_login_count": lambda value: value or 0,
     }
 
@@ -530,10 +527,10 @@ class OnlineUserView(ZwModelView):
         "user": _l("Name"),
         "ip": _l("IP address"),
         "user_agent": _l("Browser"),
-        "created_at": _l("Signed in (UTC)"),
-        "last_seen_at": _l("Last activity (UTC)"),
+        "created_at": _l("Signed in"),
+        "last_seen_at": _l("Last activity"),
     }
-    formatters_columns = {"created_at": _datetime, "last_seen_at": _datetime}
+    formatters_columns = {"created_at": format_datetime, "last_seen_at": format_datetime}
 
     @action(
         "force_logout",

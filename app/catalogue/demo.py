@@ -26,6 +26,7 @@ from app.catalogue.models import (
     ItemType,
     ItemVersion,
 )
+from app.core import calendar
 from app.core.actor import Actor, acting_as, actor_for_user, system_actor
 from app.core.calendar import WorkingCalendar
 from app.core.models import AppUser, Region, Unit, utcnow
@@ -166,14 +167,14 @@ def _adjustments(session: Session) -> int:
     )
     active = [i for i in items if i.status == "active"]
     drafts = [i for i in items if i.status == "draft"]
-    calendar = WorkingCalendar.load(session)
-    today = dt.date.today()
+    working = WorkingCalendar.load(session)
+    today = calendar.today()
 
     def back(n: int) -> dt.date:
         day = today
         while n:
             day -= dt.timedelta(days=1)
-            n -= calendar.is_working_day(day)
+            n -= working.is_working_day(day)
         return day
 
     def change(item: ImplementationItem, values: dict, text: str) -> AdjustmentRequest:
@@ -226,7 +227,7 @@ def _adjustments(session: Session) -> int:
             ground="O.2",
             legal_basis="《网上政务服务运行管理办法》第十四条",
             explanation="演示：业务系统升级维护",
-            planned_start=calendar.add_working_days(today, 6).date,
+            planned_start=working.add_working_days(today, 6).date,
         )
     step(operator, services.submit, s, today=today)
     step(reviewer, services.pass_legality, s, today=today)

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.calendar import format_datetime
 from app.core.models import Deadline, ReachRule, Region, Unit, utcnow
 from app.extensions import db
 
@@ -240,7 +241,7 @@ class ImplementationItem(db.Model):
     @property
     def published_label(self) -> str:
         version = self.published_version
-        return f"v{version.number} {version.published_at:%Y-%m-%d %H:%M}" if version else "—"
+        return f"v{version.number} {format_datetime(version.published_at)}" if version else "—"
 
     def __repr__(self) -> str:
         name = self.basic_entry.name if self.basic_entry is not None else ""

@@ -109,6 +109,7 @@ def item(code: str) -> Any:
     return render_template(
         "catalogue/public/item.html",
         item=data,
+        published_at=version.published_at,
         field_label=field_label,
         show_value=show_value,
         status_label=ItemStatus.label_of(data["status"]),

@@ -49,7 +49,7 @@ from app.catalogue.states import (
     ItemStatus,
     OnlineDepth,
 )
-from app.core import roles
+from app.core import calendar, roles
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
 from app.core.calendar import WorkingCalendar, schedule_deadline
@@ -653,13 +653,13 @@ def adjustment_changes(adjustment: AdjustmentRequest) -> list[FieldChange]:
 
 
 def _today(today: dt.date | None) -> dt.date:
-    return today or dt.date.today()
+    return today or calendar.today()
 
 
 def _moment(today: dt.date | None) -> dt.datetime:
-    """Now, or the given day at the current time (jobs and tests that act on a past day)."""
-    now = utcnow()
-    return now if today is None else dt.datetime.combine(today, now.time())
+    """Now, or the given (province) day at the province's current time of day, as stored (UTC):
+    jobs and tests that act on a past day."""
+    return utcnow() if today is None else calendar.at_local_time(today)
 
 
 def _step(
@@ -723,7 +723,7 @@ def _close_deadline(adjustment: AdjustmentRequest, today: dt.date) -> bool:
     if deadline is None:
         return False
     overdue = today > deadline.due_date
-    deadline.completed_at = dt.datetime.combine(today, utcnow().time())
+    deadline.completed_at = calendar.at_local_time(today)
     adjustment.deadline = None
     return overdue
 
@@ -1237,5 +1237,6 @@ def public_item(session: Session, implementation_code: str) -> ItemVersion | Non
 def public_payload(version: ItemVersion) -> dict[str, Any]:
     data = json.loads(version.snapshot)
     data["version"] = version.number
-    data["published_at"] = version.published_at.isoformat(timespec="seconds")
+    # The province's local time with its offset (2026-03-09T07:30:00+08:00).
+    data["published_at"] = calendar.to_local(version.published_at).isoformat(timespec="seconds")
     return data

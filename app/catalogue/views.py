@@ -39,6 +39,7 @@ from app.catalogue.states import (
 from app.core import roles
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView
+from app.core.calendar import format_datetime
 from app.core.errors import DomainError, ValidationError
 from app.core.models import Region
 from app.core.reach import ReachInterface
@@ -373,7 +374,7 @@ class AdjustmentView(ZwModelView):
     }
     formatters_columns = {
         "urgent": lambda value: _("Urgent") if value else "",
-        "submitted_at": lambda value: value.strftime("%Y-%m-%d %H:%M") if value else "",
+        "submitted_at": format_datetime,
     }
 
     def __init__(self, **kwargs: Any) -> None:

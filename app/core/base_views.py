@@ -7,7 +7,6 @@ user's reach), and implement optimistic locking for models with a ``version`` co
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +25,7 @@ from sqlalchemy import inspect
 from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
+from app.core import calendar
 from app.core.audit import AuditAction, record
 from app.core.errors import DomainError, OutOfReach, StaleRecord
 from app.core.reach import current_reach
@@ -69,13 +69,15 @@ class ZwModelView(ModelView):
             if hasattr(getattr(type(self), name, None), "_action"):
                 permissions.setdefault(name, "write")
         self.method_permission_name = permissions
-        # Booleans read 是/否 rather than True/False.
+        # Booleans read 是/否 rather than True/False; times are shown in the province's zone.
         formatters = dict(self.formatters_columns or {})
         for column in self.datamodel.get_columns_list():
             if self.datamodel.is_boolean(column):
                 formatters.setdefault(column, _yes_no)
             elif self.datamodel.is_string(column) or self.datamodel.is_text(column):
                 formatters.setdefault(column, _blank_if_none)
+            elif self.datamodel.is_datetime(column):  # the province's local time
+                formatters.setdefault(column, calendar.format_datetime)
         self.formatters_columns = formatters
         if self._is_versioned():
             # FAB renders extra fields only when they are listed among the edit columns.
@@ -179,7 +181,7 @@ class ZwModelView(ModelView):
             },
         )
         db.session.commit()
-        return xlsx_response(output, f"{filename_stem}-{dt.date.today().isoformat()}.xlsx")
+        return xlsx_response(output, f"{filename_stem}-{calendar.today().isoformat()}.xlsx")
 
     # -- actions: every row must be in reach ----------------------------------------------
 

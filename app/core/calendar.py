@@ -9,6 +9,13 @@ announces it.
 A computation that touches a year the calendar does not know uses weekdays only and is marked
 *provisional*; deadlines stored in ``deadline`` keep that mark, the administrator is alerted, and
 entering the year (or any calendar edit) recomputes them.
+
+It is also the one clock. "Today" is the province's date (``PROVINCE_TIMEZONE``, by default
+Asia/Shanghai), not the server's: :func:`today` and :func:`local_now` answer in the province's
+zone, :func:`now` gives the instant in UTC, which is what the database stores (naive UTC,
+:func:`app.core.models.utcnow`). Every stored instant is shown to users through
+:func:`format_datetime` (the ``local_time`` template filter, the views' datetime formatter and the
+spreadsheet writer), in the province's zone. Tests move the clock through :func:`_utc_now`.
 """
 
 from __future__ import annotations
@@ -16,12 +23,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from app.core.models import CalendarDay, CalendarYear, Deadline
 
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 PACKAGE_SOURCE = "chinese-calendar"
 HOLIDAY_NAMES_ZH = {
     "New Year's Day": "元旦",
@@ -33,6 +42,77 @@ HOLIDAY_NAMES_ZH = {
     "Mid-autumn Festival": "中秋节",
     "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
 }
+
+
+# -- the clock ---------------------------------------------------------------------------------
+
+
+def _utc_now() -> dt.datetime:
+    """The machine's clock as an aware UTC instant: the one seam tests move (``clock`` fixture)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def zone() -> ZoneInfo:
+    """The province's time zone: ``PROVINCE_TIMEZONE`` of the running app, else the default."""
+    from flask import current_app, has_app_context
+
+    name = DEFAULT_TIMEZONE
+    if has_app_context():
+        name = current_app.config.get("PROVINCE_TIMEZONE") or DEFAULT_TIMEZONE
+    return ZoneInfo(name)  # ZoneInfo caches its instances
+
+
+def now() -> dt.datetime:
+    """The current instant, aware, in UTC (stored without tzinfo: ``models.utcnow``)."""
+    return _utc_now().astimezone(dt.UTC)
+
+
+def local_now() -> dt.datetime:
+    """The current instant, aware, in the province's zone."""
+    return _utc_now().astimezone(zone())
+
+
+def today() -> dt.date:
+    """The province's calendar date now: the day every deadline counts from."""
+    return local_now().date()
+
+
+def to_local(value: dt.datetime) -> dt.datetime:
+    """A stored instant (naive means UTC, as the database keeps it) in the province's zone."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(zone())
+
+
+def local_date(value: dt.datetime) -> dt.date:
+    """The province's calendar date of a stored instant."""
+    return to_local(value).date()
+
+
+def to_utc(value: dt.datetime) -> dt.datetime:
+    """An instant as stored: naive UTC (a naive argument is taken as the province's time)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone())
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def at_local_time(day: dt.date) -> dt.datetime:
+    """The stored instant (naive UTC) of ``day`` at the province's current time of day (steps
+    of jobs and tests that act on a given day)."""
+    return to_utc(dt.datetime.combine(day, local_now().time()))
+
+
+def format_datetime(value: dt.datetime | dt.date | None, *, seconds: bool = False) -> str:
+    """How every time is shown to users: the province's local time, ``YYYY-MM-DD HH:MM``
+    (``:SS`` with ``seconds``), no microseconds, no zone label; a plain date as ``YYYY-MM-DD``."""
+    if value is None:
+        return ""
+    if not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return to_local(value).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+# -- working days ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import g
 from flask_babel import gettext as _
 
@@ -18,7 +16,7 @@ def calendar_alert() -> str | None:
         return None
     if not appbuilder.sm.has_access("can_write", "Calendar"):
         return None
-    missing = calendar.missing_years(db.session, dt.date.today())
+    missing = calendar.missing_years(db.session, calendar.today())
     if not missing:
         return None
     count = calendar.provisional_deadline_count(db.session)

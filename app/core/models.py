@@ -31,7 +31,10 @@ AuditId = BigInteger().with_variant(Integer, "sqlite")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """The current instant as stored: naive UTC, from the one clock (app.core.calendar)."""
+    from app.core import calendar
+
+    return calendar.now().replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -197,10 +200,12 @@ class Deadline(db.Model):
     )
 
     def is_overdue(self, today: dt.date | None = None) -> bool:
-        today = today or dt.date.today()
+        """Judged on the province's dates: the day it was completed there, or its today."""
+        from app.core import calendar
+
         if self.completed_at is not None:
-            return self.completed_at.date() > self.due_date
-        return today > self.due_date
+            return calendar.local_date(self.completed_at) > self.due_date
+        return (today or calendar.today()) > self.due_date
 
     def __repr__(self) -> str:
         return f"{self.purpose} → {self.due_date.isoformat()}"

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
+from app.core import calendar
 from app.core.api import CalendarDayApi, RegionApi, UnitApi, WorkingDayApi
 from app.core.views import AuditLogView, CalendarDayView, CalendarYearView, RegionView, UnitView
 
 
 def register(appbuilder: AppBuilder) -> None:
+    # Every template shows stored instants in the province's zone: {{ value|local_time }}.
+    current_app.jinja_env.filters["local_time"] = calendar.format_datetime
+    current_app.jinja_env.filters["local_date"] = calendar.local_date
     org = {
         "category": "Organisation",
         "category_label": _l("Organisation"),

@@ -18,8 +18,9 @@ from wtforms.validators import ValidationError as FormValidationError
 
 from app.core.actor import Actor, acting_as
 from app.core.audit import AuditAction, record
+from app.core.calendar import format_datetime
 from app.core.errors import DomainError
-from app.core.models import AppUser
+from app.core.models import AppUser, utcnow
 from app.core.reach import Reach
 
 
@@ -146,6 +147,12 @@ class UserDBModelView(fab_views.UserDBModelView):
         "unit",
     ]
     label_columns = {"region": _l("Region"), "unit": _l("Implementing unit")}
+    # FAB stamps created_on/changed_on with the server's clock: right when it runs in UTC.
+    formatters_columns = {
+        "last_login": format_datetime,
+        "created_on": format_datetime,
+        "changed_on": format_datetime,
+    }
     base_order = ("username", "asc")
     validators_columns = {"roles": [separated_roles_validator]}
     add_form_extra_fields = {
@@ -259,6 +266,14 @@ class ZwSecurityManager(SecurityManager):
         )
         policy.set_password(self.session, user, password, by_self=by_self)
         self.session.commit()
+
+    def update_user_auth_stat(self, user: Any, success: bool = True) -> None:
+        """FAB's login bookkeeping, with ``last_login`` as a stored instant (UTC, the one clock):
+        FAB stamps it with the server's local time."""
+        super().update_user_auth_stat(user, success)
+        if success:
+            user.last_login = utcnow()
+            self.update_user(user)
 
     def on_user_logout(self, user: Any) -> None:
         from app.accounts import sessions

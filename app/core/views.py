@@ -8,12 +8,19 @@ from typing import Any
 from flask import Response, flash, redirect
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
-from flask_appbuilder.fieldwidgets import Select2Widget
-from flask_appbuilder.models.sqla.filters import FilterEqual, FilterStartsWith
+from flask_appbuilder.fieldwidgets import DateTimePickerWidget, Select2Widget
+from flask_appbuilder.models.sqla.filters import (
+    FilterEqual,
+    FilterGreater,
+    FilterNotEqual,
+    FilterSmaller,
+    FilterStartsWith,
+    set_value_to_type,
+)
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from wtforms import DateTimeField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError as FormValidationError
 
@@ -224,6 +231,43 @@ class CalendarYearView(ZwModelView):
         flash(_("%(n)d open deadline(s) were recomputed.", n=changed), "info")
 
 
+class _LocalTimeFilter:
+    """A filter on a stored instant (UTC) whose value is the province's local time, as shown."""
+
+    def apply(self, query: Any, value: Any) -> Any:
+        value = set_value_to_type(self.datamodel, self.column_name, value)
+        return super().apply(query, calendar.to_utc(value) if value is not None else value)
+
+
+class FilterLocalTimeEqual(_LocalTimeFilter, FilterEqual):
+    pass
+
+
+class FilterLocalTimeGreater(_LocalTimeFilter, FilterGreater):
+    pass
+
+
+class FilterLocalTimeSmaller(_LocalTimeFilter, FilterSmaller):
+    pass
+
+
+class FilterLocalTimeNotEqual(_LocalTimeFilter, FilterNotEqual):
+    pass
+
+
+# FAB's filters for a time column, in FAB's order (``_flt_0_`` is "equal to").
+LOCAL_TIME_FILTERS = [
+    FilterLocalTimeEqual,
+    FilterLocalTimeGreater,
+    FilterLocalTimeSmaller,
+    FilterLocalTimeNotEqual,
+]
+
+
+def _local_now_to_the_second() -> dt.datetime:
+    return calendar.local_now().replace(tzinfo=None, microsecond=0)
+
+
 class AuditLogView(ZwModelView):
     """Read-only audit log for the audit administrator, with filters and Excel export."""
 
@@ -259,6 +303,7 @@ class AuditLogView(ZwModelView):
     ]
     search_columns = ["occurred_at", "actor_name", "ip", "action", "object_type", "object_id"]
     search_filters = {
+        "occurred_at": LOCAL_TIME_FILTERS,
         "actor_name": [FilterEqual, FilterStartsWith],
         "action": [FilterEqual],
         "object_type": [FilterEqual],
@@ -267,9 +312,19 @@ class AuditLogView(ZwModelView):
     base_order = ("id", "desc")
     page_size = 50
     list_template = "zwfw/audit_list.html"
+    # The time filter's field starts at the province's current time (the column's default is UTC).
+    search_form_extra_fields = {
+        "occurred_at": DateTimeField(
+            _l("Time"), widget=DateTimePickerWidget(), default=_local_now_to_the_second
+        ),
+    }
+    # To the second, as the Excel export writes it (app.excel.writer).
+    formatters_columns = {
+        "occurred_at": lambda value: calendar.format_datetime(value, seconds=True),
+    }
     label_columns = {
         "id": _l("No."),
-        "occurred_at": _l("Time (UTC)"),
+        "occurred_at": _l("Time"),
         "actor_name": _l("User"),
         "actor_id": _l("User id"),
         "ip": _l("IP address"),

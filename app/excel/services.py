@@ -19,7 +19,6 @@ Every list goes through these functions with its own :class:`~app.excel.spec.Lis
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import marshal
@@ -37,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.core import jobs
+from app.core import calendar, jobs
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
 from app.core.bulk import rare_collections
@@ -1024,4 +1023,4 @@ def get_batch(session: Session, *, actor: Actor, batch_id: int, spec: ListSpec) 
 
 
 def export_filename(spec: ListSpec) -> str:
-    return f"{spec.name}-{dt.date.today().isoformat()}.xlsx"
+    return f"{spec.name}-{calendar.today().isoformat()}.xlsx"

@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
+from app.core.calendar import format_datetime
+
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -48,12 +50,17 @@ def stream_workbook(
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([_text_cell(sheet, value) for value in row])
+        sheet.append([_text_cell(sheet, _shown(value)) for value in row])
     # Handed to the caller, who streams and closes it.
     output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     workbook.save(output)
     output.seek(0)
     return output
+
+
+def _shown(value: Any) -> Any:
+    """A stored instant (UTC) is written as the pages show it: the province's local time."""
+    return format_datetime(value, seconds=True) if isinstance(value, dt.datetime) else value
 
 
 def _text_cell(sheet: Any, value: Any) -> Any:
@@ -204,8 +211,7 @@ def _row_xml(number: int, values: Sequence[Any]) -> str:
         elif isinstance(value, (int, float)):
             parts.append(f'<c r="{ref}"><v>{value}</v></c>')
         else:
-            value = safe_cell_value(value)
-            text = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else str(value)
+            text = str(_shown(value))
             text = (
                 text.translate(_ILLEGAL)
                 .replace("&", "&amp;")

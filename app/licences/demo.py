@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.catalogue.models import ImplementationItem
+from app.core import calendar
 from app.core.calendar import WorkingCalendar, schedule_deadline
 from app.core.models import AppUser, Unit, utcnow
 from app.licences import services
@@ -213,7 +214,7 @@ def seed_demo(session: Session) -> str:
 
     licence = entries["营业执照"]
     food = entries["食品生产许可证"]
-    today = dt.date.today()
+    today = calendar.today()
     applications = [
         (units["海口市秀英区市场监督管理局"], licence, "approved", today + dt.timedelta(days=300)),
         (units["海口市秀英区教育局"], licence, "approved", today - dt.timedelta(days=10)),

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalogue.models import ImplementationItem
+from app.core import calendar
 from app.core.models import AppUser, Deadline, ReachRule, Region, Unit, utcnow
 from app.extensions import db
 from app.licences.states import (
@@ -237,7 +238,7 @@ class LicenceUsageApplication(ReviewedMixin, db.Model):
         return "、".join(str(action.label) for action, on in flags.items() if on)
 
     def is_expired(self, today: dt.date | None = None) -> bool:
-        today = today or dt.date.today()
+        today = today or calendar.today()
         return (
             self.state == ReviewState.APPROVED.value
             and self.approved_end_date is not None

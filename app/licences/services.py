@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from app.core import roles
+from app.core import calendar, roles
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
 from app.core.calendar import WorkingCalendar, schedule_deadline
@@ -415,14 +415,14 @@ def review_queue(
     session: Session, model: type, *, actor: Actor, today: dt.date | None = None
 ) -> list[QueueRow]:
     """Pending submissions of ``model``, oldest first, with their wait in working days."""
-    today = today or dt.date.today()
+    today = today or calendar.today()
     query = select(model).where(model.state.in_([s.value for s in PENDING_STATES]))
     query = actor.reach.scope(query, model)
     query = query.order_by(model.submitted_at.asc(), model.id.asc())
     cal = WorkingCalendar.load(session)
     rows = []
     for obj in session.execute(query).scalars():
-        start = obj.submitted_at.date()
+        start = calendar.local_date(obj.submitted_at)
         rows.append(
             QueueRow(
                 obj,
@@ -594,7 +594,7 @@ def prepare_usage_application(
         errors["items"] = _("Choose implementation-list items of the applicant unit.")
     if application.requested_end_date is None:
         errors["requested_end_date"] = _("Enter the requested end date.")
-    elif application.requested_end_date <= dt.date.today() and application.id is None:
+    elif application.requested_end_date <= calendar.today() and application.id is None:
         errors["requested_end_date"] = _("The requested end date must be in the future.")
     if errors:
         raise ValidationError(errors=errors, message="；".join(errors.values()))
@@ -636,8 +636,8 @@ def record_objection(session: Session, objection: LicenceObjection, *, actor: Ac
     except ValueError:
         errors["source"] = _("Choose a value from the list.")
     if objection.received_on is None:
-        objection.received_on = dt.date.today()
-    if objection.received_on > dt.date.today():
+        objection.received_on = calendar.today()
+    if objection.received_on > calendar.today():
         errors["received_on"] = _("The date received cannot be in the future.")
     if errors:
         raise ValidationError(errors=errors, message="；".join(errors.values()))
@@ -694,7 +694,7 @@ def resolve_objection(
         errors["outcome_note"] = _("Describe what was checked and found.")
     if told_on is None:
         errors["applicant_told_on"] = _("Enter the day the applicant was told.")
-    elif told_on > dt.date.today() or told_on < objection.received_on:
+    elif told_on > calendar.today() or told_on < objection.received_on:
         errors["applicant_told_on"] = _("The day the applicant was told is not plausible.")
     if not _clean(told_how):
         errors["applicant_told_how"] = _("Say how the applicant was told.")
@@ -721,7 +721,7 @@ def resolve_objection(
 def overdue_objections_query(today: dt.date | None = None) -> Any:
     """Objections with an open deadline past its due date (mark or verify): reusable for the
     assessment (wrap in ``select(func.count())`` or scope it with ``Reach.scope``)."""
-    today = today or dt.date.today()
+    today = today or calendar.today()
     mark = aliased(Deadline)
     verify = aliased(Deadline)
     return (
@@ -757,25 +757,26 @@ def count_overdue_objections(
 def handled_late_objections_count(
     session: Session, *, actor: Actor, start: dt.date, end: dt.date
 ) -> int:
-    """Objections received in [start, end] whose mark or verification came after its deadline."""
-    from sqlalchemy import func
-
+    """Objections received in [start, end] whose mark or verification came after its deadline
+    (on the province's date of completion, which the database cannot tell from a UTC instant)."""
     mark = aliased(Deadline)
     verify = aliased(Deadline)
     query = (
-        select(LicenceObjection.id)
+        select(mark.completed_at, mark.due_date, verify.completed_at, verify.due_date)
+        .select_from(LicenceObjection)
         .join(mark, LicenceObjection.mark_deadline_id == mark.id)
         .join(verify, LicenceObjection.verify_deadline_id == verify.id)
         .where(LicenceObjection.received_on.between(start, end))
-        .where(
-            or_(
-                func.date(mark.completed_at) > mark.due_date,
-                func.date(verify.completed_at) > verify.due_date,
-            )
-        )
+        .where(or_(mark.completed_at.is_not(None), verify.completed_at.is_not(None)))
     )
     query = actor.reach.scope(query, LicenceObjection)
-    return session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    return sum(
+        any(
+            done is not None and calendar.local_date(done) > due
+            for done, due in ((mark_done, mark_due), (verify_done, verify_due))
+        )
+        for mark_done, mark_due, verify_done, verify_due in session.execute(query)
+    )
 
 
 # -- status events (art. 8) --------------------------------------------------------------------
@@ -798,7 +799,7 @@ def prepare_status_event(session: Session, event: LicenceStatusEvent, *, actor: 
         errors["event_type"] = _("Choose a value from the list.")
     if event.event_date is None:
         errors["event_date"] = _("Enter the date of the event.")
-    elif event.event_date > dt.date.today():
+    elif event.event_date > calendar.today():
         errors["event_date"] = _("The event date cannot be in the future.")
     event.reason = _clean(event.reason)
     if not event.reason:

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.validators import InputRequired
 
+from app.core import calendar
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView, enum_select
 from app.core.errors import DomainError, OutOfReach
@@ -79,7 +80,7 @@ def _blank(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return calendar.format_datetime(value)
     return value
 
 
@@ -120,12 +121,12 @@ ENTRY_LABELS = {
     "description": _l("Description"),
     "state": _l("State"),
     "state_label": _l("State"),
-    "submitted_at": _l("Submitted at (UTC)"),
-    "reviewed_at": _l("Reviewed at (UTC)"),
+    "submitted_at": _l("Submitted at"),
+    "reviewed_at": _l("Reviewed at"),
     "rejection_reason": _l("Reason for rejection"),
     "sample_filename": _l("Sample file"),
     "deprecation_reason": _l("Reason for deprecation"),
-    "deprecated_at": _l("Deprecated at (UTC)"),
+    "deprecated_at": _l("Deprecated at"),
     "face_fields": _l("Face fields"),
 }
 
@@ -181,7 +182,7 @@ class _ItemLinkColumns:
         "item_unit": _l("Implementing unit"),
         "entry": _l("Accepted licence"),
         "entry_trust_label": _l("Trust level"),
-        "created_at": _l("Linked at (UTC)"),
+        "created_at": _l("Linked at"),
     }
     formatters_columns = {"created_at": lambda value: _blank(value)}
 
@@ -530,8 +531,8 @@ class LicenceUsageApplicationView(ZwModelView):
         "requested_end_date": _l("Requested end date"),
         "state": _l("State"),
         "state_label": _l("State"),
-        "submitted_at": _l("Submitted at (UTC)"),
-        "reviewed_at": _l("Reviewed at (UTC)"),
+        "submitted_at": _l("Submitted at"),
+        "reviewed_at": _l("Reviewed at"),
         "rejection_reason": _l("Reason for rejection"),
         "approved_scope": _l("Approved scope"),
         "approved_end_date": _l("Approved until"),
@@ -658,8 +659,8 @@ class LicenceObjectionView(ZwModelView):
         "state": _l("State"),
         "state_label": _l("State"),
         "overdue": _l("Overdue"),
-        "marked_at": _l("Marked at (UTC)"),
-        "resolved_at": _l("Verified at (UTC)"),
+        "marked_at": _l("Marked at"),
+        "resolved_at": _l("Verified at"),
         "outcome_label": _l("Outcome"),
         "outcome_note": _l("Findings"),
         "applicant_told_on": _l("Applicant told on"),
@@ -700,7 +701,7 @@ class LicenceObjectionView(ZwModelView):
             related_views=self._related_views,
             item=item,
             outcomes=list(ObjectionOutcome),
-            today=dt.date.today().isoformat(),
+            today=calendar.today().isoformat(),
         )
 
     @expose("/mark/<pk>", methods=["POST"])
@@ -767,7 +768,7 @@ class LicenceStatusEventView(ZwModelView):
         "event_type_label": _l("Event"),
         "event_date": _l("Date"),
         "reason": _l("Reason"),
-        "recorded_at": _l("Recorded at (UTC)"),
+        "recorded_at": _l("Recorded at"),
     }
 
     def __init__(self, **kwargs: Any) -> None:

@@ -315,6 +315,31 @@ def test_urgent_suspension_is_allowed_and_flagged(ctx, world) -> None:
     assert adjustment.item.status == "suspended"
 
 
+# Monday 9 March 2026, 07:30 in Beijing: still Sunday 8 March 23:30 in UTC.
+MONDAY_MORNING = dt.datetime(2026, 3, 8, 23, 30, tzinfo=dt.UTC)
+
+
+def test_adjustment_submitted_monday_morning_in_beijing_is_dated_monday(ctx, world, clock) -> None:
+    clock(MONDAY_MORNING)
+    adjustment = _change(world)
+    _run("unit_operator", services.submit, adjustment=adjustment)
+    assert adjustment.legality_deadline.start_date == D(2026, 3, 9)
+    assert adjustment.legality_deadline.due_date == D(2026, 3, 10)  # 1 working day: Tuesday
+    assert adjustment.submitted_at == dt.datetime(2026, 3, 8, 23, 30)  # stored in UTC
+    assert services.count_overdue_adjustments(db.session) == 0
+
+
+def test_step_on_a_given_day_is_stamped_at_the_province_time_of_that_day(ctx, world, clock) -> None:
+    clock(MONDAY_MORNING)
+    adjustment = _change(world)
+    _run("unit_operator", services.submit, adjustment=adjustment, today=D(2026, 3, 9))
+    assert adjustment.submitted_at == dt.datetime(2026, 3, 8, 23, 30)
+    legality = adjustment.legality_deadline
+    _run("legal_reviewer", services.pass_legality, adjustment=adjustment, today=D(2026, 3, 10))
+    assert legality.completed_at == dt.datetime(2026, 3, 9, 23, 30)  # Tuesday 07:30 in Beijing
+    assert legality.is_overdue() is False
+
+
 def test_deadline_reaching_an_unknown_year_is_provisional(ctx, world) -> None:
     adjustment = _change(world)
     _run("unit_operator", services.submit, adjustment=adjustment, today=D(2026, 12, 31))

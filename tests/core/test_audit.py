@@ -244,7 +244,7 @@ def test_audit_administrator_filters_and_exports_to_excel(world, login, app):
         data = export.data
     workbook = load_workbook(io.BytesIO(data), read_only=True)
     rows = list(workbook.active.iter_rows(values_only=True))
-    assert rows[0][:3] == ("序号", "时间（UTC）", "用户")
+    assert rows[0][:3] == ("序号", "时间", "用户")
     actions = {row[5] for row in rows[1:]}
     assert actions == {"create"}
     with app.app_context():

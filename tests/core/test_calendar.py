@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 
@@ -172,3 +173,94 @@ def test_working_day_api_answers_integrators(world, api_token, app):
     assert late["result"]["provisional"] is True
     assert client.get("/api/v1/working_days/?start=bad", headers=headers).status_code == 400
     assert client.get("/api/v1/working_days/?start=2026-09-30&n=1").status_code == 401
+
+
+# -- the clock: the province's today, stored instants in UTC, shown in the province's zone -------
+
+# Monday 9 March 2026, 07:30 in Beijing: still Sunday 8 March in UTC (a working Monday and Tuesday).
+MONDAY_MORNING = dt.datetime(2026, 3, 8, 23, 30, 5, 123456, tzinfo=dt.UTC)
+
+
+def test_today_is_the_province_date_while_utc_is_still_on_the_day_before(ctx, clock):
+    from app.core.models import utcnow
+
+    clock(MONDAY_MORNING)
+    assert calendar.today() == D(2026, 3, 9)
+    assert calendar.now() == MONDAY_MORNING
+    local = calendar.local_now()
+    assert (local.date(), local.hour, local.minute) == (D(2026, 3, 9), 7, 30)
+    assert local.utcoffset() == dt.timedelta(hours=8)
+    assert utcnow() == dt.datetime(2026, 3, 8, 23, 30, 5, 123456)  # stored: naive UTC
+
+
+def test_province_timezone_setting_decides_the_date(app, clock, monkeypatch):
+    clock(dt.datetime(2026, 3, 8, 17, 30, tzinfo=dt.UTC))
+    with app.app_context():
+        assert calendar.today() == D(2026, 3, 9)  # 01:30 in Beijing
+        monkeypatch.setitem(app.config, "PROVINCE_TIMEZONE", "Asia/Urumqi")
+        assert calendar.today() == D(2026, 3, 8)  # 23:30 at UTC+6
+
+
+def test_completion_late_in_the_utc_evening_is_judged_on_the_beijing_date(ctx):
+    deadline = Deadline(
+        purpose="t", start_date=D(2026, 3, 6), working_days=1, due_date=D(2026, 3, 9)
+    )
+    deadline.completed_at = dt.datetime(2026, 3, 9, 15, 59)  # Monday 23:59 in Beijing
+    assert deadline.is_overdue() is False
+    deadline.completed_at = dt.datetime(2026, 3, 9, 23, 30)  # Tuesday 07:30 in Beijing
+    assert deadline.is_overdue() is True
+
+
+def test_open_deadline_is_overdue_from_the_next_province_day(ctx, clock):
+    deadline = Deadline(
+        purpose="t", start_date=D(2026, 3, 6), working_days=1, due_date=D(2026, 3, 9)
+    )
+    clock(dt.datetime(2026, 3, 9, 15, 30, tzinfo=dt.UTC))  # Monday 23:30 in Beijing
+    assert deadline.is_overdue() is False
+    clock(dt.datetime(2026, 3, 9, 16, 0, tzinfo=dt.UTC))  # Tuesday 00:00 in Beijing
+    assert deadline.is_overdue() is True
+
+
+def test_times_are_shown_in_the_province_zone_without_microseconds():
+    stored = dt.datetime(2026, 3, 8, 23, 30, 5, 123456)  # naive UTC, as the database keeps it
+    assert calendar.format_datetime(stored) == "2026-03-09 07:30"
+    assert calendar.format_datetime(stored, seconds=True) == "2026-03-09 07:30:05"
+    assert calendar.format_datetime(stored.replace(tzinfo=dt.UTC)) == "2026-03-09 07:30"
+    assert calendar.format_datetime(None) == ""
+    assert calendar.format_datetime(D(2026, 3, 9)) == "2026-03-09"
+    assert calendar.to_local(stored).isoformat() == "2026-03-09T07:30:05.123456+08:00"
+    assert calendar.to_utc(dt.datetime(2026, 3, 9, 7, 30)) == dt.datetime(2026, 3, 8, 23, 30)
+
+
+def test_audit_log_list_and_export_show_province_time_without_utc(world, login, clock):
+    from openpyxl import load_workbook
+
+    clock(MONDAY_MORNING)
+    client = login("audit_admin")  # its login is audited at the clock's instant
+    query = "?_flt_0_actor_name=audit_admin&_flt_0_action=login"
+    page = client.get("/auditlogview/list/" + query).get_data(as_text=True)
+    assert "2026-03-09 07:30:05" in page
+    assert "23:30" not in page and "123456" not in page and "UTC" not in page
+    with client.get("/auditlogview/export/" + query) as export:
+        rows = list(load_workbook(io.BytesIO(export.data), read_only=True).active.values)
+    assert rows[0][1] == "时间"
+    assert rows[1][1] == "2026-03-09 07:30:05"  # the newest login first
+    # The time filter takes the province's time too (_flt_1_ is "greater than").
+    for since, found in (("07:30:04", True), ("07:30:06", False)):
+        url = f"/auditlogview/export/{query}&_flt_1_occurred_at=2026-03-09 {since}"
+        with client.get(url) as export:
+            rows = list(load_workbook(io.BytesIO(export.data), read_only=True).active.values)
+        assert ("2026-03-09 07:30:05" in [row[1] for row in rows[1:]]) is found
+
+
+def test_lists_and_detail_pages_show_province_time(app, world, login, clock):
+    from tests.catalogue import factories as f
+
+    clock(MONDAY_MORNING)
+    with app.app_context():
+        entry_id = f.basic_entry().id
+        db.session.commit()
+    client = login("province_admin")
+    page = client.get(f"/basiccatalogueview/show/{entry_id}").get_data(as_text=True)
+    assert "2026-03-09 07:30" in page
+    assert "2026-03-08" not in page and "123456" not in page

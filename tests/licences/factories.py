@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from app.core import calendar
 from app.core.calendar import schedule_deadline
 from app.core.models import Unit, utcnow
 from app.extensions import db
@@ -80,7 +81,7 @@ def make_application(
         mode="sharing",
         service_items="食品经营许可",
         reason="办理事项时核验",
-        requested_end_date=end or dt.date.today() + dt.timedelta(days=365),
+        requested_end_date=end or calendar.today() + dt.timedelta(days=365),
         state=state,
     )
     if state != "draft":
@@ -99,7 +100,7 @@ def licence_number(entry_id: int, serial: str = "2430599") -> str:
 
 
 def make_objection(entry_id: int, *, received_on: dt.date | None = None) -> int:
-    received_on = received_on or dt.date.today()
+    received_on = received_on or calendar.today()
     objection = LicenceObjection(
         entry_id=entry_id,
         licence_number=licence_number(entry_id),
@@ -122,7 +123,7 @@ def make_event(entry_id: int, *, event_type: str = "change", serial: str = "2430
         entry_id=entry_id,
         licence_number=licence_number(entry_id, serial),
         event_type=event_type,
-        event_date=dt.date.today(),
+        event_date=calendar.today(),
         reason="住所变更",
     )
     db.session.add(event)

@@ -7,6 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
+from app.core import calendar
 from app.core.models import AuditLog
 from app.extensions import db
 from tests.licences.factories import licence_number, make_entry, make_event
@@ -19,7 +20,11 @@ def test_events_are_recorded_for_published_licence_types_only(world, app, api_to
         good, bad = licence_number(published), licence_number(draft)
     client = app.test_client()
     headers = api_token("unit_operator")
-    body = {"event_type": "revocation", "event_date": dt.date.today().isoformat(), "reason": "吊销"}
+    body = {
+        "event_type": "revocation",
+        "event_date": calendar.today().isoformat(),
+        "reason": "吊销",
+    }
     ok = client.post(
         "/api/v1/licence_status_event/",
         headers=headers,
@@ -39,7 +44,7 @@ def test_events_are_recorded_for_published_licence_types_only(world, app, api_to
             **body,
             "entry": published,
             "licence_number": good,
-            "event_date": (dt.date.today() + dt.timedelta(days=3)).isoformat(),
+            "event_date": (calendar.today() + dt.timedelta(days=3)).isoformat(),
         },
     )
     assert future.status_code == 422

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from app.core import calendar
 from app.extensions import db
 from app.licences.models import (
     LicenceEntry,
@@ -45,7 +46,7 @@ def test_usage_application_form_offers_other_units_published_licences(world, app
             "mode": "public",
             "service_items": "食品经营许可",
             "reason": "核验",
-            "requested_end_date": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+            "requested_end_date": (calendar.today() + dt.timedelta(days=30)).isoformat(),
         },
     )
     assert response.status_code == 302
@@ -93,7 +94,7 @@ def test_objection_and_event_forms_save(world, app, login):
             "claim": "住所有误",
             "raised_by": "王五",
             "source": "using_unit",
-            "received_on": dt.date.today().isoformat(),
+            "received_on": calendar.today().isoformat(),
         },
     )
     client.post(
@@ -102,7 +103,7 @@ def test_objection_and_event_forms_save(world, app, login):
             "entry": str(entry_id),
             "licence_number": number,
             "event_type": "extension",
-            "event_date": dt.date.today().isoformat(),
+            "event_date": calendar.today().isoformat(),
             "reason": "延长有效期",
         },
     )

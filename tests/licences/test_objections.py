@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from app.core import calendar
 from app.core.actor import system_actor
 from app.extensions import db
 from app.licences import services
@@ -65,7 +66,7 @@ def test_licence_number_must_be_of_the_licence_type_with_a_valid_check_character
                 "claim": "x",
                 "raised_by": "x",
                 "source": "holder",
-                "received_on": dt.date.today().isoformat(),
+                "received_on": calendar.today().isoformat(),
             },
         )
         assert response.status_code == 422, number
@@ -109,7 +110,7 @@ def test_mark_then_resolve_closes_both_deadlines(world, app, api_token):
         json={
             "outcome": "corrected",
             "outcome_note": "核实后更正住所",
-            "applicant_told_on": dt.date.today().isoformat(),
+            "applicant_told_on": calendar.today().isoformat(),
             "applicant_told_how": "电话告知",
         },
     )
@@ -125,7 +126,7 @@ def test_overdue_objections_are_flagged_and_counted(world, app, login):
     other = _published(world, app, unit="haitang_market")
     with app.app_context():
         late = make_objection(entry_id, received_on=dt.date(2026, 9, 1))
-        make_objection(entry_id, received_on=dt.date.today())
+        make_objection(entry_id, received_on=calendar.today())
         make_objection(other, received_on=dt.date(2026, 9, 1))
         system = system_actor()
         assert services.count_overdue_objections(db.session, actor=system) == 2
@@ -150,6 +151,27 @@ def test_overdue_objections_are_flagged_and_counted(world, app, login):
     assert page.count("逾期") >= 1
 
 
+def test_a_mark_after_midnight_in_beijing_is_late_though_utc_is_still_on_the_due_day(
+    world, app, clock
+):
+    entry_id = _published(world, app)
+    with app.app_context():
+        on_time = make_objection(entry_id, received_on=dt.date(2026, 9, 1))  # mark by 2 Sep
+        late = make_objection(entry_id, received_on=dt.date(2026, 9, 1))
+        system = system_actor()
+        clock(dt.datetime(2026, 9, 2, 15, 30, tzinfo=dt.UTC))  # 2 Sep 23:30 in Beijing
+        services.mark_objection(db.session, db.session.get(LicenceObjection, on_time), actor=system)
+        clock(dt.datetime(2026, 9, 2, 16, 30, tzinfo=dt.UTC))  # 3 Sep 00:30 in Beijing
+        services.mark_objection(db.session, db.session.get(LicenceObjection, late), actor=system)
+        db.session.commit()
+        assert (
+            services.handled_late_objections_count(
+                db.session, actor=system, start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 30)
+            )
+            == 1
+        )
+
+
 def test_objection_ui_mark_and_resolve(world, app, login):
     entry_id = _published(world, app)
     with app.app_context():
@@ -164,7 +186,7 @@ def test_objection_ui_mark_and_resolve(world, app, login):
         data={
             "outcome": "confirmed",
             "outcome_note": "数据无误",
-            "applicant_told_on": dt.date.today().isoformat(),
+            "applicant_told_on": calendar.today().isoformat(),
             "applicant_told_how": "短信",
         },
     )

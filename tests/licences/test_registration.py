@@ -306,6 +306,25 @@ def test_review_queue_is_oldest_first_with_working_days(world, app, login):
     assert "草稿条目" not in page
 
 
+def test_waiting_days_count_from_the_province_date_of_submission(world, app):
+    import datetime as dt
+
+    from app.core.actor import system_actor
+    from app.licences import services
+
+    with app.app_context():
+        make_entry(
+            world.unit("xiuying_market"),
+            number=1,
+            state="submitted",
+            submitted_at=dt.datetime(2026, 3, 8, 23, 30),  # Monday 9 March 07:30 in Beijing
+        )
+        rows = services.review_queue(
+            db.session, LicenceEntry, actor=system_actor(), today=dt.date(2026, 3, 10)
+        )
+        assert [row.waiting_days for row in rows] == [1]  # Tuesday only, not Monday too
+
+
 def test_ui_register_submit_and_approve(world, app, login, samples_dir):
     with app.app_context():
         code = type_code_for(world.unit("xiuying_market"), 11)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from app.core import calendar
 from app.extensions import db
 from app.licences.models import LicenceUsageApplication
 from tests.licences.factories import make_application, make_entry
@@ -25,7 +26,7 @@ def _payload(world, entry_id, **overrides):
         "mode": "sharing",
         "service_items": "食品经营许可（新办）",
         "reason": "受理时核验营业执照",
-        "requested_end_date": (dt.date.today() + dt.timedelta(days=200)).isoformat(),
+        "requested_end_date": (calendar.today() + dt.timedelta(days=200)).isoformat(),
         **overrides,
     }
 
@@ -44,7 +45,7 @@ def test_unit_applies_for_another_units_licence_and_reviewer_approves_with_scope
     submitted = client.post(f"/api/v1/licence_usage_application/{app_id}/submit", headers=applicant)
     assert submitted.json["state"] == "submitted"
     reviewer = api_token("licence_reviewer")
-    end = (dt.date.today() + dt.timedelta(days=100)).isoformat()
+    end = (calendar.today() + dt.timedelta(days=100)).isoformat()
     response = client.post(
         f"/api/v1/licence_review/application/{app_id}/approve",
         headers=reviewer,
@@ -80,7 +81,7 @@ def test_application_needs_a_use_reason_items_and_a_published_licence(world, app
         ({"reason": " "}, "reason"),
         ({"service_items": ""}, "service_items"),
         ({"entry": draft_entry}, "entry"),
-        ({"requested_end_date": dt.date.today().isoformat()}, "requested_end_date"),
+        ({"requested_end_date": calendar.today().isoformat()}, "requested_end_date"),
     ]
     for overrides, field in cases:
         response = client.post(
