@@ -512,13 +512,22 @@ class FilterOnline(BaseFilter):
 
 
 class OnlineUserView(ZwModelView):
-    """Users signed in right now (active within the idle timeout), with forced logout."""
+    """Users signed in right now (active within the idle timeout), in a browser or through the
+    API (JWT), with forced logout."""
 
     datamodel = ReachInterface(UserSession)
     class_permission_name = "AccountSecurity"
     list_title = show_title = _l("Online users")
     include_route_methods = {"list", "action", "action_post"}
-    list_columns = ["username", "user", "ip", "user_agent", "created_at", "last_seen_at"]
+    list_columns = [
+        "username",
+        "user",
+        "kind_label",
+        "ip",
+        "user_agent",
+        "created_at",
+        "last_seen_at",
+    ]
     search_columns = ["ip"]
     base_order = ("last_seen_at", "desc")
     base_filters = [
@@ -528,8 +537,9 @@ class OnlineUserView(ZwModelView):
     label_columns = {
         "username": _l("User name"),
         "user": _l("Name"),
+        "kind_label": _l("Signed in through"),
         "ip": _l("IP address"),
-        "user_agent": _l("Browser"),
+        "user_agent": _l("Client"),
         "created_at": _l("Signed in (UTC)"),
         "last_seen_at": _l("Last activity (UTC)"),
     }
