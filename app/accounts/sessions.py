@@ -163,6 +163,14 @@ def _end(row: UserSession, reason: SessionEnd) -> None:
     row.end_reason = reason.value
 
 
+def end_session(row: UserSession, reason: SessionEnd) -> bool:
+    """End one session (browser or API; the caller commits); whether it was still active."""
+    if not row.active:
+        return False
+    _end(row, reason)
+    return True
+
+
 def open_api_session(user: Any) -> str:
     """A new API session row for a JWT sign-in; returns its sid (the tokens' ``zw_sid``)."""
     sid = secrets.token_urlsafe(32)
@@ -212,9 +220,8 @@ def check_api_session(jwt_data: dict[str, Any], user: Any) -> bool:
 def end_api_session(sid: Any, reason: SessionEnd) -> bool:
     """End one API session (the client's own sign-out); whether it was still active."""
     row = _api_row(sid)
-    if row is None or not row.active:
+    if row is None or not end_session(row, reason):
         return False
-    _end(row, reason)
     db.session.commit()
     return True
 

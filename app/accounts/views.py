@@ -559,3 +559,33 @@ class OnlineUserView(ZwModelView):
         db.session.commit()
         flash(_("%(n)d account(s) signed out.", n=len(users)), "success")
         return redirect(self.get_redirect())
+
+    @action(
+        "end_session",
+        _l("End selected sessions"),
+        _l("End only the selected sessions (the users stay signed in elsewhere)?"),
+        "fa-times-circle",
+    )
+    def end_session(self, items: Any) -> Any:
+        """End single sessions (one browser, one API sign-in) without touching the others."""
+        items = items if isinstance(items, list) else [items]
+        ended = 0
+        for row in items:
+            if sessions.end_session(row, SessionEnd.FORCED):
+                ended += 1
+                record(
+                    db.session,
+                    AuditAction.SECURITY,
+                    object_type="User",
+                    object_id=row.user_id,
+                    summary=_(
+                        "Session ended by the security administrator: %(u)s (%(kind)s, %(ip)s)",
+                        u=row.username,
+                        kind=row.kind_label,
+                        ip=row.ip,
+                    ),
+                    after={"event": "session_ended", "session": row.id, "kind": row.kind},
+                )
+        db.session.commit()
+        flash(_("%(n)d session(s) ended.", n=ended), "success")
+        return redirect(self.get_redirect())

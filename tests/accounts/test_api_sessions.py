@@ -4,6 +4,7 @@ access and refresh tokens, forced logout, a bounded refresh lifetime, and 401 fo
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import jwt
@@ -75,7 +76,10 @@ def test_api_sign_in_is_an_online_session_marked_api(app, world, login):
     assert rows[0].ip == "127.0.0.1"
     page = login("security_admin").get("/onlineuserview/list/").get_data(as_text=True)
     assert "window_staff" in page and "zwfw-sync/1.0" in page
-    assert "API" in page and "浏览器" in page  # the API row and the admin's own browser row
+    assert "登录方式" in page and "结束所选会话" in page
+    # The API row and the administrator's own browser row, told apart.
+    cells = [re.sub(r"\s+", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", page, re.S)]
+    assert "API" in cells and "浏览器" in cells
 
 
 def test_tokens_carry_the_session_and_refresh_keeps_it(app, world):
@@ -148,6 +152,39 @@ def test_forced_logout_of_an_api_row_ends_its_tokens_and_is_audited(app, world, 
                 AuditLog.action == "security",
                 AuditLog.object_id == str(world.user("window_staff")),
                 AuditLog.after.contains("forced_logout"),
+            )
+        ).first()
+
+
+def test_one_session_can_be_ended_alone(app, world, login):
+    from flask_jwt_extended import decode_token
+
+    browser = login("window_staff")
+    ended, alive = _sign_in(app), _sign_in(app)
+    with app.app_context():
+        sid = decode_token(ended["access_token"])["zw_sid"]
+    (target,) = [row for row in _api_rows(app, world.user("window_staff")) if row.sid == sid]
+    form = {"action": "end_session", "rowid": [str(target.id)]}
+    assert login("sys_admin").post("/onlineuserview/action_post", data=form).status_code in (
+        302,
+        403,
+    )
+    assert all(row.active for row in _api_rows(app, world.user("window_staff")))
+    response = login("security_admin").post("/onlineuserview/action_post", data=form)
+    assert response.status_code == 302
+    client = app.test_client()
+    _assert_refused(client.get(UNIT_LIST, headers=_bearer(ended["access_token"])))
+    _assert_refused(client.post(REFRESH, headers=_bearer(ended["refresh_token"])))
+    assert client.get(UNIT_LIST, headers=_bearer(alive["access_token"])).status_code == 200
+    assert browser.get("/unitview/list/").status_code == 200
+    with app.app_context():
+        from app.extensions import db
+
+        assert db.session.execute(
+            select(AuditLog).where(
+                AuditLog.action == "security",
+                AuditLog.object_id == str(world.user("window_staff")),
+                AuditLog.after.contains("session_ended"),
             )
         ).first()
 
