@@ -261,7 +261,7 @@ class SecurityApi(fab_api.SecurityApi):
               $ref: '#/components/responses/401'
         """
         if not request.is_json:
-            return self.response_400(message="Request payload is not JSON")
+            return self.response_400(message=str(_l("The request body must be JSON.")))
         try:
             payload = login_post.load(request.json)
         except ValidationError as error:
@@ -270,7 +270,8 @@ class SecurityApi(fab_api.SecurityApi):
         if payload["provider"] == API_SECURITY_PROVIDER_DB:
             user = self.appbuilder.sm.auth_user_db(payload["username"], payload["password"])
         if not user:
-            return self.response_401()
+            # The login form's message: the same for every reason, and translated.
+            return self.response(401, message=str(AuthDBView.invalid_login_message))
         from app.accounts import sessions
 
         claims = {sessions.API_SID_CLAIM: sessions.open_api_session(user)}

@@ -206,6 +206,17 @@ def test_api_logout_ends_the_session_and_is_audited(app, world):
         ).first()
 
 
+def test_disabling_an_account_ends_its_api_sessions(app, world):
+    from tests.accounts.factories import set_user
+
+    tokens = _sign_in(app)
+    set_user(app, world.user("window_staff"), active=False)
+    _assert_refused(app.test_client().get(UNIT_LIST, headers=_bearer(tokens["access_token"])))
+    _assert_refused(app.test_client().post(REFRESH, headers=_bearer(tokens["refresh_token"])))
+    (row,) = _api_rows(app, world.user("window_staff"))
+    assert not row.active and row.end_reason == "credentials"
+
+
 def test_each_api_sign_in_is_its_own_session(app, world):
     first, second = _sign_in(app), _sign_in(app)
     client = app.test_client()
@@ -278,6 +289,19 @@ def test_access_token_used_for_refresh_and_missing_token_answer_401(app, world):
     _assert_refused(client.post(REFRESH, headers=_bearer(tokens["access_token"])))
     missing = client.get(UNIT_LIST)
     assert missing.status_code == 401 and missing.json == {"message": "请登录。"}
+
+
+def test_failed_api_sign_in_answers_the_login_forms_message_and_opens_no_session(app, world):
+    client = app.test_client()
+    response = client.post(
+        "/api/v1/security/login",
+        json={"username": "window_staff", "password": "wrong", "provider": "db"},
+    )
+    assert response.status_code == 401
+    assert response.json["message"].startswith("登录失败")
+    assert _api_rows(app, world.user("window_staff")) == []
+    not_json = client.post("/api/v1/security/login", data="x")
+    assert not_json.status_code == 400 and not_json.json == {"message": "请求内容必须是 JSON。"}
 
 
 def test_bad_token_message_follows_the_language(app, world):
