@@ -93,6 +93,9 @@ FAB_BASE_TEMPLATE = "zwfw/base.html"
 FAB_PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
 FAB_API_MAX_PAGE_SIZE = 200
 JWT_ACCESS_TOKEN_EXPIRES = _int("JWT_ACCESS_TOKEN_MINUTES", 30) * 60
+# A refresh token is refused after this many hours (the library's default is 30 days), and
+# earlier when its API session ended (idle for SESSION_IDLE_MINUTES, forced logout, sign-out).
+JWT_REFRESH_TOKEN_EXPIRES = max(_int("JWT_REFRESH_TOKEN_HOURS", 8), 1) * 3600
 
 # The province's clock (app.core.calendar): "today" of every deadline and the zone every time is
 # shown in; stored instants stay UTC. An unknown zone name stops the start here.

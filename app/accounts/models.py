@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.accounts.states import RequestKind, RequestState, WindowUserStatus
+from app.accounts.states import RequestKind, RequestState, SessionKind, WindowUserStatus
 from app.core.models import AppUser, ReachRule, Region, Unit, utcnow
 from app.core.roles import WINDOW_STAFF
 from app.extensions import db
@@ -139,7 +139,8 @@ class PasswordHistory(db.Model):
 
 
 class UserSession(db.Model):
-    """One signed-in browser session: for the online-users view, idle timeout, forced logout."""
+    """One signed-in session, of a browser (cookie) or of an API client (JWT, whose tokens carry
+    ``sid`` as the ``zw_sid`` claim): for the online-users view, idle timeout, forced logout."""
 
     __tablename__ = "user_session"
     # Bookkeeping of every request; sign-in, sign-out and forced logout are audited explicitly.
@@ -157,6 +158,12 @@ class UserSession(db.Model):
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     end_reason: Mapped[str] = mapped_column(String(16), nullable=False, default="")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    kind: Mapped[str] = mapped_column(
+        String(16),
+        nullable=False,
+        default=SessionKind.BROWSER.value,
+        server_default=SessionKind.BROWSER.value,
+    )
 
     user: Mapped[AppUser] = relationship()
 
@@ -168,6 +175,10 @@ class UserSession(db.Model):
     @property
     def username(self) -> str:
         return self.user.username if self.user is not None else ""
+
+    @property
+    def kind_label(self) -> str:
+        return SessionKind.label_of(self.kind)
 
     def __repr__(self) -> str:
         return f"{self.username or self.user_id} {self.ip}"

@@ -1,9 +1,17 @@
-"""Browser sessions: idle timeout, invalidation on password change / disable / forced logout,
+"""Sessions: idle timeout, invalidation on password change / disable / forced logout,
 the forced password change, and the bookkeeping behind the online-users view.
 
-Flask keeps the session in a signed cookie; next to Flask-Login's user id it carries
+Browser: Flask keeps the session in a signed cookie; next to Flask-Login's user id it carries
 ``_zw_sid`` (our :class:`UserSession` row), ``_zw_epoch`` (the user's session epoch at sign-in)
 and ``_zw_seen`` (the last request, epoch seconds). :func:`enforce` runs before every request.
+
+API: a JWT sign-in opens a :class:`UserSession` row of kind ``api``; its access and refresh tokens
+carry the row's ``sid`` as the ``zw_sid`` claim, and :func:`check_api_session` (called by the
+security manager's JWT user loader, so for every token-authenticated request and every refresh)
+refuses the token once the row has ended, and ends the row when it was idle too long. The idle
+time is measured from ``last_seen_at``, which is written at most every ``TOUCH_SECONDS``: an API
+session therefore ends after between ``SESSION_IDLE_MINUTES`` minus one minute and
+``SESSION_IDLE_MINUTES`` of inactivity, never later.
 """
 
 from __future__ import annotations
@@ -29,11 +37,13 @@ from sqlalchemy import select
 
 from app.accounts import policy
 from app.accounts.models import UserSession
-from app.accounts.states import SessionEnd
+from app.accounts.states import SessionEnd, SessionKind
 from app.core.models import utcnow
 from app.extensions import db
 
 SID, EPOCH, SEEN = "_zw_sid", "_zw_epoch", "_zw_seen"
+# The JWT claim naming the API session of a token.
+API_SID_CLAIM = "zw_sid"
 # Endpoints a user who must change the password may still reach.
 CHANGE_PASSWORD_ENDPOINT = "ResetMyPasswordView.this_form_get"  # noqa: S105 - an endpoint
 ALLOWED_WHILE_CHANGING = {
@@ -60,10 +70,10 @@ def _on_login(_app: Any, user: Any) -> None:
         UserSession(
             sid=sid,
             user_id=user.id,
-            ip=(request.remote_addr or "")[:64],
-            user_agent=(request.user_agent.string or "")[:256],
+            kind=SessionKind.BROWSER.value,
             created_at=now,
             last_seen_at=now,
+            **_client(),
         )
     )
     db.session.commit()
@@ -83,9 +93,7 @@ def end_current_session(reason: SessionEnd) -> None:
             select(UserSession).where(UserSession.sid == sid)
         ).scalar_one_or_none()
         if row is not None and row.active:
-            row.active = False
-            row.ended_at = utcnow()
-            row.end_reason = reason.value
+            _end(row, reason)
             db.session.commit()
     for key in [k for k in session if k not in ("csrf_token", "locale")]:
         session.pop(key, None)
@@ -140,6 +148,82 @@ def enforce() -> Any:
         )
         return redirect(url_for(CHANGE_PASSWORD_ENDPOINT))
     return None
+
+
+def _client() -> dict[str, str]:
+    return {
+        "ip": (request.remote_addr or "")[:64],
+        "user_agent": (request.user_agent.string or "")[:256],
+    }
+
+
+def _end(row: UserSession, reason: SessionEnd) -> None:
+    row.active = False
+    row.ended_at = utcnow()
+    row.end_reason = reason.value
+
+
+def end_session(row: UserSession, reason: SessionEnd) -> bool:
+    """End one session (browser or API; the caller commits); whether it was still active."""
+    if not row.active:
+        return False
+    _end(row, reason)
+    return True
+
+
+def open_api_session(user: Any) -> str:
+    """A new API session row for a JWT sign-in; returns its sid (the tokens' ``zw_sid``)."""
+    sid = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        UserSession(
+            sid=sid,
+            user_id=user.id,
+            kind=SessionKind.API.value,
+            created_at=now,
+            last_seen_at=now,
+            **_client(),
+        )
+    )
+    db.session.commit()
+    return sid
+
+
+def _api_row(sid: Any) -> UserSession | None:
+    if not isinstance(sid, str) or not sid:
+        return None
+    return db.session.execute(
+        select(UserSession).where(UserSession.sid == sid, UserSession.kind == SessionKind.API.value)
+    ).scalar_one_or_none()
+
+
+def check_api_session(jwt_data: dict[str, Any], user: Any) -> bool:
+    """Whether the token's API session is alive; an idle one is ended, a live one touched.
+
+    A refusal may leave the message for the client in ``g.zw_auth_message``.
+    """
+    row = _api_row(jwt_data.get(API_SID_CLAIM))
+    if row is None or not row.active or row.user_id != user.id:
+        return False
+    current = utcnow()
+    if (current - row.last_seen_at).total_seconds() > policy.setting("SESSION_IDLE_MINUTES") * 60:
+        _end(row, SessionEnd.IDLE)
+        db.session.commit()
+        g.zw_auth_message = _("You were signed out after a period of inactivity.")
+        return False
+    if (current - row.last_seen_at).total_seconds() > TOUCH_SECONDS:
+        row.last_seen_at = current
+        db.session.commit()
+    return True
+
+
+def end_api_session(sid: Any, reason: SessionEnd) -> bool:
+    """End one API session (the client's own sign-out); whether it was still active."""
+    row = _api_row(sid)
+    if row is None or not end_session(row, reason):
+        return False
+    db.session.commit()
+    return True
 
 
 def online_cutoff() -> dt.datetime:

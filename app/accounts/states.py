@@ -29,3 +29,10 @@ class SessionEnd(LabelledEnum):
     IDLE = "idle", _l("Idle timeout")
     FORCED = "forced", _l("Forced logout")
     CREDENTIALS = "credentials", _l("Password changed or account disabled")
+
+
+class SessionKind(LabelledEnum):
+    """How a session was opened: a browser sign-in (cookie) or an API sign-in (JWT)."""
+
+    BROWSER = "browser", _l("Browser")
+    API = "api", _l("API")

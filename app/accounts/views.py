@@ -509,13 +509,22 @@ class FilterOnline(BaseFilter):
 
 
 class OnlineUserView(ZwModelView):
-    """Users signed in right now (active within the idle timeout), with forced logout."""
+    """Users signed in right now (active within the idle timeout), in a browser or through the
+    API (JWT), with forced logout."""
 
     datamodel = ReachInterface(UserSession)
     class_permission_name = "AccountSecurity"
     list_title = show_title = _l("Online users")
     include_route_methods = {"list", "action", "action_post"}
-    list_columns = ["username", "user", "ip", "user_agent", "created_at", "last_seen_at"]
+    list_columns = [
+        "username",
+        "user",
+        "kind_label",
+        "ip",
+        "user_agent",
+        "created_at",
+        "last_seen_at",
+    ]
     search_columns = ["ip"]
     base_order = ("last_seen_at", "desc")
     base_filters = [
@@ -525,8 +534,9 @@ class OnlineUserView(ZwModelView):
     label_columns = {
         "username": _l("User name"),
         "user": _l("Name"),
+        "kind_label": _l("Signed in through"),
         "ip": _l("IP address"),
-        "user_agent": _l("Browser"),
+        "user_agent": _l("Client"),
         "created_at": _l("Signed in"),
         "last_seen_at": _l("Last activity"),
     }
@@ -545,4 +555,34 @@ class OnlineUserView(ZwModelView):
             force_logout_user(user)
         db.session.commit()
         flash(_("%(n)d account(s) signed out.", n=len(users)), "success")
+        return redirect(self.get_redirect())
+
+    @action(
+        "end_session",
+        _l("End selected sessions"),
+        _l("End only the selected sessions (the users stay signed in elsewhere)?"),
+        "fa-times-circle",
+    )
+    def end_session(self, items: Any) -> Any:
+        """End single sessions (one browser, one API sign-in) without touching the others."""
+        items = items if isinstance(items, list) else [items]
+        ended = 0
+        for row in items:
+            if sessions.end_session(row, SessionEnd.FORCED):
+                ended += 1
+                record(
+                    db.session,
+                    AuditAction.SECURITY,
+                    object_type="User",
+                    object_id=row.user_id,
+                    summary=_(
+                        "Session ended by the security administrator: %(u)s (%(kind)s, %(ip)s)",
+                        u=row.username,
+                        kind=row.kind_label,
+                        ip=row.ip,
+                    ),
+                    after={"event": "session_ended", "session": row.id, "kind": row.kind},
+                )
+        db.session.commit()
+        flash(_("%(n)d session(s) ended.", n=ended), "success")
         return redirect(self.get_redirect())

@@ -1,16 +1,34 @@
-"""The security manager: our user model, audited logins, one shared rate limiter."""
+"""The security manager: our user model, audited logins, one shared rate limiter, and the JWT
+API sign-in (a session row per sign-in, the same idle timeout as the browser, 401 answers)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, jsonify, request
+from flask_appbuilder.api import safe
+from flask_appbuilder.const import (
+    API_SECURITY_ACCESS_TOKEN_KEY,
+    API_SECURITY_PROVIDER_DB,
+    API_SECURITY_REFRESH_TOKEN_KEY,
+)
+from flask_appbuilder.security import api as fab_api
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.forms import ResetPasswordForm
+from flask_appbuilder.security.schemas import login_post
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.views import expose
 from flask_babel import lazy_gettext as _l
-from flask_jwt_extended import JWTManager
+from flask_jwt_extended import (
+    JWTManager,
+    create_access_token,
+    create_refresh_token,
+    get_jwt,
+    get_jwt_identity,
+    jwt_required,
+)
 from flask_limiter import Limiter
+from marshmallow import ValidationError
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo
@@ -186,6 +204,151 @@ class UserDBModelView(fab_views.UserDBModelView):
         super().pre_update(item)
 
 
+# The one answer to a missing, malformed, badly signed, expired, revoked or no longer valid token
+# (ended session, unknown or disabled user): 401, no detail and no internal ids.
+TOKEN_INVALID_MESSAGE = _l("Your sign-in is no longer valid. Please sign in again.")
+TOKEN_MISSING_MESSAGE = _l("Please sign in.")
+
+
+def token_refused(message: Any = None) -> tuple[Response, int]:
+    """The JSON 401 of every refused token (``g.zw_auth_message`` may say why, e.g. idle)."""
+    text = message or g.pop("zw_auth_message", None) or TOKEN_INVALID_MESSAGE
+    return jsonify(message=str(text)), 401
+
+
+def install_token_errors(jwt_manager: JWTManager) -> None:
+    """Flask-JWT-Extended's error answers, all in one place (its defaults answer 422 with the
+    library's reason, and "Error loading the user <id>" when the user loader refuses)."""
+    jwt_manager.unauthorized_loader(lambda _reason: token_refused(TOKEN_MISSING_MESSAGE))
+    jwt_manager.invalid_token_loader(lambda _reason: token_refused())
+    jwt_manager.expired_token_loader(lambda _header, _data: token_refused())
+    jwt_manager.revoked_token_loader(lambda _header, _data: token_refused())
+    jwt_manager.needs_fresh_token_loader(lambda _header, _data: token_refused())
+    jwt_manager.token_verification_failed_loader(lambda _header, _data: token_refused())
+    jwt_manager.user_lookup_error_loader(lambda _header, _data: token_refused())
+
+
+class SecurityApi(fab_api.SecurityApi):
+    """FAB's JWT login and refresh, with an API session: the sign-in opens a session row (shown
+    in 在线用户, ended by a forced logout or by ``/logout``) whose sid both tokens carry; refresh
+    keeps it. The class keeps FAB's name (endpoints ``SecurityApi.login`` ...)."""
+
+    @expose("/login", methods=["POST"])
+    @safe
+    def login(self) -> Response:
+        """Sign in and get a JWT access token and, optionally, a refresh token.
+        ---
+        post:
+          description: >-
+            Authenticate with user name and password (provider db); opens an API session
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  properties:
+                    username: {type: string}
+                    password: {type: string}
+                    provider: {type: string, enum: [db]}
+                    refresh: {type: boolean}
+          responses:
+            200:
+              description: signed in
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      access_token: {type: string}
+                      refresh_token: {type: string}
+            400:
+              $ref: '#/components/responses/400'
+            401:
+              $ref: '#/components/responses/401'
+        """
+        if not request.is_json:
+            return self.response_400(message=str(_l("The request body must be JSON.")))
+        try:
+            payload = login_post.load(request.json)
+        except ValidationError as error:
+            return self.response_400(message=error.messages)
+        user = None
+        if payload["provider"] == API_SECURITY_PROVIDER_DB:
+            user = self.appbuilder.sm.auth_user_db(payload["username"], payload["password"])
+        if not user:
+            # The login form's message: the same for every reason, and translated.
+            return self.response(401, message=str(AuthDBView.invalid_login_message))
+        from app.accounts import sessions
+
+        claims = {sessions.API_SID_CLAIM: sessions.open_api_session(user)}
+        result = {
+            API_SECURITY_ACCESS_TOKEN_KEY: create_access_token(
+                identity=str(user.id), fresh=True, additional_claims=claims
+            )
+        }
+        if payload.get("refresh"):
+            result[API_SECURITY_REFRESH_TOKEN_KEY] = create_refresh_token(
+                identity=str(user.id), additional_claims=claims
+            )
+        return self.response(200, **result)
+
+    @expose("/refresh", methods=["POST"])
+    @jwt_required(refresh=True)
+    @safe
+    def refresh(self) -> Response:
+        """A new access token for a refresh token whose session is still alive.
+        ---
+        post:
+          description: >-
+            Use the refresh token to get a new access token of the same API session
+          responses:
+            200:
+              description: refreshed
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      access_token: {type: string}
+            401:
+              $ref: '#/components/responses/401'
+          security:
+            - jwt_refresh: []
+        """
+        from app.accounts import sessions
+
+        claims = {sessions.API_SID_CLAIM: get_jwt()[sessions.API_SID_CLAIM]}
+        token = create_access_token(
+            identity=get_jwt_identity(), fresh=False, additional_claims=claims
+        )
+        return self.response(200, **{API_SECURITY_ACCESS_TOKEN_KEY: token})
+
+    @expose("/logout", methods=["POST"])
+    @jwt_required(verify_type=False)
+    @safe
+    def logout(self) -> Response:
+        """End the API session of this token (its access and refresh tokens stop working).
+        ---
+        post:
+          description: >-
+            Sign out with the access or the refresh token
+          responses:
+            200:
+              description: signed out
+            401:
+              $ref: '#/components/responses/401'
+          security:
+            - jwt: []
+        """
+        from app.accounts import sessions
+        from app.accounts.states import SessionEnd
+
+        sessions.end_api_session(get_jwt()[sessions.API_SID_CLAIM], SessionEnd.LOGOUT)
+        self.appbuilder.sm.audit_logout(g.user)
+        return self.response(200, message=str(_l("Signed out")))
+
+
 ZwUserDBModelView = UserDBModelView
 ZwResetMyPasswordView = ResetMyPasswordView
 ZwResetPasswordView = ResetPasswordView
@@ -201,6 +364,7 @@ class ZwSecurityManager(SecurityManager):
     resetmypasswordview = ZwResetMyPasswordView
     resetpasswordview = ZwResetPasswordView
     authdbview = ZwAuthDBView
+    security_api = SecurityApi
 
     def create_limiter(self, app: Flask) -> Limiter:
         from app.extensions import limiter
@@ -209,8 +373,11 @@ class ZwSecurityManager(SecurityManager):
 
     def create_jwt_manager(self, app: Flask) -> JWTManager:
         """FAB's JWT manager; tokens carry the session epoch, so a password change,
-        a disable or a forced logout also ends the JWTs issued before."""
+        a disable or a forced logout also ends the JWTs issued before, and the API session
+        (``zw_sid``, see :class:`SecurityApi`). Refused tokens answer 401.
+        """
         jwt_manager = super().create_jwt_manager(app)
+        install_token_errors(jwt_manager)
 
         @jwt_manager.additional_claims_loader
         def _epoch_claim(identity: Any) -> dict[str, Any]:
@@ -220,14 +387,19 @@ class ZwSecurityManager(SecurityManager):
         return jwt_manager
 
     def load_user_jwt(self, _jwt_header: Any, jwt_data: Any) -> Any:
-        from app.accounts import policy
+        """The user of a token (access or refresh), or None: then the token is refused (401)."""
+        from app.accounts import policy, sessions
 
-        user = self.load_user(jwt_data["sub"])
+        subject = str(jwt_data.get("sub", ""))
+        user = self.load_user(int(subject)) if subject.isdigit() else None
         if user is None or not user.is_active:
             return None
         if jwt_data.get("zw_epoch") != (user.session_epoch or 0):
             return None
+        if not sessions.check_api_session(jwt_data, user):
+            return None
         if policy.must_change_password(user):
+            g.zw_auth_message = _l("Change your password before going on.")
             return None
         g.user = user
         return user
@@ -280,6 +452,10 @@ class ZwSecurityManager(SecurityManager):
         from app.accounts.states import SessionEnd
 
         sessions.end_current_session(SessionEnd.LOGOUT)
+        self.audit_logout(user)
+
+    def audit_logout(self, user: Any) -> None:
+        """The audit row of a sign-out (browser or API)."""
         who = Actor(
             user_id=user.id,
             username=user.username,
