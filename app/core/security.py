@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, redirect, request
+from flask_appbuilder import expose
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.forms import ResetPasswordForm
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_babel import lazy_gettext as _l
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
+from flask_login import current_user
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo
@@ -93,6 +95,19 @@ class AuthDBView(fab_views.AuthDBView):
         "Invalid login, or the account is temporarily locked after repeated failures. "
         "Please try again later or contact your administrator."
     )
+
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self) -> Any:
+        """Sign out by POST only, with the CSRF token that ``CSRFProtect`` checks.
+
+        A GET (a link or an image on another site) only asks: FAB's GET logout let any page
+        sign the user out.
+        """
+        if request.method == "POST":
+            return super().logout()
+        if not current_user.is_authenticated:
+            return redirect(self.appbuilder.get_url_for_index)
+        return self.render_template("zwfw/logout.html")
 
 
 class UserDBModelView(fab_views.UserDBModelView):
