@@ -124,6 +124,30 @@ def test_cookie_approval_from_another_origin_is_refused_even_with_the_token(app,
     assert same_origin.status_code == 200, same_origin.json
 
 
+def test_a_referer_of_another_site_is_refused_when_the_origin_is_missing(app, world, browser):
+    pk = file_new(app, world)
+    client, token = browser("county_coordinator")
+    response = client.post(
+        f"/api/v1/account_request/{pk}/approve",
+        json={},
+        headers={"X-CSRFToken": token, "Referer": "http://evil.example/page"},
+    )
+    assert response.status_code == 403
+    assert _request_state(app, pk) == "pending"
+
+
+def test_a_cookie_edit_through_the_crud_api_needs_the_token(app, world, browser):
+    unit_id = world.unit("xiuying_market")
+    client, token = browser("province_admin")
+    unit = client.get(f"/api/v1/unit/{unit_id}").json["result"]
+    change = {"liaison_name": "赵六", "version": unit["version"]}
+    _refused_for_token(client.put(f"/api/v1/unit/{unit_id}", json=change))
+    assert _scalar(app, select(Unit.liaison_name).where(Unit.id == unit_id)) != "赵六"
+    done = client.put(f"/api/v1/unit/{unit_id}", json=change, headers={"X-CSRFToken": token})
+    assert done.status_code == 200, done.json
+    assert _scalar(app, select(Unit.liaison_name).where(Unit.id == unit_id)) == "赵六"
+
+
 def test_an_invalid_jwt_does_not_excuse_the_cookie_from_the_token(app, world, browser):
     pk = file_new(app, world)
     client, _token = browser("county_coordinator")
