@@ -25,14 +25,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _refuse_unsafe_production(app)
     _prepare_sqlite(app)
 
+    from app.core import api_csrf
     from app.core.audit import install_session_hooks
     from app.core.index import ZwIndexView
     from app.core.security import ZwSecurityManager
 
     install_session_hooks()
     db.init_app(app)
-    # CSRF on every form and every POST of FAB's views (bulk actions, delete); FAB's REST APIs
-    # (JWT) are exempted by FAB itself when they are registered.
+    # CSRF on every form and every POST of FAB's views (bulk actions, delete). FAB exempts its REST
+    # APIs when they are registered; app.core.api_csrf puts the token back on their writes that
+    # are authenticated by the session cookie instead of a JWT.
     csrf.init_app(app)
     migrate.init_app(app, db, directory=str(default_config.BASE_DIR / "migrations"))
     limiter.init_app(app)
@@ -43,6 +45,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         for package in DOMAINS:
             importlib.import_module(f"{package}.register").register(appbuilder)
         _limit_api_login(app)
+    # After the domains' session hooks: an expired session is signed out before its token counts.
+    api_csrf.install(app)
     _register_health(app)
     _register_security_headers(app)
     _register_error_handlers(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_request_context, jsonify, request
+from flask import Flask, Response, current_app, g, has_request_context, jsonify, redirect, request
 from flask_appbuilder.api import safe
 from flask_appbuilder.const import (
     API_SECURITY_ACCESS_TOKEN_KEY,
@@ -28,6 +28,7 @@ from flask_jwt_extended import (
     jwt_required,
 )
 from flask_limiter import Limiter
+from flask_login import current_user
 from marshmallow import ValidationError
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField
@@ -112,6 +113,19 @@ class AuthDBView(fab_views.AuthDBView):
         "Invalid login, or the account is temporarily locked after repeated failures. "
         "Please try again later or contact your administrator."
     )
+
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self) -> Any:
+        """Sign out by POST only, with the CSRF token that ``CSRFProtect`` checks.
+
+        A GET (a link or an image on another site) only asks: FAB's GET logout let any page
+        sign the user out.
+        """
+        if request.method == "POST":
+            return super().logout()
+        if not current_user.is_authenticated:
+            return redirect(self.appbuilder.get_url_for_index)
+        return self.render_template("zwfw/logout.html")
 
 
 class UserDBModelView(fab_views.UserDBModelView):

@@ -55,7 +55,7 @@ def test_failures_must_be_consecutive(app, world):
         _attempt(client, "window_staff", "Wrong#pass1")
     ok, _page = _attempt(client, "window_staff", PASSWORD)
     assert ok
-    client.get("/logout/")
+    client.post("/logout/")
     for _ in range(4):
         _attempt(client, "window_staff", "Wrong#pass1")
     ok, _page = _attempt(client, "window_staff", PASSWORD)

@@ -136,7 +136,7 @@ def test_logout_ends_the_session_and_is_audited(app, world, login):
     client = login("window_staff")
     with client.session_transaction() as session:
         cookie_copy = dict(session)
-    client.get("/logout/")
+    client.post("/logout/")
     assert not _signed_in(client)
     # Replaying the old cookie content does not bring the session back.
     replay = app.test_client()

@@ -146,3 +146,19 @@ def sign_in(page: Any) -> Any:
         return page
 
     return _sign_in
+
+
+@pytest.fixture
+def sign_out(page: Any) -> Any:
+    """Sign out the way a user does: the navbar's user menu, then its logout button (a POST form
+    with the CSRF token; a GET of /logout/ only asks)."""
+
+    def _sign_out() -> Any:
+        page.goto("/")
+        page.click(".navbar-right .dropdown-toggle:has(.fa-user)")
+        with page.expect_navigation():
+            page.click("#logout-button")
+        page.wait_for_load_state("networkidle")
+        return page
+
+    return _sign_out

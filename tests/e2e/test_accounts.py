@@ -12,7 +12,9 @@ pytestmark = pytest.mark.e2e
 NEW_PASSWORD = "Chuangkou#2026"
 
 
-def test_approved_window_account_must_change_its_password_at_first_login(sign_in, page, tmp_path):
+def test_approved_window_account_must_change_its_password_at_first_login(
+    sign_in, sign_out, page, tmp_path
+):
     sign_in("county_coordinator")
     page.goto("/accountrequestview/list/")
     row = page.locator("tr", has_text="lin_xiao")
@@ -23,7 +25,7 @@ def test_approved_window_account_must_change_its_password_at_first_login(sign_in
     page.screenshot(path=str(tmp_path / "approved.png"), full_page=True)
     password = page.locator("#initial-password").inner_text().strip()
     assert len(password) >= 8
-    page.goto("/logout/")
+    sign_out()
 
     page.goto("/login/")
     page.fill("input[name=username]", "lin_xiao")

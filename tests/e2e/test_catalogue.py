@@ -12,12 +12,14 @@ pytestmark = pytest.mark.e2e
 NEW_PHONE = "0898-66668888"
 
 
-def _switch(page, sign_in, username):
-    page.goto("/logout/")
+def _switch(sign_out, sign_in, username):
+    sign_out()
     return sign_in(username)
 
 
-def test_change_goes_through_both_reviews_and_reaches_the_public_page(sign_in, page, tmp_path):
+def test_change_goes_through_both_reviews_and_reaches_the_public_page(
+    sign_in, sign_out, page, tmp_path
+):
     sign_in("unit_operator")
     page.goto("/adjustmentview/list/?_flt_0_state=draft&_flt_0_kind=change")
     page.locator("a[href*='/adjustmentview/show/']").first.click()
@@ -37,7 +39,7 @@ def test_change_goes_through_both_reviews_and_reaches_the_public_page(sign_in, p
     page.wait_for_load_state("networkidle")
     assert "合法性审核" in page.locator("#adjustment-state").inner_text()
 
-    _switch(page, sign_in, "legal_reviewer")
+    _switch(sign_out, sign_in, "legal_reviewer")
     page.goto("/adjustmentview/queue")
     assert adjustment_url.rsplit("/", 1)[1] in page.locator("#queue").inner_text()
     page.goto(adjustment_url)
@@ -46,7 +48,7 @@ def test_change_goes_through_both_reviews_and_reaches_the_public_page(sign_in, p
     page.wait_for_load_state("networkidle")
     assert "终审" in page.locator("#adjustment-state").inner_text()
 
-    _switch(page, sign_in, "province_admin")
+    _switch(sign_out, sign_in, "province_admin")
     page.goto(adjustment_url)
     page.click("#btn-approve")
     page.wait_for_load_state("networkidle")

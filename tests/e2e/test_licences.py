@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_register_submit_approve_and_find_in_catalogue(
-    sign_in, page, browser, live_server, tmp_path
+    sign_in, sign_out, page, browser, live_server, tmp_path
 ):
     code = demo_credit_code("海口市秀英区市场监督管理局", "460105", UnitKind.DEPARTMENT) + "099"
     sign_in("unit_operator")
@@ -64,7 +64,7 @@ def test_register_submit_approve_and_find_in_catalogue(
     assert "摊贩健康证明" not in reviewer.locator("#queue-entries").inner_text()
     reviewer.context.close()
 
-    page.goto("/logout/")
+    sign_out()
     sign_in("window_staff")
     page.goto("/licencecatalogueview/list/")
     body = page.locator("body").inner_text()
