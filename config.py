@@ -26,7 +26,8 @@ def _int(name: str, default: int) -> int:
 
 DEFAULT_SECRET_KEY = "zwfw-development-only-key-never-use-in-production"
 
-# "production" refuses to start with the default secret key (see app.create_app).
+# Exactly "development" or "production" (app.core.production refuses anything else, the
+# development key outside development and, in production, a key without real entropy).
 ENV = os.environ.get("ZWFW_ENV", "development")
 SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
 

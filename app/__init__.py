@@ -54,13 +54,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _refuse_unsafe_production(app: Flask) -> None:
-    if app.config.get("ENV") == "production" and (
-        app.config["SECRET_KEY"] == default_config.DEFAULT_SECRET_KEY
-        or len(app.config["SECRET_KEY"]) < 32
-    ):
-        raise RuntimeError(
-            "ZWFW_ENV=production needs SECRET_KEY set to a random value of at least 32 characters"
-        )
+    """Unknown ZWFW_ENV, the development key outside development or a weak production key: no
+    start. Production forces secure cookies and no Swagger UI (app.core.production)."""
+    from app.core import production
+
+    production.settle(app.config)
 
 
 def _prepare_sqlite(app: Flask) -> None:
