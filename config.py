@@ -46,6 +46,10 @@ RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
 LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
 
+# Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0 = none: the headers are
+# ignored). With 1 behind the TLS proxy, rate limits and audit IPs see the client's address.
+TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+
 # Uploads (Excel imports, licence samples).
 MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024
 IMPORTS_DIR = os.environ.get("IMPORTS_DIR", str(BASE_DIR / "imports"))
