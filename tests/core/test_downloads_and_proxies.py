@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from sqlalchemy import select
 
 from app.core.models import AuditLog
@@ -13,9 +14,17 @@ from app.extensions import db
 # -- downloads are never stored -----------------------------------------------------------------
 
 
-def test_a_signed_in_download_says_no_store(world, login):
-    client = login("audit_admin")
-    response = client.get("/auditlogview/export/")
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [
+        ("province_admin", "/excel/units/template"),
+        ("province_admin", "/excel/units/export?_flt_0_name=海口市秀英区"),
+        ("audit_admin", "/auditlogview/export/?_flt_0_action=login"),
+    ],
+)
+def test_a_signed_in_download_says_no_store(world, login, username, path):
+    client = login(username)
+    response = client.get(path)
     assert response.status_code == 200, response.status
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.headers["Cache-Control"] == "no-store"
