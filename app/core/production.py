@@ -41,7 +41,7 @@ def secret_key_bits(key: str) -> float:
     length = len(key)
     per_char = -sum(n / length * math.log2(n / length) for n in counts.values())
     compressed = (len(zlib.compress(key.encode("utf-8"), 9)) - 8) * 8  # minus zlib's framing
-    return min(per_char * length, float(compressed))
+    return max(0.0, min(per_char * length, float(compressed)))
 
 
 def is_production(config: MutableMapping[str, Any]) -> bool:
