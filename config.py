@@ -27,7 +27,8 @@ def _int(name: str, default: int) -> int:
 
 DEFAULT_SECRET_KEY = "zwfw-development-only-key-never-use-in-production"
 
-# "production" refuses to start with the default secret key (see app.create_app).
+# Exactly "development" or "production" (app.core.production refuses anything else, the
+# development key outside development and, in production, a key without real entropy).
 ENV = os.environ.get("ZWFW_ENV", "development")
 SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
 
@@ -45,6 +46,10 @@ RATELIMIT_HEADERS_ENABLED = True
 RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
 LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
 API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+
+# Reverse proxies in front of the app that set X-Forwarded-For/-Proto (0 = none: the headers are
+# ignored). With 1 behind the TLS proxy, rate limits and audit IPs see the client's address.
+TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
 
 # Uploads (Excel imports, licence samples).
 MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 20) * 1024 * 1024

@@ -51,6 +51,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_security_headers(app)
     _register_error_handlers(app)
     _register_context(app)
+    from app.core import guards
+
+    guards.install(app)  # 4xx for FAB's bad page/action/download requests, 413, ProxyFix
     from app.core.cli import register_commands
 
     register_commands(app)
@@ -58,13 +61,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _refuse_unsafe_production(app: Flask) -> None:
-    if app.config.get("ENV") == "production" and (
-        app.config["SECRET_KEY"] == default_config.DEFAULT_SECRET_KEY
-        or len(app.config["SECRET_KEY"]) < 32
-    ):
-        raise RuntimeError(
-            "ZWFW_ENV=production needs SECRET_KEY set to a random value of at least 32 characters"
-        )
+    """Unknown ZWFW_ENV, the development key outside development or a weak production key: no
+    start. Production forces secure cookies and no Swagger UI (app.core.production)."""
+    from app.core import production
+
+    production.settle(app.config)
 
 
 def _prepare_sqlite(app: Flask) -> None:
@@ -133,8 +134,13 @@ def _register_security_headers(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "same-origin")
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if getattr(getattr(g, "user", None), "is_authenticated", False):
-            headers.setdefault("Cache-Control", "no-store")
+        # Overrides send_file's "no-cache": downloads (exports, originals, samples) are never
+        # stored. Static files keep their revalidation.
+        signed_in = getattr(getattr(g, "user", None), "is_authenticated", False)
+        if "Content-Disposition" in headers or (
+            signed_in and not request.path.startswith("/static/")
+        ):
+            headers["Cache-Control"] = "no-store"
         return response
 
 

@@ -29,6 +29,8 @@ from app.extensions import db
 
 blueprint = Blueprint("public", __name__, url_prefix="/public")
 PAGE_SIZE = 50
+#: Larger page numbers are read as this one (an empty page), never passed to the database.
+MAX_PAGE = 10_000
 
 
 def _rows(query: Any, page: int = 1) -> list[dict[str, Any]]:
@@ -38,7 +40,7 @@ def _rows(query: Any, page: int = 1) -> list[dict[str, Any]]:
 
 def _page() -> int:
     try:
-        return max(1, int(request.args.get("page", "1")))
+        return min(max(1, int(request.args.get("page", "1"))), MAX_PAGE)
     except ValueError:
         return 1
 

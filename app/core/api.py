@@ -116,6 +116,13 @@ class CalendarDayApi(ZwModelRestApi):
         db.session.commit()
 
 
+#: Bounds of the working-day API: dates in these years, at most this many working days ahead,
+#: a between-range of at most this many days (ten years). Beyond them the answer is 400.
+WORKING_DAYS_YEARS = (1990, 2100)
+WORKING_DAYS_MAX_N = 1000
+WORKING_DAYS_MAX_SPAN = 3660
+
+
 class WorkingDayApi(BaseApi):
     """Working-day arithmetic for integrators: the same service the product uses."""
 
@@ -135,7 +142,7 @@ class WorkingDayApi(BaseApi):
           summary: add_working_days, working_days_between and is_working_day in one call
           parameters:
           - {in: query, name: start, required: true, schema: {type: string, format: date}}
-          - {in: query, name: n, schema: {type: integer, minimum: 0}}
+          - {in: query, name: n, schema: {type: integer, minimum: 0, maximum: 1000}}
           - {in: query, name: end, schema: {type: string, format: date}}
           responses:
             200:
@@ -152,6 +159,19 @@ class WorkingDayApi(BaseApi):
             return self.response_400(message=_("Give start=YYYY-MM-DD and n or end."))
         if n is not None and n < 0:
             return self.response_400(message=_("n must not be negative."))
+        if n is not None and n > WORKING_DAYS_MAX_N:
+            return self.response_400(
+                message=_("n must be at most %(max)d working days.", max=WORKING_DAYS_MAX_N)
+            )
+        first, last = WORKING_DAYS_YEARS
+        if any(d is not None and not first <= d.year <= last for d in (start, end)):
+            return self.response_400(
+                message=_(
+                    "Dates must lie in the years %(first)d to %(last)d.", first=first, last=last
+                )
+            )
+        if end is not None and abs((end - start).days) > WORKING_DAYS_MAX_SPAN:
+            return self.response_400(message=_("start and end must be at most ten years apart."))
         cal = calendar.WorkingCalendar.load(db.session)
         result: dict[str, Any] = {
             "start": start.isoformat(),

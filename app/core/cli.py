@@ -30,9 +30,29 @@ def prepare_database() -> dict[str, int]:
     return counts
 
 
+class DemoRefused(click.ClickException):
+    """Demo data (logins with the public demo password) never enters a production database."""
+
+
+def refuse_demo_in_production() -> None:
+    from flask_babel import gettext as _
+
+    from app.core.production import is_production
+
+    if is_production(current_app.config):
+        raise DemoRefused(
+            _(
+                "ZWFW_ENV=production: demo data and demo logins are never loaded in production. "
+                "Create the first system administrator with flask fab create-user."
+            )
+        )
+
+
 def seed_demo_data() -> None:
     from app import DOMAINS
     from app.core import demo
+
+    refuse_demo_in_production()
 
     added = demo.seed_regions(db.session, demo.DEMO_PROVINCE)
     units = demo.seed_demo_units(db.session)
@@ -58,7 +78,9 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
-        """Load the demo province (Hainan) with units and one login per role; idempotent."""
+        """Load the demo province (Hainan) with units and one login per role; idempotent.
+        Refused in production."""
+        refuse_demo_in_production()
         prepare_database()
         seed_demo_data()
 

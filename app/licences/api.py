@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import request, send_file
 from flask_appbuilder.api import BaseApi, expose, protect, safe
+from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelRestApi
@@ -143,7 +145,17 @@ class LicenceEntryApi(_TransitionMixin, ZwModelRestApi):
     @safe
     def upload_sample(self, pk: int) -> Any:
         """Upload the sample file (multipart field ``file``: PDF, PNG or JPEG)."""
-        upload = request.files.get("file")
+        try:
+            upload = request.files.get("file")
+        except RequestEntityTooLarge:  # @safe would make it a 500
+            from app.core.guards import upload_limit_mb
+
+            return self.response(
+                413,
+                message=_(
+                    "The upload is larger than the limit of %(limit)s MB.", limit=upload_limit_mb()
+                ),
+            )
 
         def attach(item: LicenceEntry, _body: Any) -> None:
             directory, max_bytes = sample_settings()

@@ -185,3 +185,17 @@ def test_a_sample_whose_save_fails_leaves_no_file(app, world, entry_id, samples_
         assert len(list(samples_dir.iterdir())) == 1
         db.session.rollback()
     assert list(samples_dir.iterdir()) == []
+
+
+def test_an_api_sample_over_the_request_limit_is_413_not_500(app, api_token, entry_id):
+    headers = api_token("unit_operator")
+    previous = app.config["MAX_CONTENT_LENGTH"]
+    # 200 KB: the test client keeps bodies under 500 KB in memory (no temporary file left open)
+    app.config["MAX_CONTENT_LENGTH"] = 200 * 1024
+    try:
+        too_big = PDF + b"0" * 300 * 1024
+        response = _upload(app.test_client(), headers, entry_id, "样本.pdf", too_big)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = previous
+    assert response.status_code == 413
+    assert response.json["message"] == "上传的文件超过 0.195 MB 的上限。"
