@@ -368,3 +368,10 @@ def test_production_refuses_an_audit_key_without_real_entropy(key, problem):
     _refuse_unkeyed_audit_chain(app)
     app.config.update(ENV="development", AUDIT_HMAC_KEY=key)
     _refuse_unkeyed_audit_chain(app)
+
+
+def test_audit_administrator_sees_how_a_row_is_hashed(world, login, app):
+    with app.app_context():
+        newest = _rows()[-1]["id"]
+    page = login("audit_admin").get(f"/auditlogview/show/{newest}").get_data(as_text=True)
+    assert "哈希算法" in page and "HMAC-SHA256" in page
