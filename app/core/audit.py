@@ -550,6 +550,10 @@ def write_checkpoint(session: Session, reason: str) -> dict[str, Any]:
         handle.write(line + "\n")
         handle.flush()
         os.fsync(handle.fileno())
+    if not log.hasHandlers():  # no logging set up by the deployment: stderr (cron, journald)
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
     log.info("audit checkpoint %s", line)
     return record
 
