@@ -152,3 +152,12 @@ DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Zwfw@2026demo")
 
 # Audit log retention (days); rows younger than this are never dropped.
 AUDIT_RETENTION_DAYS = max(_int("AUDIT_RETENTION_DAYS", 180), 180)
+# The key of the audit log's hash chain (HMAC-SHA256) and of its checkpoints: a secret of its
+# own, not SECRET_KEY, kept outside the database (environment, secret store) so that someone who
+# can write the table cannot recompute the chain. Never change it on a deployed database (every
+# row would then fail verification); ZWFW_ENV=production refuses to start without a random one.
+DEFAULT_AUDIT_HMAC_KEY = "zwfw-development-only-audit-key-never-use-in-production"
+AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", DEFAULT_AUDIT_HMAC_KEY)
+# Folder of the checkpoint archive (default REPORTS_DIR/audit-checkpoints); a write-once or
+# remote mount is better than the application server's disk.
+AUDIT_CHECKPOINT_DIR = os.environ.get("AUDIT_CHECKPOINT_DIR", "")

@@ -23,6 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     _refuse_unsafe_production(app)
+    _refuse_unkeyed_audit_chain(app)
     _prepare_sqlite(app)
 
     from app.core import api_csrf
@@ -66,6 +67,15 @@ def _refuse_unsafe_production(app: Flask) -> None:
     from app.core import production
 
     production.settle(app.config)
+
+
+def _refuse_unkeyed_audit_chain(app: Flask) -> None:
+    if app.config.get("ENV") == "production":
+        from app.core.audit import key_problem
+
+        problem = key_problem(app.config.get("AUDIT_HMAC_KEY"), app.config.get("SECRET_KEY"))
+        if problem:
+            raise RuntimeError(f"ZWFW_ENV=production: {problem}")
 
 
 def _prepare_sqlite(app: Flask) -> None:

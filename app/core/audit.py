@@ -1,11 +1,21 @@
-"""The append-only, hash-chained audit log (DOMAIN.md §10).
+"""The append-only, keyed hash chain of the audit log (DOMAIN.md §10).
 
 One SQLAlchemy session hook records every create, update and delete of every mapped model, with
 the acting user, IP and the changed values before → after. Explicit events (login, failed login,
 state transitions, exports, imports) go through :func:`record`. Each row stores the hash of the
-previous row; :func:`verify_chain` (``flask audit-verify``) recomputes the chain and reports the
-first row that does not match. The application never updates or deletes audit rows: the flush
-hook refuses it, and on PostgreSQL a trigger refuses it in the database as well.
+previous row and its own hash: an HMAC-SHA256 over the previous hash and its content, keyed by
+``AUDIT_HMAC_KEY`` (held outside the database, so someone who can write the table cannot
+recompute the chain after an edit). Rows written before migration 0009 carry ``key_version`` 0
+and were chained with plain SHA-256; they are checked with that rule, and only up to the last
+unkeyed row recorded by the first checkpoint.
+
+Checkpoints (:func:`write_checkpoint`, ``flask audit-checkpoint``, daily, and after retention)
+anchor the newest and the oldest row outside the table: one HMAC-signed JSON line each in an
+append-only file under ``REPORTS_DIR/audit-checkpoints/`` and in the application log.
+:func:`verify_chain` (``flask audit-verify``) recomputes every row and compares both ends with
+the checkpoints: a rewritten row, a cut at the newest end (tail) or at the oldest end (head)
+beyond what retention dropped, and an altered checkpoint are reported. The application never
+updates or deletes audit rows: the flush hook refuses it, and a database trigger refuses it too.
 """
 
 from __future__ import annotations
@@ -13,13 +23,22 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import fcntl
+import functools
 import hashlib
+import hmac
 import json
+import logging
+import math
+import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import event, inspect, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app.core.actor import current_actor
@@ -35,6 +54,12 @@ NOISE_COLUMNS = frozenset(
 )
 # Advisory-lock key that serialises appends on PostgreSQL so the chain never forks.
 _PG_LOCK_KEY = 7_244_021
+# audit_log.key_version: how a row's hash is computed.
+UNKEYED = 0  # SHA-256 over the previous hash and the content (rows written before migration 0009)
+KEYED = 1  # HMAC-SHA256 of the same bytes, keyed by AUDIT_HMAC_KEY
+CHECKPOINT_FORMAT = 1
+log = logging.getLogger("zwfw.audit")
+log.setLevel(logging.INFO)  # checkpoints are logged at INFO wherever the deployment sends logs
 
 
 class AuditAction(str, enum.Enum):
@@ -75,8 +100,45 @@ def dumps(values: dict[str, Any] | None) -> str | None:
     )
 
 
-def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
-    """The chain hash of one row: SHA-256 over the previous hash and the row's content."""
+def key_problem(key: str | None, secret_key: str | None = None) -> str | None:
+    """Why ``key`` is not fit to key the audit chain in production, or None."""
+    from config import DEFAULT_AUDIT_HMAC_KEY
+
+    if not key or key == DEFAULT_AUDIT_HMAC_KEY:
+        return "AUDIT_HMAC_KEY is not set (the development key is used)"
+    if key == secret_key:
+        return "AUDIT_HMAC_KEY must not be the SECRET_KEY"
+    # A rough estimate of its entropy: length x log2(distinct characters); 32 random bytes as
+    # hex (`python -c "import secrets; print(secrets.token_hex(32))"`) give 256 bits.
+    if len(key) < 32 or len(key) * math.log2(len(set(key))) < 128:
+        return "AUDIT_HMAC_KEY must be a random value of at least 32 characters (128 bits)"
+    return None
+
+
+@functools.lru_cache(maxsize=4)
+def _derived_keys(key: str) -> tuple[bytes, bytes]:
+    """The row key and the checkpoint key, derived from AUDIT_HMAC_KEY (one key per use)."""
+    master = key.encode("utf-8")
+    return (
+        hmac.digest(master, b"zwfw audit row v1", "sha256"),
+        hmac.digest(master, b"zwfw audit checkpoint v1", "sha256"),
+    )
+
+
+def _row_key() -> bytes:
+    return _derived_keys(current_app.config["AUDIT_HMAC_KEY"])[0]
+
+
+def _checkpoint_key() -> bytes:
+    return _derived_keys(current_app.config["AUDIT_HMAC_KEY"])[1]
+
+
+def row_hash(
+    prev_hash: str, row: dict[str, Any], key_version: int = KEYED, key: bytes | None = None
+) -> str:
+    """The chain hash of one row over the previous hash and the row's content: HMAC-SHA256
+    with the audit key (``KEYED``, every new row), or plain SHA-256 (``UNKEYED``, rows written
+    before the chain was keyed)."""
     payload = json.dumps(
         [
             prev_hash,
@@ -93,8 +155,12 @@ def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
         ],
         ensure_ascii=False,
         separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    ).encode("utf-8")
+    if key_version == UNKEYED:
+        return hashlib.sha256(payload).hexdigest()
+    if key_version != KEYED:
+        raise ValueError(f"unknown audit key version {key_version!r}")
+    return hmac.digest(key or _row_key(), payload, "sha256").hex()
 
 
 @dataclass
@@ -134,7 +200,8 @@ json_string = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=Fal
 def _chain(prev: str, shared: dict[str, Any], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Each row (object id as text, summary cut to the column) with its prev_hash and hash
     appended. The payload is built as the same bytes :func:`row_hash` hashes (a test compares
-    the two), without encoding the fields every row of one call shares again for each row."""
+    the two), without encoding the fields every row of one call shares again for each row; the
+    hash is the keyed one (HMAC-SHA256)."""
     middle = json.dumps(
         [
             shared["occurred_at"].isoformat(timespec="microseconds"),
@@ -145,7 +212,9 @@ def _chain(prev: str, shared: dict[str, Any], rows: list[tuple[Any, ...]]) -> li
         ensure_ascii=False,
         separators=(",", ":"),
     )[1:-1]
-    sha256, text_of = hashlib.sha256, json_string
+    # A keyed HMAC state copied per row: half the cost of hmac.digest's one-shot, which sets the
+    # key up again for every row.
+    keyed, text_of = hmac.new(_row_key(), digestmod="sha256"), json_string
     chained = []
     for action, object_type, object_id, summary, before, after in rows:
         object_id, summary = str(object_id), summary[:256]
@@ -159,9 +228,11 @@ def _chain(prev: str, shared: dict[str, Any], rows: list[tuple[Any, ...]]) -> li
             "null" if before is None else text_of(before),
             "null" if after is None else text_of(after),
         )
-        digest = sha256(payload.encode("utf-8")).hexdigest()
-        chained.append((action, object_type, object_id, summary, before, after, prev, digest))
-        prev = digest
+        state = keyed.copy()
+        state.update(payload.encode("utf-8"))
+        mac = state.hexdigest()
+        chained.append((action, object_type, object_id, summary, before, after, prev, mac))
+        prev = mac
     return chained
 
 
@@ -194,7 +265,11 @@ def append_serialized(
         "ip": actor.ip or "",
     }
     insert_rows(
-        session, AuditLog.__table__, _chain(prev, shared, rows), columns=_ROW_COLUMNS, fixed=shared
+        session,
+        AuditLog.__table__,
+        _chain(prev, shared, rows),
+        columns=_ROW_COLUMNS,
+        fixed={**shared, "key_version": KEYED},
     )
 
 
@@ -350,27 +425,284 @@ def install_session_hooks() -> None:
     event.listen(Session, "after_soft_rollback", lambda s, t: _after_rollback(s))
 
 
+# Checkpoints: the newest and the oldest row, anchored outside the table ---------------------
+
+
+def checkpoint_path() -> Path:
+    """This database's checkpoint archive, one JSON line per checkpoint, appended to only:
+    ``REPORTS_DIR/audit-checkpoints/<driver>-<name>-<fingerprint>.jsonl`` (``AUDIT_CHECKPOINT_DIR``
+    names another folder, e.g. a write-once mount). The file is named after the database (its
+    driver and name, not its host or password), so the development, test and benchmark
+    databases sharing one reports folder never read each other's checkpoints."""
+    config = current_app.config
+    folder = config.get("AUDIT_CHECKPOINT_DIR") or os.path.join(
+        config["REPORTS_DIR"], "audit-checkpoints"
+    )
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    backend, database = url.get_backend_name(), url.database or ""
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(database).stem)[:40]
+    fingerprint = hashlib.sha256(f"{backend}:{database}".encode()).hexdigest()[:10]
+    return Path(folder) / f"{backend}-{stem or 'memory'}-{fingerprint}.jsonl"
+
+
+def _checkpoint_mac(record: dict[str, Any]) -> str:
+    body = json.dumps(
+        {k: v for k, v in record.items() if k != "mac"},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hmac.digest(_checkpoint_key(), body.encode("utf-8"), "sha256").hex()
+
+
+@dataclass
+class Checkpoint:
+    line: int
+    record: dict[str, Any]
+    problem: str = ""  # why it is not trusted; "" when its HMAC matches
+
+    @property
+    def valid(self) -> bool:
+        return not self.problem
+
+    def describe(self) -> str:
+        return f"the checkpoint of {self.record.get('written_at', '?')} (line {self.line})"
+
+
+def read_checkpoints(path: Path | None = None) -> list[Checkpoint]:
+    """Every line of the archive, in order, each with its HMAC checked."""
+    path = path or checkpoint_path()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    checkpoints = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if not isinstance(record, dict):
+            checkpoints.append(Checkpoint(number, {}, "not a checkpoint (no JSON object)"))
+            continue
+        mac = record.get("mac")
+        if not isinstance(mac, str) or not hmac.compare_digest(mac, _checkpoint_mac(record)):
+            problem = "its HMAC does not match (altered, or not written with this audit key)"
+            checkpoints.append(Checkpoint(number, record, problem))
+        else:
+            checkpoints.append(Checkpoint(number, record))
+    return checkpoints
+
+
+def _table_state(session: Session, previous: dict[str, Any] | None) -> dict[str, Any]:
+    """Count, oldest and newest row of the table, read in one statement (one snapshot)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":  # no append between this and the commit
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    rows, oldest_id, newest_id, oldest_hash, newest_hash = connection.execute(
+        text(
+            "SELECT count(*), min(id), max(id), "
+            "(SELECT hash FROM audit_log WHERE id = (SELECT min(id) FROM audit_log)), "
+            "(SELECT hash FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)) "
+            "FROM audit_log"
+        )
+    ).one()
+    if previous is not None and isinstance(previous.get("legacy_until"), int):
+        legacy_until = previous["legacy_until"]  # the switch happened once, before it
+    else:  # the first checkpoint records where the unkeyed rows (before migration 0009) end
+        legacy_until = connection.execute(
+            text("SELECT coalesce(max(id), 0) FROM audit_log WHERE key_version = :v"),
+            {"v": UNKEYED},
+        ).scalar_one()
+    return {
+        "rows": rows,
+        "oldest_id": oldest_id,
+        "oldest_hash": oldest_hash,
+        "newest_id": newest_id,
+        "newest_hash": newest_hash,
+        "legacy_until": int(legacy_until),
+    }
+
+
+def write_checkpoint(session: Session, reason: str) -> dict[str, Any]:
+    """Append a checkpoint of the table as it is now to the archive and to the log (INFO).
+
+    It does not verify anything: callers verify first (a checkpoint taken after rows were cut
+    would bless the cut)."""
+    path = checkpoint_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # one writer at a time: prev_mac names the last line
+        trusted = [c for c in read_checkpoints(path) if c.valid]
+        previous = trusted[-1].record if trusted else None
+        record: dict[str, Any] = {
+            "format": CHECKPOINT_FORMAT,
+            "written_at": utcnow().isoformat(timespec="seconds") + "Z",
+            "reason": reason,
+            **_table_state(session, previous),
+            "prev_mac": previous["mac"] if previous else None,
+        }
+        record["mac"] = _checkpoint_mac(record)
+        line = json.dumps(record, ensure_ascii=False, sort_keys=True)
+        handle.write(line + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    if not log.hasHandlers():  # no logging set up by the deployment: stderr (cron, journald)
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
+    log.info("audit checkpoint %s", line)
+    return record
+
+
+# Verification --------------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    kind: str  # content, link, unkeyed, anchor, tail, head, count, checkpoint, no-checkpoint
+    ids: tuple[int, ...]
+    message: str
+
+    @property
+    def about_rows(self) -> bool:
+        return self.kind not in {"checkpoint", "no-checkpoint"}
+
+
 @dataclass
 class ChainReport:
-    checked: int
-    first_bad_id: int | None
-    reason: str = ""
+    checked: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    checkpoint: Checkpoint | None = None  # the newest trusted checkpoint the ends were held to
+    oldest_id: int | None = None
+    newest_id: int | None = None
 
     @property
     def ok(self) -> bool:
-        return self.first_bad_id is None
+        return not self.findings
+
+    @property
+    def rows_ok(self) -> bool:
+        """No finding about the rows (only, perhaps, about the checkpoint file)."""
+        return not any(finding.about_rows for finding in self.findings)
+
+    @property
+    def first_bad_id(self) -> int | None:
+        ids = [i for finding in self.findings for i in finding.ids]
+        return min(ids) if ids else None
+
+    @property
+    def reason(self) -> str:
+        return self.findings[0].message if self.findings else ""
 
 
-def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
-    """Recompute every row's hash in id order; report the first row that does not match.
+def _runs(ids: list[int]) -> str:
+    if len(ids) == 1:
+        return f"row #{ids[0]}"
+    return f"rows #{ids[0]}–#{ids[-1]} ({len(ids)} rows)"
 
-    Rows older than the retention period may have been dropped by the retention job, so the
-    chain starts from whatever ``prev_hash`` the oldest remaining row carries.
+
+def verify_chain(
+    session: Session, batch: int = 5000, checkpoints: list[Checkpoint] | None = None
+) -> ChainReport:
+    """Recompute every row's hash in id order (each by its own key version), check that each
+    row links to the one before it, and hold both ends to the checkpoints (the archive of this
+    database unless ``checkpoints`` are given). Every finding names the rows concerned.
+
+    Rows older than the retention period may have been dropped by the retention job, which
+    writes a checkpoint with the new oldest row: the chain starts from whatever ``prev_hash``
+    the oldest remaining row carries, and that row must be the one the newest checkpoint has.
     """
-    checked = 0
-    prev: str | None = None
-    last_id = 0
+    if checkpoints is None:
+        checkpoints = read_checkpoints()
+    report = ChainReport()
+    findings = report.findings
+    before: Checkpoint | None = None
+    for checkpoint in checkpoints:
+        if not checkpoint.valid:
+            findings.append(
+                Finding(
+                    "checkpoint", (), f"checkpoint line {checkpoint.line}: {checkpoint.problem}"
+                )
+            )
+        elif before is None and checkpoint.record.get("prev_mac") is not None:
+            findings.append(
+                Finding(
+                    "checkpoint",
+                    (),
+                    f"checkpoint line {checkpoint.line} follows a checkpoint that is not in the "
+                    "file: the file's beginning was cut",
+                )
+            )
+        elif (
+            before is not None
+            and before.valid
+            and checkpoint.record.get("prev_mac") != before.record["mac"]
+        ):
+            findings.append(
+                Finding(
+                    "checkpoint",
+                    (),
+                    f"checkpoint line {checkpoint.line} does not follow line {before.line}: "
+                    "checkpoints between them were removed",
+                )
+            )
+        before = checkpoint
+    trusted = [c for c in checkpoints if c.valid]
+    latest = trusted[-1] if trusted else None
+    report.checkpoint = latest
+    if latest is None:
+        findings.append(
+            Finding(
+                "no-checkpoint",
+                (),
+                f"no trusted checkpoint in {checkpoint_path()}: the newest and the oldest row are "
+                "not anchored outside the table (a new installation: run `flask audit-checkpoint`)",
+            )
+        )
+    legacy_until = trusted[0].record.get("legacy_until") if trusted else None
+    floor = (latest.record.get("oldest_id") if latest else None) or 0
+    # Rows the checkpoints name (each id once), from the newest checkpoint's oldest row on.
+    anchors: dict[int, tuple[str, str]] = {}
+    for checkpoint in reversed(trusted):
+        for end in ("newest", "oldest"):
+            row_id = checkpoint.record.get(f"{end}_id")
+            if isinstance(row_id, int) and row_id >= floor and row_id not in anchors:
+                anchors[row_id] = (
+                    checkpoint.record.get(f"{end}_hash", ""),
+                    f"the {end} row of {checkpoint.describe()}",
+                )
+    key = _row_key()
     table = AuditLog.__table__
+    prev: str | None = None
+    prev_id: int | None = None
+    first_id: int | None = None
+    first_keyed: int | None = None
+    changed: list[int] = []
+    unkeyed: list[int] = []
+    found: set[int] = set()
+    in_range = 0
+    low, high = (
+        (latest.record.get("oldest_id"), latest.record.get("newest_id")) if latest else (None, None)
+    )
+
+    def flush_changed() -> None:
+        if changed:
+            what = _runs(changed)
+            later = " (and every later hash recomputed without the audit key)" * (len(changed) > 1)
+            findings.append(
+                Finding(
+                    "content",
+                    tuple(changed),
+                    f"{what}: content does not match its hash: changed after it was written{later}",
+                )
+            )
+            changed.clear()
+
+    last_id = 0
     while True:
         rows = (
             session.execute(
@@ -380,12 +712,117 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
             .all()
         )
         if not rows:
-            return ChainReport(checked, None)
+            break
         for row in rows:
+            row_id, version = row["id"], row["key_version"]
+            if first_id is None:
+                first_id = row_id
+            if version == UNKEYED and (
+                first_keyed is not None or (legacy_until is not None and row_id > legacy_until)
+            ):
+                unkeyed.append(row_id)
+            elif version != UNKEYED and first_keyed is None:
+                first_keyed = row_id
             if prev is not None and row["prev_hash"] != prev:
-                return ChainReport(checked, row["id"], "prev_hash does not match the previous row")
-            if row_hash(row["prev_hash"], row) != row["hash"]:
-                return ChainReport(checked, row["id"], "content does not match its hash")
-            prev = row["hash"]
-            checked += 1
-            last_id = row["id"]
+                findings.append(
+                    Finding(
+                        "link",
+                        (row_id,),
+                        f"row #{row_id}: prev_hash does not match the hash of row #{prev_id} "
+                        "before it (rows deleted between them, or one of them replaced)",
+                    )
+                )
+            try:
+                intact = hmac.compare_digest(
+                    row_hash(row["prev_hash"], row, version, key), row["hash"]
+                )
+            except ValueError:
+                intact = False
+            if intact:
+                flush_changed()
+            else:
+                changed.append(row_id)
+            if row_id in anchors:
+                found.add(row_id)
+                expected, what = anchors[row_id]
+                if row["hash"] != expected:
+                    findings.append(
+                        Finding(
+                            "anchor",
+                            (row_id,),
+                            f"row #{row_id} is not {what}: its hash differs (the row was replaced)",
+                        )
+                    )
+            if low is not None and high is not None and low <= row_id <= high:
+                in_range += 1
+            prev, prev_id = row["hash"], row_id
+            report.checked += 1
+            last_id = row_id
+    flush_changed()
+    if unkeyed:
+        since = (
+            f"keyed row #{first_keyed}"
+            if first_keyed is not None and (legacy_until is None or first_keyed <= legacy_until)
+            else f"row #{legacy_until} (the last unkeyed row of the first checkpoint)"
+        )
+        findings.append(
+            Finding(
+                "unkeyed",
+                tuple(unkeyed),
+                f"{_runs(unkeyed)}: marked as hashed without the key (the rule before the chain "
+                f"was keyed) but written after {since}: rewritten rows",
+            )
+        )
+    report.oldest_id, report.newest_id = first_id, prev_id
+    if latest is not None:
+        cut = False
+        where = latest.describe()
+        if isinstance(high, int) and (prev_id is None or prev_id < high):
+            cut = True
+            now = f"the newest row now is #{prev_id}" if prev_id is not None else "no row is left"
+            findings.append(
+                Finding(
+                    "tail",
+                    (high,),
+                    f"TAIL CUT: the newest rows were deleted: {where} has row #{high} as the "
+                    f"newest, {now}; rows #{(prev_id or 0) + 1}–#{high} are gone",
+                )
+            )
+        if isinstance(low, int) and (first_id is None or first_id > low):
+            cut = True
+            now = f"the oldest row now is #{first_id}" if first_id is not None else "no row is left"
+            gone = f"#{low}–#{first_id - 1}" if first_id is not None else f"#{low}–#{high}"
+            findings.append(
+                Finding(
+                    "head",
+                    (low,),
+                    "HEAD CUT: the oldest rows were deleted beyond what retention dropped: "
+                    f"{where} has row #{low} as the oldest retained row, {now}; "
+                    f"rows {gone} are gone",
+                )
+            )
+        elif isinstance(low, int) and first_id is not None and first_id < low:
+            cut = True
+            findings.append(
+                Finding(
+                    "head",
+                    (first_id,),
+                    f"row #{first_id} is older than row #{low}, the oldest retained row of "
+                    f"{where}: rows were inserted at the oldest end",
+                )
+            )
+        for row_id in sorted(set(anchors) - found):
+            if first_id is not None and prev_id is not None and first_id <= row_id <= prev_id:
+                findings.append(
+                    Finding("anchor", (row_id,), f"row #{row_id}, {anchors[row_id][1]}, is missing")
+                )
+        counted = latest.record.get("rows")
+        if not cut and isinstance(counted, int) and in_range != counted:
+            findings.append(
+                Finding(
+                    "count",
+                    (),
+                    f"{in_range} rows from #{low} to #{high}, {where} counted {counted}",
+                )
+            )
+    return report

@@ -1,4 +1,5 @@
-"""Command-line tasks: ``flask setup``, ``seed-demo``, ``audit-verify``, ``audit-retention``."""
+"""Command-line tasks: ``flask setup``, ``seed-demo``, ``audit-verify``, ``audit-checkpoint``,
+``audit-retention``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask_appbuilder.security.manager import BaseSecurityManager
 from flask_migrate import upgrade
-from sqlalchemy import delete, text
+from sqlalchemy import delete, func, select, text
 
 from app.core import calendar
 from app.core.roles import sync_roles
@@ -27,6 +28,7 @@ def prepare_database() -> dict[str, int]:
     counts = sync_roles(sm)
     calendar.seed_from_package(db.session)
     db.session.commit()
+    _first_audit_checkpoint()
     return counts
 
 
@@ -46,6 +48,31 @@ def refuse_demo_in_production() -> None:
                 "Create the first system administrator with flask fab create-user."
             )
         )
+
+
+def _first_audit_checkpoint() -> None:
+    """A database without a checkpoint archive gets its first checkpoint here: on a new
+    installation, and on an existing one right after migration 0009 (it records the last row
+    hashed without the key, so that no unkeyed row is accepted after the switch)."""
+    from app.core.audit import checkpoint_path, log, verify_chain, write_checkpoint
+
+    path = checkpoint_path()
+    if path.exists() and path.stat().st_size:
+        return
+    report = verify_chain(db.session, checkpoints=[])
+    if report.rows_ok:
+        write_checkpoint(db.session, "setup")
+    else:
+        log.warning(
+            "no first audit checkpoint written: the chain does not verify: %s",
+            "; ".join(f.message for f in report.findings if f.about_rows),
+        )
+    db.session.commit()
+
+
+def _print_findings(report) -> None:  # noqa: ANN001 - app.core.audit.ChainReport
+    for finding in report.findings:
+        click.echo(f"  - {finding.message}", err=True)
 
 
 def seed_demo_data() -> None:
@@ -97,30 +124,94 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("audit-verify")
     def audit_verify_command() -> None:
-        """Recompute the audit log's hash chain; exit 1 at the first row that does not match."""
-        from app.core.audit import verify_chain
+        """Recompute the audit log's keyed hash chain and hold its newest and oldest row to the
+        checkpoints; exit 1 with every finding (rows named by id)."""
+        from app.core.audit import checkpoint_path, verify_chain
 
         report = verify_chain(db.session)
+        db.session.rollback()
         if report.ok:
-            click.echo(f"audit chain intact: {report.checked} rows checked")
+            anchored = report.checkpoint.describe() if report.checkpoint else "no checkpoint"
+            click.echo(
+                f"audit chain intact: {report.checked} rows checked (#{report.oldest_id}–"
+                f"#{report.newest_id}); newest and oldest rows match {anchored} "
+                f"in {checkpoint_path()}"
+            )
             return
         click.echo(
-            f"audit chain BROKEN at row {report.first_bad_id}: {report.reason} "
-            f"({report.checked} rows verified before it)",
+            f"audit chain BROKEN: {len(report.findings)} finding(s), first at row "
+            f"{report.first_bad_id} ({report.checked} rows checked, "
+            f"checkpoints: {checkpoint_path()})",
             err=True,
         )
+        _print_findings(report)
         sys.exit(1)
+
+    @app.cli.command("audit-checkpoint")
+    @click.option(
+        "--force",
+        is_flag=True,
+        help="write it although the chain does not verify (after the findings were dealt with)",
+    )
+    def audit_checkpoint_command(force: bool) -> None:
+        """Verify the chain, then anchor its newest and oldest row outside the table (archive
+        file and log). Run it daily (cron or scheduler)."""
+        from app.core.audit import checkpoint_path, log, verify_chain, write_checkpoint
+
+        report = verify_chain(db.session)
+        if not report.rows_ok and not force:
+            db.session.rollback()
+            click.echo(
+                "audit checkpoint NOT written: the chain does not verify against the last "
+                "checkpoint (a checkpoint now would accept the damage):",
+                err=True,
+            )
+            _print_findings(report)
+            sys.exit(1)
+        if not report.ok:
+            log.warning(
+                "audit checkpoint written despite: %s",
+                "; ".join(f.message for f in report.findings),
+            )
+            _print_findings(report)
+        record = write_checkpoint(db.session, "forced" if not report.rows_ok else "checkpoint")
+        db.session.commit()
+        click.echo(
+            f"audit checkpoint written: {record['rows']} rows, newest #{record['newest_id']}, "
+            f"oldest #{record['oldest_id']} -> {checkpoint_path()}"
+        )
 
     @app.cli.command("audit-retention")
     @click.option("--days", type=int, default=None, help="keep at least this many days")
     def audit_retention_command(days: int | None) -> None:
-        """Drop audit rows older than the retention period (never younger than 180 days)."""
+        """Drop audit rows older than the retention period (never younger than 180 days), then
+        write a checkpoint with the new oldest row. Nothing is dropped from a chain that does
+        not verify."""
+        from app.core.audit import verify_chain, write_checkpoint
         from app.core.models import AuditLog, utcnow
 
+        report = verify_chain(db.session)
+        db.session.rollback()
+        if not report.rows_ok:
+            click.echo("audit rows NOT dropped: the chain does not verify:", err=True)
+            _print_findings(report)
+            sys.exit(1)
         keep = max(days or current_app.config["AUDIT_RETENTION_DAYS"], 180)
         cutoff = utcnow() - dt.timedelta(days=keep)
+        max_id = select(func.max(AuditLog.id)).correlate(None).scalar_subquery()
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("SET LOCAL zwfw.audit_retention = 'on'"))
-        result = db.session.execute(delete(AuditLog).where(AuditLog.occurred_at < cutoff))
+        # Rows go from the oldest end of the chain only, up to the first row to keep (a row
+        # written with a clock set back stays, and so does the rest), never the newest row.
+        keep_from = db.session.execute(
+            select(func.coalesce(func.min(AuditLog.id), max_id)).where(
+                AuditLog.occurred_at >= cutoff
+            )
+        ).scalar_one()
+        result = db.session.execute(delete(AuditLog).where(AuditLog.id < keep_from))
         db.session.commit()
         click.echo(f"dropped {result.rowcount} audit rows older than {cutoff:%Y-%m-%d}")
+        if result.rowcount:  # retention moved the oldest row: anchor the new one
+            record = write_checkpoint(db.session, "retention")
+            db.session.commit()
+            click.echo(f"audit checkpoint written: oldest row now #{record['oldest_id']}")

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Select,
+    SmallInteger,
     String,
     Text,
     false,
@@ -229,6 +230,12 @@ class AuditLog(db.Model):
     after: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # How ``hash`` is computed (app.core.audit): 1 = HMAC-SHA256 keyed by AUDIT_HMAC_KEY (every
+    # row the application writes); 0 = unkeyed SHA-256 (rows written before migration 0008, and
+    # any row inserted without saying, which verification accepts only before the switch).
+    key_version: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, default=1, server_default=text("0")
+    )
 
     __table_args__ = (
         # Lists filter by equality on these and order by id: (filter column, id) serves both.

@@ -300,6 +300,7 @@ class AuditLogView(ZwModelView):
         "after",
         "prev_hash",
         "hash",
+        "key_version",
     ]
     search_columns = ["occurred_at", "actor_name", "ip", "action", "object_type", "object_id"]
     search_filters = {
@@ -336,6 +337,11 @@ class AuditLogView(ZwModelView):
         "after": _l("After"),
         "prev_hash": _l("Previous hash"),
         "hash": _l("Hash"),
+        "key_version": _l("Hash algorithm"),
+    }
+    # key_version 1: keyed by AUDIT_HMAC_KEY; 0: rows from before the chain was keyed (0008).
+    formatters_columns = {
+        "key_version": lambda version: "HMAC-SHA256" if version == 1 else "SHA-256",
     }
 
     @expose("/export/")
