@@ -16,6 +16,10 @@ from openpyxl.styles import Font, PatternFill
 
 from app.core.calendar import format_datetime
 
+# XML 1.0 forbids these control characters; a cell must not carry them (openpyxl refuses the
+# whole workbook), so they are left out of every exported text.
+_ILLEGAL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -71,6 +75,8 @@ def _text_cell(sheet: Any, value: Any) -> Any:
     text as text, so export → import round-trips it unchanged.
     """
     value = safe_cell_value(value)
+    if isinstance(value, str):
+        value = value.translate(_ILLEGAL)
     if isinstance(value, str) and value.startswith("="):
         # Only "=" makes openpyxl write a formula; any other string is already a string cell,
         # which Excel and WPS show as text whatever its first character (+ - @ included).
@@ -162,8 +168,6 @@ def write_list(
         frame.close()
 
 
-# XML 1.0 forbids these control characters; a cell must not carry them.
-_ILLEGAL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 _DIMENSION = re.compile(r"<dimension [^>]*/>")
 
 

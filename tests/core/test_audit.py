@@ -270,3 +270,21 @@ def test_audit_list_counts_at_most_the_cap(world, login, app):
         )
     finally:
         view.datamodel.count_cap = old_cap
+
+
+def test_audit_export_of_rows_with_control_characters_opens_in_excel(world, login, app):
+    from app.core.actor import acting_as, system_actor
+    from app.core.audit import AuditAction, record
+
+    with app.app_context(), acting_as(system_actor()):
+        record(
+            db.session, AuditAction.UPDATE, object_type="Unit", summary="bell\x07 and\x01 tab\tend"
+        )
+        db.session.commit()
+    with login("audit_admin").get("/auditlogview/export/?_flt_0_object_type=Unit") as export:
+        assert export.status_code == 200
+        data = export.data
+    rows = list(load_workbook(io.BytesIO(data), read_only=True).active.iter_rows(values_only=True))
+    assert any(
+        "bell and tab\tend" in (cell or "") for row in rows for cell in row if isinstance(cell, str)
+    )
