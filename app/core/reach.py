@@ -89,9 +89,8 @@ class Reach:
         clauses = []
         for owner, column in _referrers(model):
             inner = self.criterion(owner)
-            if inner is None:
-                continue
-            clauses.append(key.in_(select(column).where(inner, column.is_not(None))))
+            owners = select(column).where(column.is_not(None))
+            clauses.append(key.in_(owners if inner is None else owners.where(inner)))
         return or_(*clauses) if clauses else false()
 
     def scope(self, query: Any, model: type) -> Any:
@@ -134,7 +133,7 @@ class Reach:
             if _key(_pending_value(obj, rule.unit)) != self.unit_id:
                 return False
             # A row of my unit lies in my unit's region too (a unit cannot move itself away).
-            if rule.region is None or rule.region == rule.unit:
+            if rule.region is None:
                 return True
         if rule.region is None:
             return False

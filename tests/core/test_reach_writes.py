@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import true
 
-from app.core.actor import Actor, acting_as
+from app.core.actor import Actor, acting_as, system_actor
 from app.core.errors import OutOfReach
 from app.core.models import AppUser, ReachRule, Region, Unit
 from app.core.reach import Reach, ReachInterface, current_reach
@@ -279,3 +279,117 @@ def test_a_related_filter_value_that_is_no_key_matches_nothing(world, ctx):
     with acting_as(Actor(user_id=None, username="all", reach=Reach.unrestricted())):
         assert interface.get_related_obj("entry", "not-a-number") is None
         assert interface.get_related_obj("entry", ["1", "2"]) is None
+
+
+# -- owned rows, unit reach, parents and regions -----------------------------------------------
+
+
+def test_deadlines_are_in_reach_where_the_row_pointing_at_them_is(world, ctx):
+    from sqlalchemy import select
+
+    from app.core.models import Deadline
+    from app.licences.models import LicenceObjection
+    from tests.licences.factories import make_entry, make_objection
+
+    with acting_as(system_actor()):
+        own = make_objection(make_entry(world.unit("xiuying_market"), state="approved"))
+        province = make_objection(make_entry(world.unit("province"), number=2, state="approved"))
+    own_deadlines = {
+        db.session.get(LicenceObjection, own).mark_deadline_id,
+        db.session.get(LicenceObjection, own).verify_deadline_id,
+    }
+    province_deadline = db.session.get(LicenceObjection, province).mark_deadline
+    xiuying = db.session.get(Region, world.region("460105"))
+    reach = Reach(ReachKind.REGION, region_path=xiuying.path)
+    visible = set(db.session.scalars(reach.scope(select(Deadline.id), Deadline)).all())
+    assert visible == own_deadlines
+    assert not reach.allows(province_deadline, db.session)
+    assert reach.allows(db.session.get(Deadline, min(own_deadlines)), db.session)
+    assert Reach.unrestricted().criterion(Deadline) is None
+    # A new deadline is judged with the row that will point at it, in the same flush.
+    assert reach.allows(Deadline(purpose="x", working_days=1), db.session)
+    with acting_as(_coordinator_of(xiuying)):
+        province_deadline = db.session.get(Deadline, province_deadline.id)
+        province_deadline.working_days = 9
+        with pytest.raises(OutOfReach):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_a_unit_reach_user_writes_only_rows_of_their_own_unit(world, ctx):
+    from app.licences.models import LicenceEntry
+
+    with acting_as(system_actor()):
+        mine = _entry("xiuying_market", world, "甲证")
+        theirs = _entry("xiuying_edu", world, "乙证", "002")
+        db.session.commit()
+    mine_id, theirs_id = mine.id, theirs.id
+    own_unit = db.session.get(Unit, world.unit("xiuying_market"))
+    with acting_as(_unit_reach_of(own_unit)):
+        theirs = db.session.get(LicenceEntry, theirs_id)
+        theirs.name = "改名"
+        with pytest.raises(OutOfReach):
+            db.session.flush()
+        db.session.rollback()
+        # Handing one's own entry to the other unit through the relationship …
+        mine = db.session.get(LicenceEntry, mine_id)
+        mine.issuing_unit = db.session.get(Unit, world.unit("xiuying_edu"))
+        with pytest.raises(OutOfReach):
+            db.session.flush()
+        db.session.rollback()
+        # … or taking the other unit's entry over: its stored unit counts.
+        theirs = db.session.get(LicenceEntry, theirs_id)
+        theirs.issuing_unit = db.session.get(Unit, world.unit("xiuying_market"))
+        with pytest.raises(OutOfReach):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_a_child_row_cannot_be_taken_from_an_out_of_reach_parent(world, ctx):
+    from app.licences.models import LicenceFaceField
+
+    with acting_as(system_actor()):
+        mine = _entry("xiuying_market", world, "甲证")
+        theirs = _entry("haitang_market", world, "乙证", "002")
+        field = LicenceFaceField(entry=theirs, position=1, name="姓名", data_type="text")
+        db.session.add(field)
+        db.session.commit()
+    field_id, mine_id = field.id, mine.id
+    with acting_as(_coordinator_of(db.session.get(Region, world.region("460105")))):
+        from app.licences.models import LicenceEntry
+
+        field = db.session.get(LicenceFaceField, field_id)
+        field.entry = db.session.get(LicenceEntry, mine_id)
+        with pytest.raises(OutOfReach):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_regions_are_written_within_the_subtree_only(world, ctx):
+    xiuying = db.session.get(Region, world.region("460105"))
+    with acting_as(_coordinator_of(xiuying)):
+        db.session.get(Region, world.region("460105001")).name = "秀英街道办"
+        db.session.commit()
+        db.session.get(Region, world.region("460202")).name = "改名"
+        with pytest.raises(OutOfReach):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_a_related_filter_value_is_found_only_within_the_related_list(world, ctx):
+    from app.licences.models import LicenceUsageApplication
+
+    with acting_as(system_actor()):
+        draft = _entry("haitang_market", world, "草稿证").id
+        published = _entry("haitang_market", world, "公开证", "002")
+        published.state = "approved"
+        db.session.commit()
+        published = published.id
+    interface = ReachInterface(LicenceUsageApplication)
+    with acting_as(_unit_reach_of(db.session.get(Unit, world.unit("xiuying_market")))):
+        assert (
+            interface.get_related_obj("applicant_unit", str(world.unit("haitang_market"))) is None
+        )
+        assert interface.get_related_obj("applicant_unit", str(world.unit("xiuying_market")))
+        assert interface.get_related_obj("entry", str(draft)) is None
+        assert interface.get_related_obj("entry", [str(published)]).id == published
