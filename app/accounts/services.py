@@ -75,12 +75,13 @@ def validate_request(session: Session, item: AccountRequest) -> None:
             errors["hall"] = _("Enter the service hall.")
         if item.role_name not in WINDOW_ROLES:
             errors["role_name"] = _("A window account is window staff or unit operator.")
+        # Only the form of the name is checked when a request is filed: whether an account of
+        # that name exists is the approver's concern (see username_unavailable), so that a unit
+        # cannot probe the province's accounts by filing requests.
         if not USERNAME_RE.match(item.username):
             errors["username"] = _(
                 "A user name has 3 to 64 letters, digits, '.', '_' or '-' and starts with a letter."
             )
-        elif _username_taken(session, item.username, item.id):
-            errors["username"] = _("This user name is already taken or requested.")
     else:
         window_user = item.window_user or (
             session.get(WindowUser, item.window_user_id) if item.window_user_id else None
@@ -109,21 +110,18 @@ def validate_request(session: Session, item: AccountRequest) -> None:
         raise ValidationError(errors=errors, message="；".join(errors.values()))
 
 
-def _username_taken(session: Session, username: str, request_id: int | None) -> bool:
-    if session.execute(
-        select(func.count())
-        .select_from(AppUser)
-        .where(func.lower(AppUser.username) == username.lower())
-    ).scalar_one():
-        return True
-    query = select(func.count()).where(
-        func.lower(AccountRequest.username) == username.lower(),
-        AccountRequest.state == RequestState.PENDING.value,
-        AccountRequest.kind == RequestKind.NEW.value,
+def username_unavailable(session: Session, item: AccountRequest) -> bool:
+    """Whether a new-account request's user name is taken by an existing account (told to the
+    approver only, never to the unit that filed the request)."""
+    if item.kind != RequestKind.NEW.value or not item.username:
+        return False
+    return bool(
+        session.execute(
+            select(func.count())
+            .select_from(AppUser)
+            .where(func.lower(AppUser.username) == item.username.lower())
+        ).scalar_one()
     )
-    if request_id is not None:
-        query = query.where(AccountRequest.id != request_id)
-    return bool(session.execute(query).scalar_one())
 
 
 def _open_request_exists(session: Session, window_user_id: int, request_id: int | None) -> bool:
@@ -203,6 +201,13 @@ def approve(
     item: AccountRequest = actor.reach.one(session, AccountRequest, request_id)
     _check_pending(item, version)
     validate_request(session, item)
+    if username_unavailable(session, item):
+        message = _(
+            "The user name %(u)s is not available: reject the request and ask the unit to "
+            "file it again with another user name.",
+            u=item.username,
+        )
+        raise ValidationError(errors={"username": message}, message=message)
     decision = Decision(request=item)
     kind = RequestKind(item.kind)
     if kind is RequestKind.NEW:

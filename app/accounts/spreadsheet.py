@@ -23,6 +23,7 @@ from app.core.actor import Actor
 from app.core.bulk import one_of
 from app.core.errors import ValidationError
 from app.core.models import AppUser, Region, Unit
+from app.core.reach import Reach
 from app.core.roles import UNIT_OPERATOR, WINDOW_STAFF
 from app.excel.spec import CHOICE, Column, ListSpec, Row
 
@@ -170,7 +171,9 @@ class WindowAccountRequestSpec(ListSpec):
     ) -> dict[tuple[Any, ...], dict[str, Any]]:
         kinds = {KIND_VALUES.get(kind, kind) for kind, _username in keys}
         usernames = {username for _kind, username in keys}
-        rows = session.execute(
+        # Only the actor's own requests: another unit's pending request for the same name must
+        # not answer differently (the user names of other units are nobody's business here).
+        query = (
             select(AccountRequest, Region.path)
             .join(Region, AccountRequest.region_id == Region.id)
             .where(
@@ -178,7 +181,9 @@ class WindowAccountRequestSpec(ListSpec):
                 AccountRequest.kind.in_(kinds),
                 one_of(session, AccountRequest.username, list(usernames)),
             )
-        ).all()
+        )
+        reach = actor.reach if actor.reach is not None else Reach.nothing()
+        rows = session.execute(reach.scope(query, AccountRequest)).all()
         result = {}
         for item, path in rows:
             values = self._values(item, context["codes"])

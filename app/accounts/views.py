@@ -240,6 +240,7 @@ class AccountRequestView(ZwModelView):
             related_views=self._related_views,
             item=item,
             can_decide=can_decide,
+            username_unavailable=can_decide and services.username_unavailable(db.session, item),
             form=DecisionForm(),
         )
 

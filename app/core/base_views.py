@@ -51,6 +51,27 @@ def _ensure_new_row_in_reach(item: Any) -> None:
             raise OutOfReach()
 
 
+def is_account_relation(datamodel: Any, column: str) -> bool:
+    """A relation to login accounts (submitted_by, reviewed_by, created_by, a window user's
+    login …): set by the services, never chosen in a form, so never offered as a list."""
+    from flask_appbuilder.security.sqla.models import User
+
+    if not datamodel.is_relation(column):
+        return False
+    related = datamodel.get_related_model(column)
+    return isinstance(related, type) and issubclass(related, User)
+
+
+def without_account_relations(datamodel: Any, columns: list[str] | None) -> list[str]:
+    return [c for c in columns or [] if not is_account_relation(datamodel, c)]
+
+
+def route_enabled(view: Any, name: str) -> bool:
+    """Whether FAB registers the route method ``name`` of ``view``."""
+    include = view.include_route_methods
+    return (include is None or name in include) and name not in (view.exclude_route_methods or ())
+
+
 class ZwModelView(ModelView):
     """A reach-scoped, permission-grouped FAB ModelView.
 
@@ -100,6 +121,13 @@ class ZwModelView(ModelView):
 
     def _init_properties(self) -> None:
         super()._init_properties()
+        # Related lists come from the related model's reach (ReachInterface); accounts are
+        # never offered as a choice at all.
+        for attribute in ("add_columns", "edit_columns", "search_columns"):
+            setattr(
+                self, attribute, without_account_relations(self.datamodel, getattr(self, attribute))
+            )
+        self._filters = self.datamodel.get_filters(self.search_columns)
         for column, filter_classes in (self.search_filters or {}).items():
             filters = [cls(column, self.datamodel) for cls in filter_classes]
             self._filters._search_filters[column] = filters
@@ -256,6 +284,22 @@ class ZwModelRestApi(ModelRestApi):
     allow_browser_login = True
     page_size = 25
     max_page_size = 200
+
+    def _init_properties(self) -> None:
+        super()._init_properties()
+        # ``_info`` describes (with the related lists) only the writes this API offers: FAB
+        # fills unset add/edit columns with every column, whether or not POST/PUT exist.
+        if not route_enabled(self, "post"):
+            self.add_columns = []
+        if not route_enabled(self, "put"):
+            self.edit_columns = []
+        for attribute in ("add_columns", "edit_columns", "search_columns"):
+            setattr(
+                self, attribute, without_account_relations(self.datamodel, getattr(self, attribute))
+            )
+        self._filters = self.datamodel.get_filters(
+            search_columns=self.search_columns, search_filters=self.search_filters
+        )
 
     def domain_error_response(self, error: DomainError) -> Any:
         db.session.rollback()

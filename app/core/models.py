@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,12 +44,19 @@ class ReachRule:
     """How a model's rows are placed in the reach of users (see :mod:`app.core.reach`).
 
     ``region``: the column holding the row's region id; ``unit``: the column holding its unit id;
-    ``via``: a many-to-one relationship whose target decides instead (for child rows).
+    ``via``: a many-to-one relationship whose target decides instead (for child rows);
+    ``owned``: the row has no place of its own and belongs to the rows that point at it (a
+    deadline): it is in reach where one of them is;
+    ``public``: a function returning a WHERE clause of rows that everybody may see and pick in a
+    related list besides those in reach (the published licence catalogue); they are still
+    written only within reach.
     """
 
     region: str | None = None
     unit: str | None = None
     via: str | None = None
+    owned: bool = False
+    public: Callable[[], Any] | None = None
 
 
 class Region(db.Model):
@@ -185,6 +193,8 @@ class Deadline(db.Model):
     """A working-day deadline that domain records point at, so the calendar can recompute it."""
 
     __tablename__ = "deadline"
+    # In reach where the adjustment or objection pointing at it is.
+    __reach__ = ReachRule(owned=True)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     purpose: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from flask import g, has_request_context
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import false, inspect, select
+from sqlalchemy import false, inspect, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -75,6 +75,8 @@ class Reach:
             relationship = getattr(model, rule.via)
             inner = self.criterion(relationship.property.mapper.class_)
             return None if inner is None else relationship.has(inner)
+        if rule.owned:
+            return self._owned_criterion(model)
         if self.kind is ReachKind.UNIT and rule.unit:
             return getattr(model, rule.unit) == self.unit_id
         if rule.region is None:
@@ -82,6 +84,16 @@ class Reach:
         if model is Region:
             return Region.path.startswith(self.region_path, autoescape=True)
         return getattr(model, rule.region).in_(Region.subtree(self.region_path))
+
+    def _owned_criterion(self, model: type) -> ColumnElement[bool]:
+        """Rows pointed at by at least one row in reach (every many-to-one onto ``model``)."""
+        key = inspect(model).primary_key[0]
+        clauses = []
+        for owner, column in _referrers(model):
+            inner = self.criterion(owner)
+            owners = select(column).where(column.is_not(None))
+            clauses.append(key.in_(owners if inner is None else owners.where(inner)))
+        return or_(*clauses) if clauses else false()
 
     def scope(self, query: Any, model: type) -> Any:
         """Apply this reach to a ``Query`` or ``Select`` over ``model``."""
@@ -115,23 +127,46 @@ class Reach:
             return unit_id is not None and unit_id == self.unit_id
         return bool(region_path) and region_path.startswith(self.region_path or "\0")
 
+    def visible_criterion(self, model: type) -> ColumnElement[bool] | None:
+        """What this actor may see and pick in a related list: rows in reach, and the rows
+        the model's rule makes public (the published licence catalogue)."""
+        clause = self.criterion(model)
+        rule: ReachRule | None = getattr(model, "__reach__", None)
+        if clause is None or rule is None or rule.public is None:
+            return clause
+        return or_(clause, rule.public())
+
+    def scope_visible(self, query: Any, model: type) -> Any:
+        clause = self.visible_criterion(model)
+        return query if clause is None else query.filter(clause)
+
     # -- writing ---------------------------------------------------------------------------
 
     def allows(self, obj: Any, session: Session) -> bool:
-        """Whether ``obj``, in its current (unflushed) state, lies within this reach."""
+        """Whether ``obj``, as it will be written (unflushed changes included), is in this reach.
+
+        A relationship assigned since the last flush (``unit.region = other``, or FAB's API
+        setting ``region`` from ``{"region": 10}``) counts over its stale foreign-key column.
+        """
         rule: ReachRule | None = getattr(type(obj), "__reach__", None)
         if rule is None or self.kind is ReachKind.PROVINCE:
             return True
         if self.kind is ReachKind.NONE:
             return False
         if rule.via:
-            parent = getattr(obj, rule.via)
+            parent = _pending_related(obj, rule.via, session)
             return parent is None or self.allows(parent, session)
+        if rule.owned:
+            return self._owner_in_reach(obj, session)
         if self.kind is ReachKind.UNIT and rule.unit:
-            return _value(obj, rule.unit) == self.unit_id
+            if _key(_pending_value(obj, rule.unit)) != self.unit_id:
+                return False
+            # A row of my unit lies in my unit's region too (a unit cannot move itself away).
+            if rule.region is None:
+                return True
         if rule.region is None:
             return False
-        return self._region_in_reach(_value(obj, rule.region), obj, session)
+        return self._region_in_reach(_pending_value(obj, rule.region), obj, session)
 
     def check(self, session: Session, obj: Any) -> None:
         """Raise OutOfReach (404) unless ``obj``, as it stands, lies within this reach."""
@@ -145,33 +180,117 @@ class Reach:
         not judged here; the flush-time check judges the row as written.
         """
         rule: ReachRule | None = getattr(type(obj), "__reach__", None)
-        if rule is None or rule.via or self.is_unrestricted:
+        if rule is None or rule.via or rule.owned or self.is_unrestricted:
             return False
-        column = rule.unit if self.kind is ReachKind.UNIT and rule.unit else rule.region
         with session.no_autoflush:  # the row is not complete yet: nothing may be flushed
-            placed = bool(column) and column != "id" and _value(obj, column) is not None
-            return placed and not self.allows(obj, session)
+            if self.kind is ReachKind.UNIT and rule.unit:
+                unit = _pending_value(obj, rule.unit)
+                return unit is not None and _key(unit) != self.unit_id
+            if not rule.region or rule.region == "id":
+                return False
+            region = _pending_value(obj, rule.region)
+            return region is not None and not self._region_in_reach(region, obj, session)
 
-    def _region_in_reach(self, region_id: int | None, obj: Any, session: Session) -> bool:
+    def _owner_in_reach(self, obj: Any, session: Session) -> bool:
+        """A new owned row is judged with the row that will point at it (checked in the same
+        flush); a stored one is in reach when one of the rows pointing at it is."""
+        model = type(obj)
+        identity = inspect(obj).identity
+        if identity is None:
+            return True
+        key = inspect(model).primary_key[0]
+        with session.no_autoflush:
+            found = session.execute(
+                select(key).where(key == identity[0], self._owned_criterion(model))
+            ).first()
+        return found is not None
+
+    def _region_in_reach(self, region: Any, obj: Any, session: Session) -> bool:
+        """``region`` is a region id or a Region object (one not flushed yet has no id)."""
         if isinstance(obj, Region):
             path = obj.path
+        elif isinstance(region, Region):
+            path = region.path
         else:
-            if region_id is None:
+            if region is None:
                 return False
             with session.no_autoflush:
                 path = session.execute(
-                    select(Region.path).where(Region.id == region_id)
+                    select(Region.path).where(Region.id == region)
                 ).scalar_one_or_none()
         return bool(path) and path.startswith(self.region_path or "\0")
 
 
-def _value(obj: Any, attribute: str) -> Any:
-    """A foreign-key value, also when only the relationship object has been assigned."""
-    value = getattr(obj, attribute)
-    if value is None and attribute.endswith("_id"):
-        related = getattr(obj, attribute[: -len("_id")], None)
-        value = getattr(related, "id", None)
-    return value
+def _referrers(model: type) -> list[tuple[type, Any]]:
+    """(model, foreign-key column) of every reach-ruled many-to-one relationship onto ``model``."""
+    found = []
+    for mapper in inspect(model).registry.mappers:
+        if getattr(mapper.class_, "__reach__", None) is None:
+            continue
+        for relationship in mapper.relationships:
+            if relationship.mapper.class_ is model and not relationship.uselist:
+                columns = list(relationship.local_columns)
+                if len(columns) == 1 and relationship.direction.name == "MANYTOONE":
+                    found.append((mapper.class_, getattr(mapper.class_, columns[0].key)))
+    return found
+
+
+def _relationship_of(model: type, column: str) -> Any:
+    """The writable many-to-one relationship whose foreign key is ``column``, if any."""
+    for relationship in inspect(model).relationships:
+        if relationship.viewonly or relationship.uselist:
+            continue
+        if [c.key for c in relationship.local_columns] == [column]:
+            return relationship
+    return None
+
+
+def _key(value: Any) -> Any:
+    """An id, from an id or from a related object (None for one without an id yet)."""
+    if value is None or isinstance(value, (int, str)):
+        return value
+    identity = inspect(value).identity
+    return identity[0] if identity else getattr(value, "id", None)
+
+
+def _pending_value(obj: Any, column: str) -> Any:
+    """A foreign key as the flush will write it: the related object when its relationship was
+    assigned since the last flush (the relationship wins at flush), else the column's value."""
+    relationship = _relationship_of(type(obj), column)
+    if relationship is not None:
+        added = inspect(obj).attrs[relationship.key].history.added
+        if added:
+            return added[0]
+    return getattr(obj, column)
+
+
+def _pending_related(obj: Any, name: str, session: Session) -> Any:
+    """The object a many-to-one relationship will point at after the flush: the one assigned,
+    or the one its foreign-key column was set to (the relationship object is stale then)."""
+    state = inspect(obj)
+    relationship = state.mapper.relationships[name]
+    if state.attrs[name].history.added:
+        return state.attrs[name].history.added[0]
+    columns = [c.key for c in relationship.local_columns]
+    if len(columns) == 1 and state.attrs[columns[0]].history.added:
+        value = state.attrs[columns[0]].history.added[0]
+        if value is None:
+            return None
+        with session.no_autoflush:
+            return session.get(relationship.mapper.class_, value)
+    return getattr(obj, name)
+
+
+def _previous_values(obj: Any, column: str) -> list[Any]:
+    """The stored owner(s) of a row: the foreign key as loaded and the relationship's former
+    object (ids or objects)."""
+    state = inspect(obj)
+    history = state.attrs[column].load_history()
+    values: list[Any] = list(history.deleted or history.unchanged or ())
+    relationship = _relationship_of(type(obj), column)
+    if relationship is not None:
+        values.extend(state.attrs[relationship.key].history.deleted or ())
+    return [value for value in values if value is not None]
 
 
 def current_reach() -> Reach:
@@ -196,18 +315,28 @@ def check_writes(session: Session) -> None:
 
 
 def _previous_state_allowed(obj: Any, rule: ReachRule, reach: Reach, session: Session) -> bool:
-    """A row may not be moved *out of* someone else's reach either: check the old owner too."""
-    state = inspect(obj)
+    """A row may not be moved *out of* someone else's reach either: check the old owner too,
+    whether the foreign key or the relationship was changed."""
+    if rule.via:
+        state = inspect(obj)
+        relationship = state.mapper.relationships[rule.via]
+        parents = list(state.attrs[rule.via].history.deleted or ())
+        for column in relationship.local_columns:
+            history = state.attrs[column.key].load_history()
+            for old in history.deleted or history.unchanged or ():
+                if old is not None:
+                    with session.no_autoflush:
+                        parents.append(session.get(relationship.mapper.class_, old))
+        return all(reach.allows(p, session) for p in parents if p is not None)
     for column in (rule.unit, rule.region):
         if not column or column == "id":
             continue
-        history = state.attrs[column].history
-        for old in history.deleted or ():
+        for old in _previous_values(obj, column):
             if column == rule.unit:
                 # A unit id is not a region id: for wider reaches the region column decides.
-                if reach.kind is ReachKind.UNIT and old != reach.unit_id:
+                if reach.kind is ReachKind.UNIT and _key(old) != reach.unit_id:
                     return False
-            elif old is not None and not reach._region_in_reach(old, obj, session):
+            elif not reach._region_in_reach(old, obj, session):
                 return False
     return True
 
@@ -217,12 +346,33 @@ class ReachInterface(SQLAInterface):
 
     FAB's list, show, edit, delete, ``action``/``action_post`` (which load rows by primary key
     without base filters) and the REST API all query through ``apply_filters`` or
-    ``_get_base_query``; related select lists use ``get_related_interface``, which keeps this class.
+    ``_get_base_query``. Related lists (form select lists, search-filter choices, the lists of
+    an API's ``_info``, a related filter's value) go through :meth:`get_related_interface`: a
+    ``choices`` interface over the related model, scoped by that model's rule exactly like its
+    own records, plus the rows the rule makes public (:meth:`Reach.visible_criterion`).
     """
 
-    def __init__(self, obj: type, session: Any = None, *, count_cap: int | None = None) -> None:
+    def __init__(
+        self,
+        obj: type,
+        session: Any = None,
+        *,
+        count_cap: int | None = None,
+        choices: bool = False,
+    ) -> None:
         super().__init__(obj, session)
         self.count_cap = count_cap
+        self.choices = choices
+
+    def scope(self, query: Any) -> Any:
+        """This interface's rows: the records in reach (or, for a related list, visible)."""
+        reach = current_reach()
+        if self.choices:
+            return reach.scope_visible(query, self.obj)
+        return reach.scope(query, self.obj)
+
+    def get_related_interface(self, col_name: str) -> ReachInterface:
+        return ReachInterface(self.get_related_model(col_name), self.session, choices=True)
 
     def query_count(self, query: Any, filters: Any = None, select_columns: Any = None) -> int:
         """FAB counts every row on each list page; on big tables count up to ``count_cap`` only."""
@@ -234,13 +384,12 @@ class ReachInterface(SQLAInterface):
         return inner.limit(self.count_cap).count()
 
     def apply_filters(self, query: Any, filters: Any) -> Any:
-        return current_reach().scope(super().apply_filters(query, filters), self.obj)
+        return self.scope(super().apply_filters(query, filters))
 
     def _get_base_query(
         self, query: Any, filters: Any = None, order_column: str = "", order_direction: str = ""
     ) -> Any:
-        query = current_reach().scope(query, self.obj)
-        return super()._get_base_query(query, filters, order_column, order_direction)
+        return super()._get_base_query(self.scope(query), filters, order_column, order_direction)
 
     def edit(self, item: Any, commit: bool = True) -> None:
         """FAB's edit; a domain error at the flush (reach, stale version) is kept for the page.
@@ -276,5 +425,5 @@ class ReachInterface(SQLAInterface):
             value = pk.type.python_type(value)
         except (TypeError, ValueError, NotImplementedError):
             return None
-        query = current_reach().scope(self.session.query(model).filter(pk == value), model)
-        return query.one_or_none()
+        related = self.get_related_interface(col_name)
+        return related.scope(self.session.query(model).filter(pk == value)).one_or_none()

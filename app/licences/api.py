@@ -25,7 +25,12 @@ from app.licences.models import (
     LicenceStatusEvent,
     LicenceUsageApplication,
 )
-from app.licences.views import CatalogueInterface, sample_settings
+from app.licences.views import (
+    ENTRY_CHOICE_ORDER,
+    PUBLISHED_ENTRY_CHOICES,
+    CatalogueInterface,
+    sample_settings,
+)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -294,6 +299,8 @@ class LicenceUsageApplicationApi(_TransitionMixin, ZwModelRestApi):
         "requested_end_date",
     ]
     edit_columns = add_columns + ["version"]
+    add_query_rel_fields = edit_query_rel_fields = PUBLISHED_ENTRY_CHOICES
+    order_rel_fields = ENTRY_CHOICE_ORDER
     order_columns = ["submitted_at", "requested_end_date", "id"]
     search_columns = ["applicant_unit", "entry", "state", "mode"]
     base_order = ("id", "desc")
@@ -488,6 +495,8 @@ class LicenceItemLinkApi(ZwModelRestApi):
     list_columns = ["id", "item_id", "entry_id", "entry.name", "entry.type_code", "created_at"]
     show_columns = list_columns
     add_columns = ["item", "entry"]
+    add_query_rel_fields = PUBLISHED_ENTRY_CHOICES
+    order_rel_fields = ENTRY_CHOICE_ORDER
     order_columns = ["id"]
     search_columns = ["item", "entry"]
     base_order = ("id", "desc")

@@ -36,6 +36,9 @@ from app.licences.states import (
     ValidityRule,
 )
 
+# What the published licence catalogue shows to every unit and window (seed 000 licence art. 6).
+PUBLISHED_STATES = (ReviewState.APPROVED.value, ReviewState.DEPRECATED.value)
+
 
 class ReviewedMixin:
     """The review cycle shared by registrations (art. 6) and usage applications (art. 15)."""
@@ -59,7 +62,12 @@ class LicenceEntry(ReviewedMixin, db.Model):
     """A licence catalogue entry (证照目录): one licence type, registered by its issuing unit."""
 
     __tablename__ = "licence_entry"
-    __reach__ = ReachRule(region="region_id", unit="issuing_unit_id")
+    # Published (and deprecated, still readable) entries are the province-wide catalogue.
+    __reach__ = ReachRule(
+        region="region_id",
+        unit="issuing_unit_id",
+        public=lambda: LicenceEntry.state.in_(PUBLISHED_STATES),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(128), nullable=False)

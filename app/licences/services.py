@@ -433,15 +433,6 @@ def review_queue(
     return rows
 
 
-def published_entries_query() -> Any:
-    """The published licence catalogue (province-wide: publication is the point of art. 6)."""
-    return (
-        select(LicenceEntry)
-        .where(LicenceEntry.state == ReviewState.APPROVED.value)
-        .order_by(LicenceEntry.name, LicenceEntry.id)
-    )
-
-
 # -- sample files ----------------------------------------------------------------------------
 
 # extension → (MIME type, magic prefixes)

@@ -9,16 +9,11 @@ from urllib.parse import quote
 from flask import Response, abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
-from flask_appbuilder.fields import QuerySelectField
-from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterStartsWith
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import select
-from wtforms.validators import InputRequired
 
 from app.core import calendar
 from app.core.actor import current_actor
@@ -28,7 +23,7 @@ from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
 from app.extensions import db
 from app.licences import services
-from app.licences.forms import published_entries, sample_field
+from app.licences.forms import sample_field
 from app.licences.models import (
     LicenceEntry,
     LicenceFaceField,
@@ -105,6 +100,11 @@ BLANK_FORMATTERS = {
         "validity_years",
     )
 }
+
+# A licence type another unit may use or a service item may accept: a published entry (the
+# related list itself is scoped by the licence rule: entries in reach plus published ones).
+PUBLISHED_ENTRY_CHOICES = {"entry": [["state", FilterEqual, ReviewState.APPROVED.value]]}
+ENTRY_CHOICE_ORDER = {"entry": ("name", "asc")}
 
 ENTRY_LABELS = {
     "name": _l("Licence name"),
@@ -198,18 +198,8 @@ class LicenceItemLinkView(_ItemLinkColumns, ZwModelView):
     include_route_methods = {"list", "show", "add", "delete", "api_read"}
     add_title = _l("Let a service item accept a licence")
     add_columns = ["item", "entry"]
-
-    def __init__(self, **kwargs: Any) -> None:
-        self.add_form_extra_fields = {
-            "entry": QuerySelectField(
-                _l("Accepted licence"),
-                query_func=published_entries,
-                get_pk_func=lambda entry: entry.id,
-                widget=Select2Widget(),
-                validators=[InputRequired()],
-            )
-        }
-        super().__init__(**kwargs)
+    add_query_rel_fields = PUBLISHED_ENTRY_CHOICES
+    order_rel_fields = ENTRY_CHOICE_ORDER
 
     def validate(self, item: LicenceItemLink) -> None:
         services.prepare_item_link(db.session, item, actor=current_actor())
@@ -376,54 +366,26 @@ class LicenceEntryView(ZwModelView):
         return redirect(url_for(".show", pk=item.id))
 
 
-class CatalogueInterface(SQLAInterface):
+class CatalogueInterface(ReachInterface):
     """The published licence catalogue: readable province-wide, whatever the user's reach.
 
     Publication (seed 000 licence art. 6) is what makes an entry visible to every unit and to
-    window staff (免证办, seed 003); only published and deprecated entries are ever returned, and
-    nothing can be written through this interface (the views and API expose reads only).
+    window staff (免证办, seed 003): the records are the entries the licence rule makes public
+    (published and deprecated), and nothing can be written through this interface (the views
+    and API expose reads only). Related lists (the issuing-unit filter) keep the reach of their
+    own model, like every related list.
     """
 
-    def _published(self, query: Any) -> Any:
-        if self.obj is not LicenceEntry:
-            # Related select lists (issuing unit filter): the units are public names.
-            return query
-        return query.filter(
-            LicenceEntry.state.in_([ReviewState.APPROVED.value, ReviewState.DEPRECATED.value])
-        )
-
-    def apply_filters(self, query: Any, filters: Any) -> Any:
-        return self._published(super().apply_filters(query, filters))
-
-    def _get_base_query(
-        self, query: Any, filters: Any = None, order_column: str = "", order_direction: str = ""
-    ) -> Any:
-        return super()._get_base_query(
-            self._published(query), filters, order_column, order_direction
-        )
-
-
-class CatalogueLinkInterface(ReachInterface):
-    """Links in reach, filtered by a published entry that may lie outside the user's reach
-    (the catalogue page's "accepted by" tab: the entry is public, the items are not)."""
-
-    def get_related_obj(self, col_name: str, value: Any) -> Any:
-        if col_name != "entry":
-            return super().get_related_obj(col_name, value)
-        if isinstance(value, (list, tuple)):
-            value = value[0] if len(value) == 1 else None
-        return db.session.execute(
-            select(LicenceEntry).where(
-                LicenceEntry.id == value,
-                LicenceEntry.state.in_([ReviewState.APPROVED.value, ReviewState.DEPRECATED.value]),
-            )
-        ).scalar_one_or_none()
+    def scope(self, query: Any) -> Any:
+        if self.choices:
+            return super().scope(query)
+        return query.filter(LicenceEntry.__reach__.public())
 
 
 class CatalogueItemLinkView(_ItemLinkColumns, ZwModelView):
     """Read-only: which of my reach's service items accept this published licence."""
 
-    datamodel = CatalogueLinkInterface(LicenceItemLink)
+    datamodel = ReachInterface(LicenceItemLink)
     include_route_methods = {"list", "show"}
 
 
@@ -542,17 +504,11 @@ class LicenceUsageApplicationView(ZwModelView):
         "items": _l("Optional: the applicant unit's own implementation-list rows."),
     }
 
+    add_query_rel_fields = edit_query_rel_fields = PUBLISHED_ENTRY_CHOICES
+    order_rel_fields = ENTRY_CHOICE_ORDER
+
     def __init__(self, **kwargs: Any) -> None:
-        fields = {
-            "mode": enum_select(_l("Usage mode"), UsageMode),
-            "entry": QuerySelectField(
-                _l("Licence type"),
-                query_func=published_entries,
-                get_pk_func=lambda entry: entry.id,
-                widget=Select2Widget(),
-                validators=[InputRequired()],
-            ),
-        }
+        fields = {"mode": enum_select(_l("Usage mode"), UsageMode)}
         self.add_form_extra_fields = dict(fields)
         self.edit_form_extra_fields = dict(fields)
         super().__init__(**kwargs)
