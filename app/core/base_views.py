@@ -21,7 +21,6 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_appbuilder.views import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect
 from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
@@ -30,6 +29,7 @@ from app.core.audit import AuditAction, record
 from app.core.errors import DomainError, OutOfReach, StaleRecord
 from app.core.reach import current_reach
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.services import check_version
 from app.core.states import LabelledEnum
 from app.excel.writer import stream_workbook, xlsx_response
 from app.extensions import db
@@ -228,21 +228,6 @@ def _blank_if_none(value: Any) -> Any:
 
 def _yes_no(value: Any) -> str:
     return str(_l("Yes") if value else _l("No"))
-
-
-def check_version(item: Any, submitted: Any) -> None:
-    """Refuse the save when the version the user loaded is not the stored one."""
-    state = inspect(item)
-    history = state.attrs.version.history
-    stored = history.deleted[0] if history.deleted else item.version
-    try:
-        submitted_version = int(submitted)
-    except (TypeError, ValueError):
-        raise StaleRecord() from None
-    if submitted_version != stored:
-        raise StaleRecord()
-    if history.deleted:
-        item.version = stored
 
 
 class ZwModelRestApi(ModelRestApi):

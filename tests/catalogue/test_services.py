@@ -142,6 +142,10 @@ def _change(world, **kwargs):
 
 def _run(username: str, fn, **kwargs):
     actor = f.actor(username)
+    # A transition takes the version the caller loaded (optimistic lock): the one the test holds.
+    record = kwargs.get("adjustment") or kwargs.get("filing")
+    if record is not None and fn is not services.file_list:
+        kwargs.setdefault("version", record.version)
     with acting_as(actor):
         result = fn(db.session, actor=actor, **kwargs)
     db.session.flush()
@@ -245,7 +249,7 @@ def test_legality_reviewer_of_another_city_cannot_see_the_request(ctx, world) ->
         legal_basis="x",
         proposed_values={"approver": "王五"},
     )
-    services.submit(db.session, actor=admin, adjustment=adjustment)
+    services.submit(db.session, actor=admin, adjustment=adjustment, version=adjustment.version)
     with pytest.raises(OutOfReach):
         _run("legal_reviewer", services.pass_legality, adjustment=adjustment)
 
