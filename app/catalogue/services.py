@@ -696,8 +696,10 @@ def _move(
     reason: str = "",
     today: dt.date | None = None,
     checked: bool = False,
+    next_deadline: Deadline | None = None,
 ) -> workflow.Moved:
-    """Take the step (closing the running step's deadline) and record it as a step row."""
+    """Take the step (closing the running step's deadline, ``next_deadline`` running next) and
+    record it as a step row."""
     moved = workflow.apply(
         session,
         adjustment,
@@ -710,7 +712,7 @@ def _move(
         after={"reason": reason} if reason else None,
         checked=checked,
     )
-    adjustment.deadline = None
+    adjustment.deadline = next_deadline
     _step(session, adjustment, moved, actor=actor, reason=reason, today=today)
     return moved
 
@@ -755,10 +757,18 @@ def submit(
         {**item_values(item), "status": item.status}, ensure_ascii=False, sort_keys=True
     )
     adjustment.submitted_at = _moment(today)
-    _move(session, adjustment, "submit", actor=actor, version=version, today=today, checked=True)
     deadline = schedule_deadline(session, today, LEGALITY_REVIEW_DAYS, "adjustment.legality_review")
-    adjustment.deadline = adjustment.legality_deadline = deadline
-    adjustment.final_deadline = None
+    adjustment.legality_deadline, adjustment.final_deadline = deadline, None
+    _move(
+        session,
+        adjustment,
+        "submit",
+        actor=actor,
+        version=version,
+        today=today,
+        checked=True,
+        next_deadline=deadline,
+    )
     return adjustment
 
 
@@ -774,6 +784,9 @@ def pass_legality(
     """Legality review passed (司法局) → final review with a deadline of 3 working days."""
     adjustment = actor.reach.one(session, AdjustmentRequest, adjustment.id)
     today = _today(today)
+    workflow.check(session, adjustment, ADJUSTMENT["pass_legality"], actor=actor, version=version)
+    deadline = schedule_deadline(session, today, FINAL_REVIEW_DAYS, "adjustment.final_review")
+    adjustment.final_deadline = deadline
     _move(
         session,
         adjustment,
@@ -782,9 +795,9 @@ def pass_legality(
         version=version,
         reason=reason,
         today=today,
+        checked=True,
+        next_deadline=deadline,
     )
-    deadline = schedule_deadline(session, today, FINAL_REVIEW_DAYS, "adjustment.final_review")
-    adjustment.deadline = adjustment.final_deadline = deadline
     return adjustment
 
 

@@ -236,7 +236,7 @@ def apply(
     at: dt.datetime | None = None,
     after: dict[str, Any] | None = None,
     checked: bool = False,
-    close: bool = True,
+    deadline_close: bool = True,
 ) -> Moved:
     """Take ``transition`` on ``obj``: check (see :func:`check`; ``checked``: the caller just
     did, validating its own rules in between), change the state, close the deadline the step
@@ -250,7 +250,7 @@ def apply(
     setattr(obj, workflow.state_attr, t.target)
     overdue = False
     deadline_attr = t.closes or workflow.deadline
-    if close and deadline_attr:
+    if deadline_close and deadline_attr:
         deadline = getattr(obj, deadline_attr, None)
         if deadline is not None and deadline.completed_at is None:
             overdue = close_deadline(deadline, at=at)
