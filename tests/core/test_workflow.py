@@ -139,3 +139,27 @@ def test_a_required_reason_is_checked_before_anything_changes(app) -> None:
             reason="  ",
         )
     assert record.state == "legality_review"
+
+
+def test_one_deadline_label_and_one_close(app) -> None:
+    import datetime as dt
+
+    from app.core import calendar
+    from app.core.models import Deadline
+
+    deadline = Deadline(
+        purpose="x",
+        start_date=dt.date(2026, 3, 2),
+        working_days=1,
+        due_date=dt.date(2026, 3, 3),
+        provisional=True,
+    )
+    with app.test_request_context():
+        open_late = calendar.deadline_label(deadline, today=dt.date(2026, 3, 4))
+        assert open_late.startswith("2026-03-03") and "✓" not in open_late
+        assert open_late != calendar.deadline_label(deadline, today=dt.date(2026, 3, 3))
+        # Closed late: 4 March 00:30 in Beijing is 3 March 16:30 UTC, as stored.
+        assert calendar.close_deadline(deadline, at=dt.datetime(2026, 3, 3, 16, 30)) is True
+        assert deadline.completed_at == dt.datetime(2026, 3, 3, 16, 30)
+        assert deadline.label.endswith(" ✓") and deadline.label == calendar.deadline_label(deadline)
+        assert calendar.deadline_label(None) == ""
