@@ -17,19 +17,16 @@ from sqlalchemy.orm import Session
 
 from app.accounts import policy
 from app.accounts.models import AccountRequest, WindowUser
-from app.accounts.states import RequestKind, RequestState, SessionEnd, WindowUserStatus
-from app.core import roles
+from app.accounts.states import REQUEST, RequestKind, RequestState, SessionEnd, WindowUserStatus
+from app.core import workflow
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
-from app.core.errors import Forbidden, InvalidTransition, OutOfReach, ValidationError
+from app.core.errors import OutOfReach, ValidationError
 from app.core.models import AppUser, Unit, utcnow
-from app.core.roles import COUNTY_COORDINATOR, PROVINCE_ADMIN, UNIT_OPERATOR, WINDOW_STAFF
-from app.core.services import check_version
-from app.core.states import ReachKind
+from app.core.roles import UNIT_OPERATOR, WINDOW_STAFF
 
 # Roles a window account may be given (window staff by default).
 WINDOW_ROLES = (WINDOW_STAFF, UNIT_OPERATOR)
-APPROVER_ROLES = (COUNTY_COORDINATOR, PROVINCE_ADMIN)
 UNUSED_DAYS = 90
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,63}$")
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -170,16 +167,6 @@ def file_request(session: Session, data: RequestData, *, actor: Actor) -> Accoun
     return item
 
 
-def _check_approver(actor: Actor) -> None:
-    """Only a coordinator (region reach or wider) decides; a unit never approves its own."""
-    if actor.is_system:
-        return
-    if not (roles.names_of(actor) & set(APPROVER_ROLES)):
-        raise Forbidden()
-    if actor.reach.kind in (ReachKind.UNIT, ReachKind.NONE):
-        raise Forbidden()
-
-
 @dataclass
 class Decision:
     request: AccountRequest
@@ -193,13 +180,12 @@ def approve(
     *,
     actor: Actor,
     security_manager: Any,
-    version: int | None = None,
+    version: int | str | None = None,
 ) -> Decision:
     """Approve a pending request: create, move or disable the login. Returns the one-time
     password of a new account (shown once to the coordinator, never stored in clear)."""
-    _check_approver(actor)
     item: AccountRequest = actor.reach.one(session, AccountRequest, request_id)
-    _check_pending(item, version)
+    step = workflow.check(session, item, REQUEST["approve"], actor=actor, version=version)
     validate_request(session, item)
     if username_unavailable(session, item):
         message = _(
@@ -218,7 +204,7 @@ def approve(
         _transfer(session, item, actor=actor)
     else:
         _cancel(session, item)
-    _decide(session, item, RequestState.APPROVED, actor=actor, reason="")
+    _decide(session, item, step, actor=actor, reason="")
     return decision
 
 
@@ -228,43 +214,35 @@ def reject(
     reason: str,
     *,
     actor: Actor,
-    version: int | None = None,
+    version: int | str | None = None,
 ) -> AccountRequest:
-    _check_approver(actor)
     item: AccountRequest = actor.reach.one(session, AccountRequest, request_id)
-    _check_pending(item, version)
     reason = (reason or "").strip()
-    if not reason:
-        message = _("Give the reason for the rejection.")
-        raise ValidationError(errors={"reason": message}, message=message)
-    _decide(session, item, RequestState.REJECTED, actor=actor, reason=reason)
+    step = workflow.check(
+        session, item, REQUEST["reject"], actor=actor, version=version, reason=reason
+    )
+    _decide(session, item, step, actor=actor, reason=reason)
     return item
 
 
-def _check_pending(item: AccountRequest, version: int | None) -> None:
-    check_version(item, version)
-    if item.state != RequestState.PENDING.value:
-        raise InvalidTransition()
-
-
 def _decide(
-    session: Session, item: AccountRequest, state: RequestState, *, actor: Actor, reason: str
+    session: Session, item: AccountRequest, step: workflow.Transition, *, actor: Actor, reason: str
 ) -> None:
-    old = item.state
-    item.state = state.value
     item.decided_by_id = actor.user_id
     item.decided_at = utcnow()
     item.decision_reason = reason
     session.flush()
-    record(
+    workflow.apply(
         session,
-        AuditAction.TRANSITION,
-        object_type="AccountRequest",
-        object_id=item.id,
+        item,
+        step,
+        actor=actor,
+        version=None,
+        checked=True,
         summary=repr(item),
-        before={"state": old},
-        after={"state": state.value, "reason": reason} if reason else {"state": state.value},
+        after={"reason": reason} if reason else None,
     )
+    session.flush()
 
 
 def _create_login(

@@ -27,7 +27,7 @@ from wtforms.validators import Length, Optional
 from app.accounts import policy, services, sessions
 from app.accounts.forms import DecisionForm
 from app.accounts.models import AccountRequest, UserSession, WindowUser
-from app.accounts.states import RequestKind, RequestState, SessionEnd, WindowUserStatus
+from app.accounts.states import REQUEST, RequestKind, SessionEnd, WindowUserStatus
 from app.core.actor import current_actor
 from app.core.audit import AuditAction, record
 from app.core.base_views import ZwModelView
@@ -229,8 +229,8 @@ class AccountRequestView(ZwModelView):
         if item is None:
             abort(404)
         widgets = self._show(pk)
-        can_decide = item.state == RequestState.PENDING.value and appbuilder.sm.has_access(
-            "can_approve", self.class_permission_name
+        can_decide = appbuilder.sm.has_access("can_approve", self.class_permission_name) and bool(
+            REQUEST.allowed(current_actor(), item, db.session)
         )
         return self.render_template(
             self.show_template,

@@ -193,8 +193,8 @@ def _adjustments(session: Session) -> int:
     def step(
         actor: Actor, fn: Callable[..., object], adjustment: AdjustmentRequest, **kwargs: object
     ) -> None:
-        with acting_as(actor):
-            fn(session, actor=actor, adjustment=adjustment, **kwargs)
+        with acting_as(actor):  # as a form would: with the version just loaded
+            fn(session, actor=actor, adjustment=adjustment, version=adjustment.version, **kwargs)
 
     made = 0
     # draft: the one change the unit operator can submit in the demo (and the browser test).
@@ -295,6 +295,7 @@ def _filings(session: Session) -> int:
                     filing=filing,
                     acknowledge=decision == "acknowledge",
                     reason="" if decision == "acknowledge" else "部分事项办理地点未填写完整。",
+                    version=filing.version,
                 )
     return made
 

@@ -369,17 +369,8 @@ class AdjustmentRequest(db.Model):
 
     @property
     def due_label(self) -> str:
-        from flask_babel import gettext
-
-        deadline = self.deadline
-        if deadline is None:
-            return ""
-        text = deadline.due_date.isoformat()
-        if deadline.provisional:
-            text += gettext("(provisional)")
-        if deadline.is_overdue():
-            text += " " + gettext("OVERDUE")
-        return text
+        """The running review step's deadline as users read it (one label: Deadline.label)."""
+        return self.deadline.label if self.deadline is not None else ""
 
     def __repr__(self) -> str:
         return f"#{self.id} {self.kind}"

@@ -30,15 +30,17 @@ from app.catalogue.models import (
     ItemVersion,
 )
 from app.catalogue.states import (
+    ADJUSTMENT,
+    FILING,
     FINAL_REVIEW_DAYS,
     GROUNDS_BY_KIND,
     KIND_FROM_STATUS,
     KIND_TO_STATUS,
     LEGALITY_REVIEW_DAYS,
     OPEN_STATES,
+    PROPOSERS,
     PUBLIC_STATUSES,
     SUSPENSION_NOTICE_DAYS,
-    TRANSITIONS,
     AdjustmentGround,
     AdjustmentKind,
     AdjustmentState,
@@ -49,7 +51,7 @@ from app.catalogue.states import (
     ItemStatus,
     OnlineDepth,
 )
-from app.core import calendar, roles
+from app.core import calendar, roles, workflow
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
 from app.core.calendar import WorkingCalendar, schedule_deadline
@@ -94,9 +96,6 @@ def ensure_item_types(session: Session) -> int:
 def require_role(actor: Actor, *allowed: str) -> None:
     if not roles.names_of(actor) & set(allowed):
         raise Forbidden()
-
-
-PROPOSERS = (roles.UNIT_OPERATOR, roles.COUNTY_COORDINATOR, roles.PROVINCE_ADMIN)
 
 
 # -- basic catalogue ---------------------------------------------------------------------------
@@ -415,7 +414,7 @@ def update_implementation_item(
     approved CHANGE adjustment (:func:`create_adjustment`)."""
     require_role(actor, *PROPOSERS)
     item = actor.reach.one(session, ImplementationItem, item.id)
-    check_version(item, version)
+    check_version(item, version, actor=actor)
     if item.status != ItemStatus.DRAFT.value:
         raise InvalidTransition(
             _("This item is published: propose a change adjustment to alter it.")
@@ -665,67 +664,57 @@ def _moment(today: dt.date | None) -> dt.datetime:
 def _step(
     session: Session,
     adjustment: AdjustmentRequest,
+    moved: workflow.Moved,
     *,
     actor: Actor,
-    transition: str,
     reason: str,
-    overdue: bool = False,
-    today: dt.date | None = None,
+    today: dt.date | None,
 ) -> None:
-    old_state = adjustment.state
-    new_state = TRANSITIONS[transition][1]
-    adjustment.state = new_state
+    """The adjustment's own history row of a step just taken (``workflow.apply``)."""
     session.add(
         AdjustmentStep(
             adjustment=adjustment,
-            step=old_state,
-            decision=transition,
+            step=moved.before,
+            decision=moved.transition.name,
             actor_id=actor.user_id,
             actor_name=actor.username,
             at=_moment(today),
             reason=reason,
-            overdue=overdue,
+            overdue=moved.overdue,
         )
     )
     session.flush()
-    record(
+
+
+def _move(
+    session: Session,
+    adjustment: AdjustmentRequest,
+    name: str,
+    *,
+    actor: Actor,
+    version: int | str | None,
+    reason: str = "",
+    today: dt.date | None = None,
+    checked: bool = False,
+    next_deadline: Deadline | None = None,
+) -> workflow.Moved:
+    """Take the step (closing the running step's deadline, ``next_deadline`` running next) and
+    record it as a step row."""
+    moved = workflow.apply(
         session,
-        AuditAction.TRANSITION,
-        object_type="AdjustmentRequest",
-        object_id=adjustment.id,
-        summary=f"{transition}: {adjustment.item.implementation_code}",
-        before={"state": old_state},
-        after={"state": new_state, "reason": reason} if reason else {"state": new_state},
+        adjustment,
+        ADJUSTMENT[name],
+        actor=actor,
+        version=version,
+        reason=reason,
+        at=_moment(today),
+        summary=f"{name}: {adjustment.item.implementation_code}",
+        after={"reason": reason} if reason else None,
+        checked=checked,
     )
-
-
-def _guard(adjustment: AdjustmentRequest, transition: str) -> None:
-    sources, _target = TRANSITIONS[transition]
-    if adjustment.state not in sources:
-        raise InvalidTransition(
-            _(
-                "“%(transition)s” is not possible while the request is “%(state)s”.",
-                transition=_transition_label(transition),
-                state=AdjustmentState.label_of(adjustment.state),
-            )
-        )
-
-
-def _transition_label(name: str) -> str:
-    from app.catalogue.states import Transition
-
-    return Transition.label_of(name)
-
-
-def _close_deadline(adjustment: AdjustmentRequest, today: dt.date) -> bool:
-    """Complete the running step's deadline; return whether it was overdue."""
-    deadline = adjustment.deadline
-    if deadline is None:
-        return False
-    overdue = today > deadline.due_date
-    deadline.completed_at = calendar.at_local_time(today)
-    adjustment.deadline = None
-    return overdue
+    adjustment.deadline = next_deadline
+    _step(session, adjustment, moved, actor=actor, reason=reason, today=today)
+    return moved
 
 
 def suspension_notice_days(session: Session, adjustment: AdjustmentRequest, today: dt.date) -> int:
@@ -741,13 +730,11 @@ def submit(
     actor: Actor,
     adjustment: AdjustmentRequest,
     today: dt.date | None = None,
-    version: int | None = None,
+    version: int | str | None = None,
 ) -> AdjustmentRequest:
     """draft / returned → legality review, with a deadline of 1 working day (seed 002 art. 12)."""
-    require_role(actor, *PROPOSERS)
     adjustment = actor.reach.one(session, AdjustmentRequest, adjustment.id)
-    check_version(adjustment, version)
-    _guard(adjustment, "submit")
+    workflow.check(session, adjustment, ADJUSTMENT["submit"], actor=actor, version=version)
     today = _today(today)
     validate_adjustment(session, adjustment)
     if adjustment.kind == AdjustmentKind.SUSPEND.value:
@@ -771,9 +758,17 @@ def submit(
     )
     adjustment.submitted_at = _moment(today)
     deadline = schedule_deadline(session, today, LEGALITY_REVIEW_DAYS, "adjustment.legality_review")
-    adjustment.deadline = adjustment.legality_deadline = deadline
-    adjustment.final_deadline = None
-    _step(session, adjustment, actor=actor, transition="submit", reason="", today=today)
+    adjustment.legality_deadline, adjustment.final_deadline = deadline, None
+    _move(
+        session,
+        adjustment,
+        "submit",
+        actor=actor,
+        version=version,
+        today=today,
+        checked=True,
+        next_deadline=deadline,
+    )
     return adjustment
 
 
@@ -784,25 +779,24 @@ def pass_legality(
     adjustment: AdjustmentRequest,
     reason: str = "",
     today: dt.date | None = None,
-    version: int | None = None,
+    version: int | str | None = None,
 ) -> AdjustmentRequest:
     """Legality review passed (司法局) → final review with a deadline of 3 working days."""
-    require_role(actor, roles.LEGAL_REVIEWER)
     adjustment = actor.reach.one(session, AdjustmentRequest, adjustment.id)
-    check_version(adjustment, version)
-    _guard(adjustment, "pass_legality")
     today = _today(today)
-    overdue = _close_deadline(adjustment, today)
+    workflow.check(session, adjustment, ADJUSTMENT["pass_legality"], actor=actor, version=version)
     deadline = schedule_deadline(session, today, FINAL_REVIEW_DAYS, "adjustment.final_review")
-    adjustment.deadline = adjustment.final_deadline = deadline
-    _step(
+    adjustment.final_deadline = deadline
+    _move(
         session,
         adjustment,
+        "pass_legality",
         actor=actor,
-        transition="pass_legality",
+        version=version,
         reason=reason,
-        overdue=overdue,
         today=today,
+        checked=True,
+        next_deadline=deadline,
     )
     return adjustment
 
@@ -814,39 +808,35 @@ def reject(
     adjustment: AdjustmentRequest,
     reason: str,
     today: dt.date | None = None,
-    version: int | None = None,
+    version: int | str | None = None,
 ) -> AdjustmentRequest:
     """Either review step rejects → returned; the reason is required."""
     adjustment = actor.reach.one(session, AdjustmentRequest, adjustment.id)
-    transition = (
-        "reject_legality"
-        if adjustment.state == AdjustmentState.LEGALITY_REVIEW.value
-        else "reject_final"
-    )
-    require_role(
-        actor, roles.LEGAL_REVIEWER if transition == "reject_legality" else roles.PROVINCE_ADMIN
-    )
-    check_version(adjustment, version)
-    _guard(adjustment, transition)
+    name = _reject_step(adjustment)
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(
-            errors={"reason": _("A rejection needs a reason.")},
-            message=_("A rejection needs a reason."),
-        )
-    overdue = _close_deadline(adjustment, _today(today))
+    workflow.check(
+        session, adjustment, ADJUSTMENT[name], actor=actor, version=version, reason=reason
+    )
     adjustment.last_reason = reason
     adjustment.decided_at = _moment(today)
-    _step(
+    _move(
         session,
         adjustment,
+        name,
         actor=actor,
-        transition=transition,
+        version=version,
         reason=reason,
-        overdue=overdue,
         today=today,
+        checked=True,
     )
     return adjustment
+
+
+def _reject_step(adjustment: AdjustmentRequest) -> str:
+    """ "Reject" is the legality reviewer's step during legality review, else the final one."""
+    if adjustment.state == AdjustmentState.LEGALITY_REVIEW.value:
+        return "reject_legality"
+    return "reject_final"
 
 
 def approve(
@@ -856,14 +846,11 @@ def approve(
     adjustment: AdjustmentRequest,
     reason: str = "",
     today: dt.date | None = None,
-    version: int | None = None,
+    version: int | str | None = None,
 ) -> AdjustmentRequest:
     """Final review approves: the change is applied and published as a new version."""
-    require_role(actor, roles.PROVINCE_ADMIN)
     adjustment = actor.reach.one(session, AdjustmentRequest, adjustment.id)
-    check_version(adjustment, version)
-    _guard(adjustment, "approve")
-    overdue = _close_deadline(adjustment, _today(today))
+    workflow.check(session, adjustment, ADJUSTMENT["approve"], actor=actor, version=version)
     item = adjustment.item
     if adjustment.kind == AdjustmentKind.CHANGE.value:
         values = clean_item_values(proposed(adjustment))
@@ -880,14 +867,15 @@ def approve(
         item.status = new_status
     adjustment.decided_at = _moment(today)
     adjustment.last_reason = reason
-    _step(
+    _move(
         session,
         adjustment,
+        "approve",
         actor=actor,
-        transition="approve",
+        version=version,
         reason=reason,
-        overdue=overdue,
         today=today,
+        checked=True,
     )
     version_row = publish(
         session,
@@ -909,7 +897,7 @@ def transition(
     name: str,
     reason: str = "",
     today: dt.date | None = None,
-    version: int | None = None,
+    version: int | str | None = None,
 ) -> AdjustmentRequest:
     """Run a transition by name (the UI's buttons and the REST API use this)."""
     common = {"actor": actor, "adjustment": adjustment, "today": today, "version": version}
@@ -924,17 +912,11 @@ def transition(
     raise InvalidTransition(_("Unknown step “%(name)s”.", name=name))
 
 
-def available_transitions(actor: Actor, adjustment: AdjustmentRequest) -> list[str]:
-    """The buttons to show this actor (the services still check everything)."""
-    names = roles.names_of(actor)
-    result = []
-    if adjustment.state in ("draft", "returned") and names & set(PROPOSERS):
-        result.append("submit")
-    if adjustment.state == "legality_review" and roles.LEGAL_REVIEWER in names:
-        result += ["pass_legality", "reject"]
-    if adjustment.state == "final_review" and roles.PROVINCE_ADMIN in names:
-        result += ["approve", "reject"]
-    return result
+def available_transitions(
+    actor: Actor, adjustment: AdjustmentRequest, session: Session | None = None
+) -> list[workflow.Transition]:
+    """The buttons to show this actor: exactly the steps ``workflow.guard`` would let through."""
+    return ADJUSTMENT.allowed(actor, adjustment, session)
 
 
 # -- overdue and queues ------------------------------------------------------------------------
@@ -1071,8 +1053,8 @@ def content_hash(rows: Iterable[Mapping[str, Any]]) -> str:
 
 def file_list(session: Session, *, actor: Actor, region: Region, note: str = "") -> Filing:
     """A coordinator files the region's whole list: the rows are frozen with their hash."""
-    require_role(actor, roles.COUNTY_COORDINATOR)
     region = actor.reach.one(session, Region, region.id)
+    workflow.guard(actor, FILING["file"], region, session)
     pending = session.execute(
         select(Filing.id).where(
             Filing.region_id == region.id, Filing.state == FilingState.FILED.value
@@ -1085,7 +1067,6 @@ def file_list(session: Session, *, actor: Actor, region: Region, note: str = "")
         raise ValidationError(message=_("The region has no published items to file."))
     filing = Filing(
         region=region,
-        state=FilingState.FILED.value,
         filed_at=utcnow(),
         filed_by=actor.username,
         row_count=len(rows),
@@ -1094,14 +1075,15 @@ def file_list(session: Session, *, actor: Actor, region: Region, note: str = "")
         note=note or "",
     )
     session.add(filing)
-    session.flush()
-    record(
+    workflow.apply(
         session,
-        AuditAction.TRANSITION,
-        object_type="Filing",
-        object_id=filing.id,
+        filing,
+        FILING["file"],
+        actor=actor,
+        version=None,
+        checked=True,
         summary=f"file {region.code}: {len(rows)} rows",
-        after={"state": filing.state, "hash": filing.content_hash},
+        after={"hash": filing.content_hash},
     )
     return filing
 
@@ -1122,35 +1104,27 @@ def decide_filing(
     filing: Filing,
     acknowledge: bool,
     reason: str = "",
-    version: int | None = None,
+    version: int | str | None = None,
 ) -> Filing:
     """The provincial administrator acknowledges a filing, or returns it with reasons."""
-    require_role(actor, roles.PROVINCE_ADMIN)
     filing = actor.reach.one(session, Filing, filing.id)
-    check_version(filing, version)
-    if filing.state != FilingState.FILED.value:
-        raise InvalidTransition()
     reason = (reason or "").strip()
-    if not acknowledge and not reason:
-        raise ValidationError(
-            errors={"reason": _("Returning a filing needs a reason.")},
-            message=_("Returning a filing needs a reason."),
-        )
-    old = filing.state
-    filing.state = (FilingState.ACKNOWLEDGED if acknowledge else FilingState.RETURNED).value
+    step = FILING["acknowledge" if acknowledge else "return"]
+    workflow.check(session, filing, step, actor=actor, version=version, reason=reason)
     filing.decided_at = utcnow()
     filing.decided_by = actor.username
     filing.decision_reason = reason
-    session.flush()
-    record(
+    workflow.apply(
         session,
-        AuditAction.TRANSITION,
-        object_type="Filing",
-        object_id=filing.id,
-        summary=f"{filing.state} filing {filing.id}",
-        before={"state": old},
-        after={"state": filing.state, "reason": reason},
+        filing,
+        step,
+        actor=actor,
+        version=version,
+        checked=True,
+        summary=f"{step.target} filing {filing.id}",
+        after={"reason": reason},
     )
+    session.flush()
     return filing
 
 

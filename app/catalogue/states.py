@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.core import roles, workflow
 from app.core.states import LabelledEnum
+from app.core.workflow import Workflow
 
 
 class CatalogueSource(LabelledEnum):
@@ -123,14 +125,60 @@ class Transition(LabelledEnum):
     REJECT_FINAL = "reject_final", _l("Reject (final)")
 
 
-# transition → (states it may start from, state it leads to)
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "submit": (("draft", "returned"), "legality_review"),
-    "pass_legality": (("legality_review",), "final_review"),
-    "reject_legality": (("legality_review",), "returned"),
-    "approve": (("final_review",), "applied"),
-    "reject_final": (("final_review",), "returned"),
-}
+# Who may propose (and submit) an adjustment: reach decides whose items.
+PROPOSERS = frozenset({roles.UNIT_OPERATOR, roles.COUNTY_COORDINATOR, roles.PROVINCE_ADMIN})
+
+ADJUSTMENT = Workflow(
+    "adjustment",
+    [
+        workflow.Transition(
+            "submit",
+            Transition.SUBMIT.label,
+            source=("draft", "returned"),
+            target="legality_review",
+            roles=PROPOSERS,
+        ),
+        workflow.Transition(
+            "pass_legality",
+            Transition.PASS_LEGALITY.label,
+            source=("legality_review",),
+            target="final_review",
+            roles={roles.LEGAL_REVIEWER},
+        ),
+        workflow.Transition(
+            "reject_legality",
+            Transition.REJECT_LEGALITY.label,
+            source=("legality_review",),
+            target="returned",
+            roles={roles.LEGAL_REVIEWER},
+            needs_reason=True,
+            reason_message=_l("A rejection needs a reason."),
+            button=_l("Reject"),
+            style="danger",
+        ),
+        workflow.Transition(
+            "approve",
+            Transition.APPROVE.label,
+            source=("final_review",),
+            target="applied",
+            roles={roles.PROVINCE_ADMIN},
+        ),
+        workflow.Transition(
+            "reject_final",
+            Transition.REJECT_FINAL.label,
+            source=("final_review",),
+            target="returned",
+            roles={roles.PROVINCE_ADMIN},
+            needs_reason=True,
+            reason_message=_l("A rejection needs a reason."),
+            button=_l("Reject"),
+            style="danger",
+        ),
+    ],
+    state_label=AdjustmentState.label_of,
+    deadline="deadline",
+    invalid_message=_l("“%(transition)s” is not possible while the request is “%(state)s”."),
+)
 OPEN_STATES = ("legality_review", "final_review")
 
 # Working days each review step may take (seed 002 art. 12–13).
@@ -144,3 +192,36 @@ class FilingState(LabelledEnum):
     FILED = "filed", _l("Filed, awaiting acknowledgement")
     ACKNOWLEDGED = "acknowledged", _l("Acknowledged")
     RETURNED = "returned", _l("Returned")
+
+
+FILING = Workflow(
+    "filing",
+    [
+        # Creates the filing: asked with the region filed (reach), or with none for the button.
+        workflow.Transition(
+            "file",
+            _l("File my region's list"),
+            source=None,
+            target="filed",
+            roles={roles.COUNTY_COORDINATOR},
+        ),
+        workflow.Transition(
+            "acknowledge",
+            _l("Acknowledge"),
+            source=("filed",),
+            target="acknowledged",
+            roles={roles.PROVINCE_ADMIN},
+        ),
+        workflow.Transition(
+            "return",
+            _l("Return"),
+            source=("filed",),
+            target="returned",
+            roles={roles.PROVINCE_ADMIN},
+            needs_reason=True,
+            reason_message=_l("Returning a filing needs a reason."),
+            style="danger",
+        ),
+    ],
+    state_label=FilingState.label_of,
+)

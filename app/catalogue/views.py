@@ -25,18 +25,17 @@ from app.catalogue.models import (
     ItemType,
 )
 from app.catalogue.states import (
+    FILING,
     AdjustmentGround,
     AdjustmentKind,
     AdjustmentState,
     CatalogueSource,
     EntryStatus,
-    FilingState,
     HandlingType,
     ItemStatus,
     OnlineDepth,
     Transition,
 )
-from app.core import roles
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView
 from app.core.calendar import format_datetime
@@ -428,7 +427,7 @@ class AdjustmentView(ZwModelView):
             "catalogue/adjustment_show.html",
             adjustment=adjustment,
             changes=services.adjustment_changes(adjustment),
-            transitions=services.available_transitions(actor, adjustment),
+            transitions=services.available_transitions(actor, adjustment, db.session),
             transition_label=Transition.label_of,
             field_label=field_label,
             show_value=show_value,
@@ -511,8 +510,7 @@ class FilingView(ZwModelView):
             filing=filing,
             rows=services.filing_rows(filing),
             intact=services.filing_intact(filing),
-            can_decide=filing.state == FilingState.FILED.value
-            and roles.PROVINCE_ADMIN in roles.names_of(current_actor()),
+            decisions=FILING.allowed(current_actor(), filing, db.session),
             title=_("Filing"),
         )
 

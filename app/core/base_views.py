@@ -21,15 +21,15 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_appbuilder.views import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect
 from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
 from app.core import calendar
 from app.core.audit import AuditAction, record
-from app.core.errors import DomainError, OutOfReach, StaleRecord
+from app.core.errors import DomainError, OutOfReach
 from app.core.reach import current_reach
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.services import check_version
 from app.core.states import LabelledEnum
 from app.excel.writer import stream_workbook, xlsx_response
 from app.extensions import db
@@ -258,21 +258,6 @@ def _yes_no(value: Any) -> str:
     return str(_l("Yes") if value else _l("No"))
 
 
-def check_version(item: Any, submitted: Any) -> None:
-    """Refuse the save when the version the user loaded is not the stored one."""
-    state = inspect(item)
-    history = state.attrs.version.history
-    stored = history.deleted[0] if history.deleted else item.version
-    try:
-        submitted_version = int(submitted)
-    except (TypeError, ValueError):
-        raise StaleRecord() from None
-    if submitted_version != stored:
-        raise StaleRecord()
-    if history.deleted:
-        item.version = stored
-
-
 class ZwModelRestApi(ModelRestApi):
     """A reach-scoped, permission-grouped FAB ModelRestApi with optimistic locking on PUT.
 
@@ -342,14 +327,7 @@ class ZwModelRestApi(ModelRestApi):
             if hasattr(item, "version"):
                 # The raw body: FAB merges the stored values into request.json before this hook.
                 payload = json.loads(request.get_data() or b"{}")
-                if "version" not in payload:
-                    raise StaleRecord(
-                        _l(
-                            'Send the record\'s current "version" with every '
-                            "update (optimistic locking)."
-                        )
-                    )
-                check_version(item, payload["version"])
+                check_version(item, payload.get("version"))  # missing: 409 as well
             self.validate(item)
         except DomainError as error:
             _rollback_and_raise(error)

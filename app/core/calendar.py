@@ -207,6 +207,30 @@ def schedule_deadline(
     return deadline
 
 
+def close_deadline(deadline: Deadline, *, at: dt.datetime | None = None) -> bool:
+    """Complete ``deadline`` at the stored instant ``at`` (default now); return whether it was
+    completed late (judged on the province's date of ``at``). The one way a deadline is closed."""
+    deadline.completed_at = at if at is not None else now().replace(tzinfo=None)
+    return deadline.is_overdue()
+
+
+def deadline_label(deadline: Deadline | None, today: dt.date | None = None) -> str:
+    """How a deadline reads everywhere: its due date, 「（暂定）」 while the calendar does not know
+    a year it reaches, then 「✓」 once completed or 「已超期」 while open past its due date."""
+    from flask_babel import gettext
+
+    if deadline is None:
+        return ""
+    text = deadline.due_date.isoformat()
+    if deadline.provisional:
+        text += gettext("(provisional)")
+    if deadline.completed_at is not None:
+        text += " ✓"
+    elif deadline.is_overdue(today):
+        text += " " + gettext("OVERDUE")
+    return text
+
+
 def recompute_deadlines(session: Session, since: dt.date | None = None) -> int:
     """Recompute open deadlines after a calendar change; return how many moved or firmed up.
 

@@ -218,6 +218,13 @@ class Deadline(db.Model):
             return calendar.local_date(self.completed_at) > self.due_date
         return (today or calendar.today()) > self.due_date
 
+    @property
+    def label(self) -> str:
+        """Due date, provisional mark, done or overdue (``app.core.calendar.deadline_label``)."""
+        from app.core import calendar
+
+        return calendar.deadline_label(self)
+
     def __repr__(self) -> str:
         return f"{self.purpose} → {self.due_date.isoformat()}"
 

@@ -237,7 +237,10 @@ def _referrers(model: type) -> list[tuple[type, Any]]:
 
 def _relationship_of(model: type, column: str) -> Any:
     """The writable many-to-one relationship whose foreign key is ``column``, if any."""
-    for relationship in inspect(model).relationships:
+    mapper = inspect(model, raiseerr=False)
+    if mapper is None:  # not a mapped class (a stand-in record): its values are as they are
+        return None
+    for relationship in mapper.relationships:
         if relationship.viewonly or relationship.uselist:
             continue
         if [c.key for c in relationship.local_columns] == [column]:

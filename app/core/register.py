@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
-from app.core import calendar
+from app.core import calendar, workflow
 from app.core.api import CalendarDayApi, RegionApi, UnitApi, WorkingDayApi
 from app.core.views import AuditLogView, CalendarDayView, CalendarYearView, RegionView, UnitView
+
+
+def can_in_template(transition: Any, record: Any = None) -> bool:
+    """``workflow.can`` for the current user (templates)."""
+    from app.core.actor import current_actor
+    from app.extensions import db
+
+    return workflow.can(current_actor(), transition, record, db.session)
 
 
 def register(appbuilder: AppBuilder) -> None:
     # Every template shows stored instants in the province's zone: {{ value|local_time }}.
     current_app.jinja_env.filters["local_time"] = calendar.format_datetime
     current_app.jinja_env.filters["local_date"] = calendar.local_date
+    # {% if can("workflow.step", record) %}: a button shows exactly when the step is allowed.
+    current_app.jinja_env.globals["can"] = can_in_template
     org = {
         "category": "Organisation",
         "category_label": _l("Organisation"),

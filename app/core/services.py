@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, inspect, select
 from sqlalchemy.orm import Session
 
 from app.core.codes import credit_code_error, is_well_formed_region_code
 from app.core.errors import DomainError, StaleRecord, ValidationError
 from app.core.models import AppUser, Region, Unit
 from app.core.states import ExerciseLevel, RegionLevel
+
+if TYPE_CHECKING:
+    from app.core.actor import Actor
 
 CREDIT_CODE_MESSAGES = {
     "empty": _l("Enter the unified social credit code."),
@@ -159,16 +162,28 @@ def region_subtree_count(session: Session, region: Region) -> int:
     ).scalar_one()
 
 
-def check_version(obj: Any, version: int | str | None) -> None:
-    """Optimistic locking for a service call: the version the caller loaded must be current.
+def check_version(obj: Any, version: int | str | None, *, actor: Actor | None = None) -> None:
+    """Optimistic locking, the one check for forms, APIs and services: ``version`` is the one
+    the caller loaded; refused (StaleRecord, 409) unless it is the stored one, also when missing
+    (only the system ``actor``, a job or CLI command acting on fresh data, may send none).
 
-    ``None`` means the caller did not take part in locking (a CLI or job acting on fresh data).
+    A form or API body that sets ``obj.version`` itself (FAB copies it before the hooks run) is
+    judged against the stored value, which is then put back for the version counter.
     """
-    if version is None:
-        return
+    if version is None or version == "":
+        if actor is not None and actor.is_system:
+            return
+        raise StaleRecord(MISSING_VERSION)
+    history = inspect(obj).attrs.version.history
+    stored = history.deleted[0] if history.deleted else obj.version
     try:
-        current = int(version) == obj.version
+        current = int(version) == stored
     except (TypeError, ValueError):
         raise StaleRecord() from None
     if not current:
         raise StaleRecord()
+    if history.deleted:
+        obj.version = stored
+
+
+MISSING_VERSION = _l('Send the record\'s current "version" with every update (optimistic locking).')

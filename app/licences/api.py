@@ -41,7 +41,8 @@ def _date(value: Any) -> dt.date | None:
 
 
 class _TransitionMixin:
-    """Runs a service on one in-reach row and answers with its new state (or the domain error)."""
+    """Runs a service on one in-reach row and answers with its new state and version (or the
+    domain error). Every body carries the record's "version" (optimistic lock; 409 without)."""
 
     def _transition(self, pk: int, operation: Any) -> Any:
         item = self.datamodel.get(pk)  # type: ignore[attr-defined]
@@ -52,7 +53,9 @@ class _TransitionMixin:
             db.session.commit()
         except DomainError as error:
             return self.domain_error_response(error)  # type: ignore[attr-defined]
-        return self.response(200, id=item.id, state=item.state)  # type: ignore[attr-defined]
+        return self.response(  # type: ignore[attr-defined]
+            200, id=item.id, state=item.state, version=item.version
+        )
 
 
 class LicenceEntryApi(_TransitionMixin, ZwModelRestApi):
@@ -128,20 +131,28 @@ class LicenceEntryApi(_TransitionMixin, ZwModelRestApi):
     @protect()
     @safe
     def submit(self, pk: int) -> Any:
-        """Submit the entry for review (draft → submitted, revised → resubmitted)."""
+        """Submit the entry for review (draft → submitted, revised → resubmitted); body:
+        {"version": n}."""
         return self._transition(
-            pk, lambda item, _body: services.submit(db.session, item, actor=current_actor())
+            pk,
+            lambda item, body: services.submit(
+                db.session, item, actor=current_actor(), version=body.get("version")
+            ),
         )
 
     @expose("/<int:pk>/deprecate", methods=["POST"])
     @protect()
     @safe
     def deprecate(self, pk: int) -> Any:
-        """Deprecate a published entry; body: {"reason": "..."}."""
+        """Deprecate a published entry; body: {"reason": "...", "version": n}."""
         return self._transition(
             pk,
             lambda item, body: services.deprecate(
-                db.session, item, actor=current_actor(), reason=body.get("reason")
+                db.session,
+                item,
+                actor=current_actor(),
+                reason=body.get("reason"),
+                version=body.get("version"),
             ),
         )
 
@@ -315,9 +326,12 @@ class LicenceUsageApplicationApi(_TransitionMixin, ZwModelRestApi):
     @protect()
     @safe
     def submit(self, pk: int) -> Any:
-        """Submit the application for review."""
+        """Submit the application for review; body: {"version": n}."""
         return self._transition(
-            pk, lambda item, _body: services.submit(db.session, item, actor=current_actor())
+            pk,
+            lambda item, body: services.submit(
+                db.session, item, actor=current_actor(), version=body.get("version")
+            ),
         )
 
 
@@ -372,9 +386,12 @@ class LicenceObjectionApi(_TransitionMixin, ZwModelRestApi):
     @protect()
     @safe
     def mark(self, pk: int) -> Any:
-        """Mark the licence as disputed (within 1 working day)."""
+        """Mark the licence as disputed (within 1 working day); body: {"version": n}."""
         return self._transition(
-            pk, lambda item, _body: services.mark_objection(db.session, item, actor=current_actor())
+            pk,
+            lambda item, body: services.mark_objection(
+                db.session, item, actor=current_actor(), version=body.get("version")
+            ),
         )
 
     @expose("/<int:pk>/resolve", methods=["POST"])
@@ -382,7 +399,7 @@ class LicenceObjectionApi(_TransitionMixin, ZwModelRestApi):
     @safe
     def resolve(self, pk: int) -> Any:
         """Record the outcome and that the applicant was told; body: outcome, outcome_note,
-        applicant_told_on (YYYY-MM-DD), applicant_told_how."""
+        applicant_told_on (YYYY-MM-DD), applicant_told_how, version."""
         return self._transition(
             pk,
             lambda item, body: services.resolve_objection(
@@ -393,6 +410,7 @@ class LicenceObjectionApi(_TransitionMixin, ZwModelRestApi):
                 note=body.get("outcome_note"),
                 told_on=_date(body.get("applicant_told_on")),
                 told_how=body.get("applicant_told_how"),
+                version=body.get("version"),
             ),
         )
 
@@ -455,7 +473,7 @@ class LicenceReviewApi(BaseApi):
     @protect()
     @safe
     def decide(self, kind: str, pk: int, decision: str) -> Any:
-        """Approve or reject; body: reason (reject), scope and end_date (applications)."""
+        """Approve or reject; body: version, reason (reject), scope and end_date (applications)."""
         model = self.KINDS.get(kind)
         if model is None or decision not in ("approve", "reject"):
             return self.response_404()
@@ -473,14 +491,21 @@ class LicenceReviewApi(BaseApi):
                     actor=actor,
                     scope=body.get("scope"),
                     end_date=_date(body.get("end_date")),
+                    version=body.get("version"),
                 )
             else:
-                services.reject(db.session, item, actor=actor, reason=body.get("reason"))
+                services.reject(
+                    db.session,
+                    item,
+                    actor=actor,
+                    reason=body.get("reason"),
+                    version=body.get("version"),
+                )
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
             return self.response(error.status, message=str(error))
-        return self.response(200, id=item.id, state=item.state)
+        return self.response(200, id=item.id, state=item.state, version=item.version)
 
 
 class LicenceItemLinkApi(ZwModelRestApi):

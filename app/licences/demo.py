@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.catalogue.models import ImplementationItem
 from app.core import calendar
-from app.core.calendar import WorkingCalendar, schedule_deadline
+from app.core.calendar import WorkingCalendar, close_deadline, schedule_deadline
 from app.core.models import AppUser, Unit, utcnow
 from app.licences import services
 from app.licences.models import (
@@ -298,10 +298,10 @@ def seed_demo(session: Session) -> str:
         )
         if state in ("marked", "resolved"):
             objection.marked_at = dt.datetime.combine(received, dt.time(10))
-            objection.mark_deadline.completed_at = objection.marked_at
+            close_deadline(objection.mark_deadline, at=objection.marked_at)
         if state == "resolved":
             objection.resolved_at = dt.datetime.combine(received, dt.time(16))
-            objection.verify_deadline.completed_at = objection.resolved_at
+            close_deadline(objection.verify_deadline, at=objection.resolved_at)
             objection.outcome = "corrected"
             objection.outcome_note = "经核对登记档案，注册资本数据已更正。"
             objection.applicant_told_on = received

@@ -348,27 +348,14 @@ class LicenceObjection(db.Model):
 
     @property
     def mark_due(self) -> str:
-        return _deadline_text(self.mark_deadline)
+        return self.mark_deadline.label if self.mark_deadline is not None else ""
 
     @property
     def verify_due(self) -> str:
-        return _deadline_text(self.verify_deadline)
+        return self.verify_deadline.label if self.verify_deadline is not None else ""
 
     def __repr__(self) -> str:
         return f"#{self.id} {self.licence_number}"
-
-
-def _deadline_text(deadline: Deadline | None) -> str:
-    from flask_babel import gettext as _
-
-    if deadline is None:
-        return ""
-    text = deadline.due_date.isoformat()
-    if deadline.provisional:
-        text += _("(provisional)")
-    if deadline.completed_at is not None:
-        text += " ✓"
-    return text
 
 
 class LicenceStatusEvent(db.Model):

@@ -18,12 +18,11 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from app.core import calendar, roles
+from app.core import calendar, workflow
 from app.core.actor import Actor
-from app.core.audit import AuditAction, record
 from app.core.calendar import WorkingCalendar, schedule_deadline
 from app.core.codes import credit_code_error
-from app.core.errors import Forbidden, InvalidTransition, OutOfReach, ValidationError
+from app.core.errors import InvalidTransition, OutOfReach, ValidationError
 from app.core.models import Deadline, Unit, utcnow
 from app.core.services import credit_code_message
 from app.licences.models import (
@@ -36,8 +35,9 @@ from app.licences.models import (
 )
 from app.licences.states import (
     EDITABLE_STATES,
+    OBJECTION,
     PENDING_STATES,
-    REVIEW_TRANSITIONS,
+    REVIEW,
     FaceFieldType,
     HolderCategory,
     ObjectionOutcome,
@@ -111,48 +111,11 @@ def _clean(value: str | None) -> str:
     return (value or "").strip()
 
 
-# -- who may do what ----------------------------------------------------------------------
+# -- transitions: who may take which step is declared in states.REVIEW / states.OBJECTION -----
 
 
-def _actor_unit_id(actor: Actor) -> int | None:
-    return getattr(actor.user, "unit_id", None)
-
-
-def owner_unit_id(obj: Reviewed) -> int:
-    if isinstance(obj, LicenceEntry):
-        return obj.issuing_unit_id
-    return obj.applicant_unit_id
-
-
-def ensure_can_review(actor: Actor, obj: Reviewed) -> None:
-    """Only a licence reviewer decides, and never on their own unit's (or own) submission."""
-    if actor.is_system:
-        return
-    if roles.LICENCE_REVIEWER not in roles.names_of(actor):
-        raise Forbidden(_("Only a licence reviewer (证照审核员) may decide on a submission."))
-    if _actor_unit_id(actor) is not None and _actor_unit_id(actor) == owner_unit_id(obj):
-        raise Forbidden(_("A submission of your own unit must be reviewed by someone else."))
-    if obj.submitted_by_id is not None and obj.submitted_by_id == actor.user_id:
-        raise Forbidden(_("You cannot review your own submission."))
-
-
-def _move(session: Session, obj: Any, new: Any, *, actor: Actor, summary: str) -> None:
-    old = obj.state
-    record(
-        session,
-        AuditAction.TRANSITION,
-        object_type=type(obj).__name__,
-        object_id=obj.id,
-        summary=summary[:256],
-        before={"state": old},
-        after={"state": new.value, "by": actor.username},
-    )
-    obj.state = new.value
-
-
-def _check_transition(obj: Reviewed, new: ReviewState) -> None:
-    if new not in REVIEW_TRANSITIONS.get(ReviewState(obj.state), set()):
-        raise InvalidTransition()
+def _by(actor: Actor) -> dict[str, str]:
+    return {"by": actor.username}
 
 
 # -- snapshots and diffs -------------------------------------------------------------------
@@ -266,8 +229,20 @@ def prepare_entry(session: Session, entry: LicenceEntry, *, actor: Actor) -> Non
 
 
 def _revise_if_rejected(session: Session, obj: Reviewed, *, actor: Actor) -> None:
+    """Editing a rejected entry revises it (the edit itself checked the version it loaded)."""
     if obj.id is not None and obj.state == ReviewState.REJECTED.value:
-        _move(session, obj, ReviewState.REVISED, actor=actor, summary=_("Revised after rejection"))
+        step = REVIEW["revise"]
+        workflow.guard(actor, step, obj, session)
+        workflow.apply(
+            session,
+            obj,
+            step,
+            actor=actor,
+            version=None,
+            checked=True,
+            summary=_("Revised after rejection"),
+            after=_by(actor),
+        )
 
 
 def prepare_face_field(session: Session, field: LicenceFaceField, *, actor: Actor) -> None:
@@ -318,15 +293,13 @@ def ensure_entry_deletable(entry: LicenceEntry) -> None:
         raise InvalidTransition(_("Only a draft that was never submitted can be deleted."))
 
 
-def submit(session: Session, obj: Reviewed, *, actor: Actor) -> None:
+def submit(
+    session: Session, obj: Reviewed, *, actor: Actor, version: int | str | None = None
+) -> None:
     """Draft → submitted, revised → resubmitted (by the owning unit, within reach)."""
     actor.reach.check(session, obj)
-    target = {
-        ReviewState.DRAFT.value: ReviewState.SUBMITTED,
-        ReviewState.REVISED.value: ReviewState.RESUBMITTED,
-    }.get(obj.state)
-    if target is None:
-        raise InvalidTransition()
+    step = REVIEW["resubmit" if obj.state == ReviewState.REVISED.value else "submit"]
+    workflow.check(session, obj, step, actor=actor, version=version)
     if isinstance(obj, LicenceEntry) and not obj.face_fields:
         raise ValidationError(
             errors={"face_fields": _("Add at least one face field before submitting.")},
@@ -336,7 +309,16 @@ def submit(session: Session, obj: Reviewed, *, actor: Actor) -> None:
         prepare_usage_application(session, obj, actor=actor)
     obj.submitted_at = utcnow()
     obj.submitted_by_id = actor.user_id
-    _move(session, obj, target, actor=actor, summary=_("Submitted for review"))
+    workflow.apply(
+        session,
+        obj,
+        step,
+        actor=actor,
+        version=version,
+        checked=True,
+        summary=_("Submitted for review"),
+        after=_by(actor),
+    )
 
 
 def approve(
@@ -346,11 +328,11 @@ def approve(
     actor: Actor,
     scope: str | None = None,
     end_date: dt.date | None = None,
+    version: int | str | None = None,
 ) -> None:
     """The licence reviewer approves: an entry is published, an application gets its scope."""
     actor.reach.check(session, obj)
-    ensure_can_review(actor, obj)
-    _check_transition(obj, ReviewState.APPROVED)
+    step = workflow.check(session, obj, REVIEW["approve"], actor=actor, version=version)
     if isinstance(obj, LicenceUsageApplication):
         obj.approved_scope = _clean(scope) or obj.service_items
         obj.approved_end_date = end_date or obj.requested_end_date
@@ -362,45 +344,71 @@ def approve(
     obj.reviewed_at = utcnow()
     obj.reviewed_by_id = actor.user_id
     obj.rejection_reason = None
-    _move(session, obj, ReviewState.APPROVED, actor=actor, summary=_("Approved"))
+    workflow.apply(
+        session,
+        obj,
+        step,
+        actor=actor,
+        version=version,
+        checked=True,
+        summary=_("Approved"),
+        after=_by(actor),
+    )
 
 
-def reject(session: Session, obj: Reviewed, *, actor: Actor, reason: str | None) -> None:
+def reject(
+    session: Session,
+    obj: Reviewed,
+    *,
+    actor: Actor,
+    reason: str | None,
+    version: int | str | None = None,
+) -> None:
     """The licence reviewer rejects with a reason; what was rejected is kept for the diff."""
     actor.reach.check(session, obj)
-    ensure_can_review(actor, obj)
-    _check_transition(obj, ReviewState.REJECTED)
     reason = _clean(reason)
-    if not reason:
-        raise ValidationError(
-            errors={"reason": _("Give the reason for the rejection.")},
-            message=_("Give the reason for the rejection."),
-        )
+    step = REVIEW["reject"]
+    workflow.check(session, obj, step, actor=actor, version=version, reason=reason)
     obj.rejection_reason = reason
     obj.rejected_snapshot = json.dumps(snapshot(obj), ensure_ascii=False)
     obj.reviewed_at = utcnow()
     obj.reviewed_by_id = actor.user_id
-    _move(session, obj, ReviewState.REJECTED, actor=actor, summary=_("Rejected: %(r)s", r=reason))
+    workflow.apply(
+        session,
+        obj,
+        step,
+        actor=actor,
+        version=version,
+        checked=True,
+        summary=_("Rejected: %(r)s", r=reason),
+        after=_by(actor),
+    )
 
 
-def deprecate(session: Session, entry: LicenceEntry, *, actor: Actor, reason: str | None) -> None:
+def deprecate(
+    session: Session,
+    entry: LicenceEntry,
+    *,
+    actor: Actor,
+    reason: str | None,
+    version: int | str | None = None,
+) -> None:
     """A published entry is deprecated: it stays readable with its whole history."""
     actor.reach.check(session, entry)
-    _check_transition(entry, ReviewState.DEPRECATED)
     reason = _clean(reason)
-    if not reason:
-        raise ValidationError(
-            errors={"reason": _("Give the reason for the deprecation.")},
-            message=_("Give the reason for the deprecation."),
-        )
+    step = REVIEW["deprecate"]
+    workflow.check(session, entry, step, actor=actor, version=version, reason=reason)
     entry.deprecated_at = utcnow()
     entry.deprecation_reason = reason
-    _move(
+    workflow.apply(
         session,
         entry,
-        ReviewState.DEPRECATED,
+        step,
         actor=actor,
+        version=version,
+        checked=True,
         summary=_("Deprecated: %(r)s", r=reason),
+        after=_by(actor),
     )
 
 
@@ -643,23 +651,27 @@ def record_objection(session: Session, objection: LicenceObjection, *, actor: Ac
     actor.reach.check(session, objection)
 
 
-def mark_objection(session: Session, objection: LicenceObjection, *, actor: Actor) -> None:
-    """The issuing unit marks the licence as disputed (异议标注)."""
+def mark_objection(
+    session: Session,
+    objection: LicenceObjection,
+    *,
+    actor: Actor,
+    version: int | str | None = None,
+) -> None:
+    """The issuing unit marks the licence as disputed (异议标注); closes the 1-day deadline."""
     actor.reach.check(session, objection)
-    if objection.state != ObjectionState.RECEIVED.value:
-        raise InvalidTransition()
+    step = workflow.check(session, objection, OBJECTION["mark"], actor=actor, version=version)
     objection.marked_at = utcnow()
-    objection.mark_deadline.completed_at = objection.marked_at
-    record(
+    workflow.apply(
         session,
-        AuditAction.TRANSITION,
-        object_type="LicenceObjection",
-        object_id=objection.id,
+        objection,
+        step,
+        actor=actor,
+        version=version,
+        checked=True,
+        at=objection.marked_at,
         summary=_("Objection marked"),
-        before={"state": objection.state},
-        after={"state": ObjectionState.MARKED.value},
     )
-    objection.state = ObjectionState.MARKED.value
 
 
 def resolve_objection(
@@ -671,11 +683,11 @@ def resolve_objection(
     note: str | None,
     told_on: dt.date | None,
     told_how: str | None,
+    version: int | str | None = None,
 ) -> None:
     """Record the verification's outcome and that the applicant was told (closes the deadline)."""
     actor.reach.check(session, objection)
-    if objection.state != ObjectionState.MARKED.value:
-        raise InvalidTransition(_("Mark the objection before recording the outcome."))
+    step = workflow.check(session, objection, OBJECTION["resolve"], actor=actor, version=version)
     errors: dict[str, str] = {}
     try:
         ObjectionOutcome(outcome)
@@ -696,17 +708,17 @@ def resolve_objection(
     objection.applicant_told_on = told_on
     objection.applicant_told_how = _clean(told_how)
     objection.resolved_at = utcnow()
-    objection.verify_deadline.completed_at = objection.resolved_at
-    record(
+    workflow.apply(
         session,
-        AuditAction.TRANSITION,
-        object_type="LicenceObjection",
-        object_id=objection.id,
+        objection,
+        step,
+        actor=actor,
+        version=version,
+        checked=True,
+        at=objection.resolved_at,
         summary=_("Objection verified, applicant told"),
-        before={"state": objection.state},
-        after={"state": ObjectionState.RESOLVED.value, "outcome": outcome},
+        after={"outcome": outcome},
     )
-    objection.state = ObjectionState.RESOLVED.value
 
 
 def overdue_objections_query(today: dt.date | None = None) -> Any:

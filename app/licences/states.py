@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.core import roles, workflow
 from app.core.states import LabelledEnum
+from app.core.workflow import Workflow
+
+if TYPE_CHECKING:
+    from app.core.actor import Actor
 
 
 class HolderCategory(LabelledEnum):
@@ -45,16 +53,86 @@ class ReviewState(LabelledEnum):
     DEPRECATED = "deprecated", _l("Deprecated")
 
 
-# state → states it may move to (the reviewer decides SUBMITTED/RESUBMITTED).
-REVIEW_TRANSITIONS: dict[ReviewState, set[ReviewState]] = {
-    ReviewState.DRAFT: {ReviewState.SUBMITTED},
-    ReviewState.SUBMITTED: {ReviewState.APPROVED, ReviewState.REJECTED},
-    ReviewState.RESUBMITTED: {ReviewState.APPROVED, ReviewState.REJECTED},
-    ReviewState.REJECTED: {ReviewState.REVISED},
-    ReviewState.REVISED: {ReviewState.RESUBMITTED},
-    ReviewState.APPROVED: {ReviewState.DEPRECATED},
-    ReviewState.DEPRECATED: set(),
-}
+# Who registers entries, files usage applications and handles objections (with the reviewer).
+ISSUERS = frozenset({roles.UNIT_OPERATOR, roles.COUNTY_COORDINATOR})
+OBJECTION_HANDLERS = ISSUERS | {roles.LICENCE_REVIEWER}
+
+
+def _not_own_submission(actor: Actor, obj: Any) -> bool | str:
+    """A reviewer never decides on their own unit's (or their own) submission."""
+    if actor.is_system:
+        return True
+    unit_id = getattr(actor.user, "unit_id", None)
+    owner = getattr(obj, "issuing_unit_id", None) or getattr(obj, "applicant_unit_id", None)
+    if unit_id is not None and unit_id == owner:
+        return _("A submission of your own unit must be reviewed by someone else.")
+    if obj.submitted_by_id is not None and obj.submitted_by_id == actor.user_id:
+        return _("You cannot review your own submission.")
+    return True
+
+
+_REVIEWER_ONLY = _l("Only a licence reviewer (证照审核员) may decide on a submission.")
+_PENDING = ("submitted", "resubmitted")
+
+#: Registration of catalogue entries (art. 6) and usage applications (art. 15).
+REVIEW = Workflow(
+    "licence_review",
+    [
+        workflow.Transition(
+            "submit",
+            _l("Submit for review"),
+            source=("draft",),
+            target="submitted",
+            roles=ISSUERS,
+        ),
+        workflow.Transition(
+            "resubmit",
+            _l("Submit for review"),
+            source=("revised",),
+            target="resubmitted",
+            roles=ISSUERS,
+        ),
+        workflow.Transition(
+            "approve",
+            _l("Approve (licence review)"),
+            source=_PENDING,
+            target="approved",
+            roles={roles.LICENCE_REVIEWER},
+            rule=_not_own_submission,
+            role_message=_REVIEWER_ONLY,
+        ),
+        workflow.Transition(
+            "reject",
+            _l("Reject"),
+            source=_PENDING,
+            target="rejected",
+            roles={roles.LICENCE_REVIEWER},
+            rule=_not_own_submission,
+            role_message=_REVIEWER_ONLY,
+            needs_reason=True,
+            reason_message=_l("Give the reason for the rejection."),
+            style="danger",
+        ),
+        # Editing a rejected entry (or its face fields) revises it.
+        workflow.Transition(
+            "revise",
+            _l("Revised after rejection"),
+            source=("rejected",),
+            target="revised",
+            roles=ISSUERS,
+        ),
+        workflow.Transition(
+            "deprecate",
+            _l("Deprecate"),
+            source=("approved",),
+            target="deprecated",
+            roles=ISSUERS,
+            needs_reason=True,
+            reason_message=_l("Give the reason for the deprecation."),
+            style="warning",
+        ),
+    ],
+)
 EDITABLE_STATES = {ReviewState.DRAFT, ReviewState.REJECTED, ReviewState.REVISED}
 PENDING_STATES = {ReviewState.SUBMITTED, ReviewState.RESUBMITTED}
 
@@ -85,6 +163,31 @@ class ObjectionState(LabelledEnum):
     RECEIVED = "received", _l("Received")
     MARKED = "marked", _l("Marked")
     RESOLVED = "resolved", _l("Verified, applicant told")
+
+
+#: Art. 18: mark within 1 working day, verify and tell the applicant within 5.
+OBJECTION = Workflow(
+    "licence_objection",
+    [
+        workflow.Transition(
+            "mark",
+            _l("Mark the licence as disputed"),
+            source=("received",),
+            target="marked",
+            roles=OBJECTION_HANDLERS,
+            closes="mark_deadline",
+        ),
+        workflow.Transition(
+            "resolve",
+            _l("Record the outcome"),
+            source=("marked",),
+            target="resolved",
+            roles=OBJECTION_HANDLERS,
+            closes="verify_deadline",
+            invalid_message=_l("Mark the objection before recording the outcome."),
+        ),
+    ],
+)
 
 
 class ObjectionOutcome(LabelledEnum):

@@ -21,6 +21,7 @@ from app.core.base_views import ZwModelView, enum_select
 from app.core.errors import DomainError, OutOfReach
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.workflow import Workflow
 from app.extensions import db
 from app.licences import services
 from app.licences.forms import sample_field
@@ -33,6 +34,8 @@ from app.licences.models import (
     LicenceUsageApplication,
 )
 from app.licences.states import (
+    OBJECTION,
+    REVIEW,
     FaceFieldType,
     HolderCategory,
     ObjectionOutcome,
@@ -68,6 +71,11 @@ def _date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def _steps(flow: Workflow, item: Any) -> set[str]:
+    """The names of the steps the current user may take on ``item``: the buttons to show."""
+    return {t.name for t in flow.allowed(current_actor(), item, db.session)}
 
 
 def _blank(value: Any) -> Any:
@@ -326,6 +334,7 @@ class LicenceEntryView(ZwModelView):
             item=item,
             diff=services.diff_against_rejection(item),
             editable=ReviewState(item.state) in services.EDITABLE_STATES,
+            steps=_steps(REVIEW, item),
         )
 
     @expose("/sample/<pk>", methods=["GET"])
@@ -349,7 +358,9 @@ class LicenceEntryView(ZwModelView):
     @has_access
     def submit(self, pk: Any) -> Any:
         item = self._item(pk)
-        services.submit(db.session, item, actor=current_actor())
+        services.submit(
+            db.session, item, actor=current_actor(), version=request.form.get("version")
+        )
         db.session.commit()
         flash(_("Submitted to the licence reviewer."), "success")
         return redirect(url_for(".show", pk=item.id))
@@ -359,7 +370,11 @@ class LicenceEntryView(ZwModelView):
     def deprecate(self, pk: Any) -> Any:
         item = self._item(pk)
         services.deprecate(
-            db.session, item, actor=current_actor(), reason=request.form.get("reason")
+            db.session,
+            item,
+            actor=current_actor(),
+            reason=request.form.get("reason"),
+            version=request.form.get("version"),
         )
         db.session.commit()
         flash(_("The entry is deprecated; it stays readable."), "success")
@@ -533,6 +548,7 @@ class LicenceUsageApplicationView(ZwModelView):
             related_views=self._related_views,
             item=item,
             diff=services.diff_against_rejection(item),
+            steps=_steps(REVIEW, item),
         )
 
     @expose("/submit/<pk>", methods=["POST"])
@@ -541,7 +557,9 @@ class LicenceUsageApplicationView(ZwModelView):
         item = self.datamodel.get(pk)
         if item is None:
             abort(404)
-        services.submit(db.session, item, actor=current_actor())
+        services.submit(
+            db.session, item, actor=current_actor(), version=request.form.get("version")
+        )
         db.session.commit()
         flash(_("Submitted to the licence reviewer."), "success")
         return redirect(url_for(".show", pk=item.id))
@@ -658,13 +676,16 @@ class LicenceObjectionView(ZwModelView):
             item=item,
             outcomes=list(ObjectionOutcome),
             today=calendar.today().isoformat(),
+            steps=_steps(OBJECTION, item),
         )
 
     @expose("/mark/<pk>", methods=["POST"])
     @has_access
     def mark(self, pk: Any) -> Any:
         item = self._item(pk)
-        services.mark_objection(db.session, item, actor=current_actor())
+        services.mark_objection(
+            db.session, item, actor=current_actor(), version=request.form.get("version")
+        )
         db.session.commit()
         flash(_("The licence is marked as disputed."), "success")
         return redirect(url_for(".show", pk=item.id))
@@ -681,6 +702,7 @@ class LicenceObjectionView(ZwModelView):
             note=request.form.get("outcome_note"),
             told_on=_date(request.form.get("applicant_told_on")),
             told_how=request.form.get("applicant_told_how"),
+            version=request.form.get("version"),
         )
         db.session.commit()
         flash(_("The outcome is recorded."), "success")
@@ -794,7 +816,7 @@ class LicenceReviewView(BaseView):
             item=item,
             data=services.snapshot(item),
             diff=services.diff_against_rejection(item),
-            pending=ReviewState(item.state) in services.PENDING_STATES,
+            steps=_steps(REVIEW, item),
         )
 
     @expose("/entry/<int:pk>")
@@ -819,10 +841,17 @@ class LicenceReviewView(BaseView):
                     actor=actor,
                     scope=request.form.get("scope"),
                     end_date=_date(request.form.get("end_date")),
+                    version=request.form.get("version"),
                 )
                 message = _("Approved.")
             elif decision == "reject":
-                services.reject(db.session, item, actor=actor, reason=request.form.get("reason"))
+                services.reject(
+                    db.session,
+                    item,
+                    actor=actor,
+                    reason=request.form.get("reason"),
+                    version=request.form.get("version"),
+                )
                 message = _("Rejected; the unit is asked to revise.")
             else:
                 abort(400)

@@ -42,8 +42,13 @@ def approve(app: Any, request_id: int, approver_id: int) -> tuple[int, str | Non
         approver = db.session.get(AppUser, approver_id)
         actor = actor_for_user(approver)
         with acting_as(actor):
+            version = db.session.get(AccountRequest, request_id).version  # as loaded
             decision = services.approve(
-                db.session, request_id, actor=actor, security_manager=appbuilder.sm
+                db.session,
+                request_id,
+                actor=actor,
+                security_manager=appbuilder.sm,
+                version=version,
             )
         db.session.commit()
         return (decision.user.id if decision.user else 0), decision.initial_password

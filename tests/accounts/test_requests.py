@@ -150,19 +150,21 @@ def test_the_unit_cannot_approve_its_own_request(app, world, login, api_token):
 def test_reject_needs_a_reason(app, world, login, api_token):
     pk = file_new(app, world)
     coordinator = login("county_coordinator")
+    version = _request(app, pk).version  # the form's hidden field; the API body's "version"
     coordinator.post(
-        f"/accountrequestview/decide/{pk}", data={"decision": "reject", "reason": "  "}
+        f"/accountrequestview/decide/{pk}",
+        data={"decision": "reject", "reason": "  ", "version": version},
     )
     assert _request(app, pk).state == "pending"
     response = app.test_client().post(
         f"/api/v1/account_request/{pk}/reject",
-        json={"reason": ""},
+        json={"reason": "", "version": version},
         headers=api_token("county_coordinator"),
     )
     assert response.status_code == 422
     coordinator.post(
         f"/accountrequestview/decide/{pk}",
-        data={"decision": "reject", "reason": "该同志未在窗口岗位"},
+        data={"decision": "reject", "reason": "该同志未在窗口岗位", "version": version},
     )
     item = _request(app, pk)
     assert item.state == "rejected" and item.decision_reason == "该同志未在窗口岗位"
@@ -186,15 +188,20 @@ def test_api_files_and_approves_a_new_account(app, world, api_token):
     )
     assert response.status_code == 201, response.get_data(as_text=True)
     pk = response.json["id"]
+    version = _request(app, pk).version
     response = client.post(
-        f"/api/v1/account_request/{pk}/approve", json={}, headers=api_token("county_coordinator")
+        f"/api/v1/account_request/{pk}/approve",
+        json={"version": version},
+        headers=api_token("county_coordinator"),
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.json["result"]["username"] == "chen_jing"
     assert len(response.json["result"]["initial_password"]) >= 8
     # Deciding twice is refused.
     response = client.post(
-        f"/api/v1/account_request/{pk}/approve", json={}, headers=api_token("county_coordinator")
+        f"/api/v1/account_request/{pk}/approve",
+        json={"version": _request(app, pk).version},
+        headers=api_token("county_coordinator"),
     )
     assert response.status_code == 409
 

@@ -363,19 +363,30 @@ def test_adjustment_workflow_through_the_api(app, data, api_token) -> None:
         headers=api_token("province_admin"),
     )
     assert bad.status_code == 409
+
+    # Every transition sends the version the caller loaded (optimistic lock).
+    def version() -> int:
+        return client.get(f"/api/v1/adjustment/{pk}", headers=operator).json["result"]["version"]
+
     ok = client.post(
-        f"/api/v1/adjustment/{pk}/transition", json={"name": "submit"}, headers=operator
+        f"/api/v1/adjustment/{pk}/transition",
+        json={"name": "submit", "version": version()},
+        headers=operator,
     )
     assert ok.json["state"] == "legality_review"
     reviewer = api_token("legal_reviewer")
     queue = client.get("/api/v1/adjustment/queue", headers=reviewer).json["result"]
     assert [e["id"] for e in queue] == [pk]
     no_reason = client.post(
-        f"/api/v1/adjustment/{pk}/transition", json={"name": "reject"}, headers=reviewer
+        f"/api/v1/adjustment/{pk}/transition",
+        json={"name": "reject", "version": version()},
+        headers=reviewer,
     )
     assert no_reason.status_code == 422
     client.post(
-        f"/api/v1/adjustment/{pk}/transition", json={"name": "pass_legality"}, headers=reviewer
+        f"/api/v1/adjustment/{pk}/transition",
+        json={"name": "pass_legality", "version": version()},
+        headers=reviewer,
     )
     admin = api_token("province_admin")
     stale = client.post(
@@ -383,7 +394,9 @@ def test_adjustment_workflow_through_the_api(app, data, api_token) -> None:
     )
     assert stale.status_code == 409
     done = client.post(
-        f"/api/v1/adjustment/{pk}/transition", json={"name": "approve"}, headers=admin
+        f"/api/v1/adjustment/{pk}/transition",
+        json={"name": "approve", "version": version()},
+        headers=admin,
     )
     assert done.json["state"] == "applied"
     public = client.get(f"/public/api/items/{data['published_code']}").json
@@ -411,13 +424,17 @@ def test_reviewer_sees_diff_and_buttons_and_rejects_with_reason(app, data, login
     assert "<del>10</del>" in page and "<ins>4</ins>" in page
     queue = client.get("/adjustmentview/queue").get_data(as_text=True)
     assert f"#{pk}" in queue
+    version = _get(app, AdjustmentRequest, pk).version  # the form's hidden field
     page = client.post(
         f"/adjustmentview/transition/{pk}",
-        data={"name": "reject", "reason": ""},
+        data={"name": "reject", "reason": "", "version": version},
         follow_redirects=True,
     ).get_data(as_text=True)
     assert _get(app, AdjustmentRequest, pk).state == "legality_review"
-    client.post(f"/adjustmentview/transition/{pk}", data={"name": "reject", "reason": "依据不足"})
+    client.post(
+        f"/adjustmentview/transition/{pk}",
+        data={"name": "reject", "reason": "依据不足", "version": version},
+    )
     assert _get(app, AdjustmentRequest, pk).state == "returned"
 
 
@@ -457,10 +474,14 @@ def test_filing_through_the_views(app, data, login) -> None:
     )
     admin = login("province_admin")
     pk = _filing_id(app)
-    admin.post(f"/filingview/decide/{pk}", data={"decision": "return", "reason": "缺少说明"})
-    with app.app_context():
-        from app.catalogue.models import Filing
+    from app.catalogue.models import Filing
 
+    version = _get(app, Filing, pk).version  # the form's hidden field
+    admin.post(
+        f"/filingview/decide/{pk}",
+        data={"decision": "return", "reason": "缺少说明", "version": version},
+    )
+    with app.app_context():
         assert db.session.get(Filing, pk).state == "returned"
     assert login("county_coordinator2").get(f"/filingview/show/{pk}").status_code == 404
     changes = coordinator.get("/filingview/changes").get_data(as_text=True)
@@ -512,17 +533,18 @@ def test_filing_api_and_cross_region_filing_404(app, data, api_token) -> None:
         ).status_code
         == 404
     )
+    version = filed.json.get("version", 1)  # a new filing is version 1
     assert (
         client.post(
             f"/api/v1/filing/{pk}/decide",
-            json={"acknowledge": False},
+            json={"acknowledge": False, "version": version},
             headers=api_token("province_admin"),
         ).status_code
         == 422
     )
     done = client.post(
         f"/api/v1/filing/{pk}/decide",
-        json={"acknowledge": True},
+        json={"acknowledge": True, "version": version},
         headers=api_token("province_admin"),
     )
     assert done.json["state"] == "acknowledged"

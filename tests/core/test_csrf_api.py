@@ -62,6 +62,11 @@ def _request_state(app, pk):
     return _scalar(app, select(AccountRequest.state).where(AccountRequest.id == pk))
 
 
+def _approval(app, pk):
+    """The body of an approval: the request's version, as the page that shows it carries."""
+    return {"version": _scalar(app, select(AccountRequest.version).where(AccountRequest.id == pk))}
+
+
 def _user_exists(app, username):
     return _scalar(app, select(func.count()).where(AppUser.username == username)) == 1
 
@@ -90,7 +95,9 @@ def test_approval_works_with_the_pages_token_or_a_jwt(app, world, browser, api_t
     pk = file_new(app, world)
     client, token = browser("county_coordinator")
     response = client.post(
-        f"/api/v1/account_request/{pk}/approve", json={}, headers={"X-CSRFToken": token}
+        f"/api/v1/account_request/{pk}/approve",
+        json=_approval(app, pk),
+        headers={"X-CSRFToken": token},
     )
     assert response.status_code == 200, response.json
     assert response.json["result"]["initial_password"]
@@ -98,7 +105,9 @@ def test_approval_works_with_the_pages_token_or_a_jwt(app, world, browser, api_t
     assert _user_exists(app, "wang_wei")
     other = file_new(app, world, username="li_na")
     by_jwt = app.test_client().post(
-        f"/api/v1/account_request/{other}/approve", json={}, headers=api_token("county_coordinator")
+        f"/api/v1/account_request/{other}/approve",
+        json=_approval(app, other),
+        headers=api_token("county_coordinator"),
     )
     assert by_jwt.status_code == 200, by_jwt.json
     assert _request_state(app, other) == "approved"
@@ -118,7 +127,7 @@ def test_cookie_approval_from_another_origin_is_refused_even_with_the_token(app,
     assert _request_state(app, pk) == "pending"
     same_origin = client.post(
         f"/api/v1/account_request/{pk}/approve",
-        json={},
+        json=_approval(app, pk),
         headers={"X-CSRF-Token": token, "Origin": "http://localhost"},
     )
     assert same_origin.status_code == 200, same_origin.json
@@ -176,6 +185,10 @@ def _draft_entry(app, world):
         return make_entry(world.unit("xiuying_market"))
 
 
+def _entry_version(app, pk):
+    return {"version": _scalar(app, select(LicenceEntry.version).where(LicenceEntry.id == pk))}
+
+
 def _entry_state(app, pk):
     return _scalar(app, select(LicenceEntry.state).where(LicenceEntry.id == pk))
 
@@ -185,13 +198,19 @@ def test_licence_submission_needs_the_token_with_the_cookie(app, world, browser,
     client, token = browser("unit_operator")
     _refused_for_token(client.post(f"/api/v1/licence_entry/{first}/submit", data={}))
     assert _entry_state(app, first) == "draft"
-    done = client.post(f"/api/v1/licence_entry/{first}/submit", headers={"X-CSRFToken": token})
+    done = client.post(
+        f"/api/v1/licence_entry/{first}/submit",
+        json=_entry_version(app, first),
+        headers={"X-CSRFToken": token},
+    )
     assert done.status_code == 200, done.json
     assert _entry_state(app, first) == "submitted"
     with app.app_context():
         second = make_entry(world.unit("xiuying_market"), number=2, name="食品经营许可证")
     by_jwt = app.test_client().post(
-        f"/api/v1/licence_entry/{second}/submit", headers=api_token("unit_operator")
+        f"/api/v1/licence_entry/{second}/submit",
+        json=_entry_version(app, second),
+        headers=api_token("unit_operator"),
     )
     assert by_jwt.status_code == 200, by_jwt.json
     assert _entry_state(app, second) == "submitted"

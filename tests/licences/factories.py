@@ -129,3 +129,9 @@ def make_event(entry_id: int, *, event_type: str = "change", serial: str = "2430
     db.session.add(event)
     db.session.commit()
     return event.id
+
+
+def version_of(app, model: type, pk: int) -> int:
+    """The record's current version: what a form or API client sends with a transition."""
+    with app.app_context():
+        return db.session.get(model, pk).version

@@ -9,7 +9,12 @@ from app.core.actor import system_actor
 from app.extensions import db
 from app.licences import services
 from app.licences.models import LicenceObjection
-from tests.licences.factories import licence_number, make_entry, make_objection
+from tests.licences.factories import licence_number, make_entry, make_objection, version_of
+
+
+def _v(app, objection_id):
+    """The body of a transition: the version the client loaded (optimistic lock)."""
+    return {"version": version_of(app, LicenceObjection, objection_id)}
 
 
 def _published(world, app, unit="xiuying_market"):
@@ -87,21 +92,29 @@ def test_mark_then_resolve_closes_both_deadlines(world, app, api_token):
     early = client.post(
         f"/api/v1/licence_objection/{objection_id}/resolve",
         headers=headers,
-        json={"outcome": "corrected"},
+        json={"outcome": "corrected", **_v(app, objection_id)},
     )
     assert early.status_code == 409
     assert (
-        client.post(f"/api/v1/licence_objection/{objection_id}/mark", headers=headers).json["state"]
+        client.post(
+            f"/api/v1/licence_objection/{objection_id}/mark",
+            headers=headers,
+            json=_v(app, objection_id),
+        ).json["state"]
         == "marked"
     )
     assert (
-        client.post(f"/api/v1/licence_objection/{objection_id}/mark", headers=headers).status_code
+        client.post(
+            f"/api/v1/licence_objection/{objection_id}/mark",
+            headers=headers,
+            json=_v(app, objection_id),
+        ).status_code
         == 409
     )
     incomplete = client.post(
         f"/api/v1/licence_objection/{objection_id}/resolve",
         headers=headers,
-        json={"outcome": "corrected"},
+        json={"outcome": "corrected", **_v(app, objection_id)},
     )
     assert incomplete.status_code == 422
     done = client.post(
@@ -112,6 +125,7 @@ def test_mark_then_resolve_closes_both_deadlines(world, app, api_token):
             "outcome_note": "核实后更正住所",
             "applicant_told_on": calendar.today().isoformat(),
             "applicant_told_how": "电话告知",
+            **_v(app, objection_id),
         },
     )
     assert done.status_code == 200 and done.json["state"] == "resolved"
@@ -180,7 +194,7 @@ def test_objection_ui_mark_and_resolve(world, app, login):
     assert "objection-mark" in client.get(f"/licenceobjectionview/show/{objection_id}").get_data(
         as_text=True
     )
-    client.post(f"/licenceobjectionview/mark/{objection_id}")
+    client.post(f"/licenceobjectionview/mark/{objection_id}", data=_v(app, objection_id))
     client.post(
         f"/licenceobjectionview/resolve/{objection_id}",
         data={
@@ -188,6 +202,7 @@ def test_objection_ui_mark_and_resolve(world, app, login):
             "outcome_note": "数据无误",
             "applicant_told_on": calendar.today().isoformat(),
             "applicant_told_how": "短信",
+            **_v(app, objection_id),
         },
     )
     with app.app_context():

@@ -7,7 +7,7 @@ import json
 from app.core.models import AppUser, AuditLog
 from app.extensions import db
 from app.licences.models import LicenceEntry
-from tests.licences.factories import make_entry, type_code_for
+from tests.licences.factories import make_entry, type_code_for, version_of
 
 
 def _create_entry(client, headers, world, app, number=7, name="食品经营许可证"):
@@ -38,6 +38,11 @@ def _add_field(client, headers, entry_id, name="名称", position=1):
     )
 
 
+def _v(app, entry_id):
+    """The body of a transition: the version the client loaded (optimistic lock)."""
+    return {"version": version_of(app, LicenceEntry, entry_id)}
+
+
 def _state(app, entry_id):
     with app.app_context():
         return db.session.get(LicenceEntry, entry_id).state
@@ -53,14 +58,16 @@ def test_unit_registers_submits_and_reviewer_publishes(world, app, api_token):
     unit = api_token("unit_operator")
     entry_id = _create_entry(client, unit, world, app)
     assert _add_field(client, unit, entry_id).status_code == 201
-    assert client.post(f"/api/v1/licence_entry/{entry_id}/submit", headers=unit).json["state"] == (
-        "submitted"
-    )
+    assert client.post(
+        f"/api/v1/licence_entry/{entry_id}/submit", headers=unit, json=_v(app, entry_id)
+    ).json["state"] == ("submitted")
     reviewer = api_token("licence_reviewer")
     queue = client.get("/api/v1/licence_review/queue", headers=reviewer).json["result"]
     assert [row["id"] for row in queue["entry"]] == [entry_id]
     assert queue["entry"][0]["waiting_working_days"] == 0
-    response = client.post(f"/api/v1/licence_review/entry/{entry_id}/approve", headers=reviewer)
+    response = client.post(
+        f"/api/v1/licence_review/entry/{entry_id}/approve", headers=reviewer, json=_v(app, entry_id)
+    )
     assert response.status_code == 200 and response.json["state"] == "approved"
     catalogue = client.get("/api/v1/licence_catalogue/", headers=api_token("window_staff")).json
     assert [row["name"] for row in catalogue["result"]] == ["食品经营许可证"]
@@ -127,7 +134,9 @@ def test_submit_without_face_fields_is_refused(world, app, api_token):
     with app.app_context():
         entry_id = make_entry(world.unit("xiuying_market"), fields=0)
     response = app.test_client().post(
-        f"/api/v1/licence_entry/{entry_id}/submit", headers=api_token("unit_operator")
+        f"/api/v1/licence_entry/{entry_id}/submit",
+        headers=api_token("unit_operator"),
+        json=_v(app, entry_id),
     )
     assert response.status_code == 422
     assert _state(app, entry_id) == "draft"
@@ -140,7 +149,9 @@ def test_reject_without_reason_is_refused(world, app, api_token):
     reviewer = api_token("licence_reviewer")
     for body in ({}, {"reason": "   "}):
         response = client.post(
-            f"/api/v1/licence_review/entry/{entry_id}/reject", headers=reviewer, json=body
+            f"/api/v1/licence_review/entry/{entry_id}/reject",
+            headers=reviewer,
+            json={**body, **_v(app, entry_id)},
         )
         assert response.status_code == 422
     assert _state(app, entry_id) == "submitted"
@@ -154,7 +165,7 @@ def test_rejected_entry_is_revised_by_edit_and_resubmitted_with_diff(world, app,
     response = client.post(
         f"/api/v1/licence_review/entry/{entry_id}/reject",
         headers=reviewer,
-        json={"reason": "名称不规范"},
+        json={"reason": "名称不规范", **_v(app, entry_id)},
     )
     assert response.json["state"] == "rejected"
     unit = api_token("unit_operator")
@@ -168,13 +179,17 @@ def test_rejected_entry_is_revised_by_edit_and_resubmitted_with_diff(world, app,
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert _state(app, entry_id) == "revised"
-    submit = client.post(f"/api/v1/licence_entry/{entry_id}/submit", headers=unit)
+    submit = client.post(
+        f"/api/v1/licence_entry/{entry_id}/submit", headers=unit, json=_v(app, entry_id)
+    )
     assert submit.json["state"] == "resubmitted"
     page = login("licence_reviewer").get(f"/licencereview/entry/{entry_id}").get_data(as_text=True)
     assert 'id="rejection-diff"' in page
     assert "旧名称" in page and "新名称" in page
     assert "名称不规范" in page
-    approve = client.post(f"/api/v1/licence_review/entry/{entry_id}/approve", headers=reviewer)
+    approve = client.post(
+        f"/api/v1/licence_review/entry/{entry_id}/approve", headers=reviewer, json=_v(app, entry_id)
+    )
     assert approve.json["state"] == "approved"
 
 
@@ -182,7 +197,9 @@ def test_rejected_entry_cannot_be_resubmitted_without_revision(world, app, api_t
     with app.app_context():
         entry_id = make_entry(world.unit("xiuying_market"), state="rejected")
     response = app.test_client().post(
-        f"/api/v1/licence_entry/{entry_id}/submit", headers=api_token("unit_operator")
+        f"/api/v1/licence_entry/{entry_id}/submit",
+        headers=api_token("unit_operator"),
+        json=_v(app, entry_id),
     )
     assert response.status_code == 409
 
@@ -212,7 +229,11 @@ def test_submitted_entry_cannot_be_approved_twice_or_from_draft(world, app, api_
     client = app.test_client()
     reviewer = api_token("licence_reviewer")
     for entry_id in (draft, published):
-        response = client.post(f"/api/v1/licence_review/entry/{entry_id}/approve", headers=reviewer)
+        response = client.post(
+            f"/api/v1/licence_review/entry/{entry_id}/approve",
+            headers=reviewer,
+            json=_v(app, entry_id),
+        )
         assert response.status_code == 409
 
 
@@ -222,17 +243,24 @@ def test_deprecating_keeps_the_entry_readable_and_needs_a_reason(world, app, api
     client = app.test_client()
     unit = api_token("unit_operator")
     assert (
-        client.post(f"/api/v1/licence_entry/{entry_id}/deprecate", headers=unit).status_code == 422
+        client.post(
+            f"/api/v1/licence_entry/{entry_id}/deprecate", headers=unit, json=_v(app, entry_id)
+        ).status_code
+        == 422
     )
     response = client.post(
-        f"/api/v1/licence_entry/{entry_id}/deprecate", headers=unit, json={"reason": "已合并"}
+        f"/api/v1/licence_entry/{entry_id}/deprecate",
+        headers=unit,
+        json={"reason": "已合并", **_v(app, entry_id)},
     )
     assert response.json["state"] == "deprecated"
     assert client.get(f"/api/v1/licence_entry/{entry_id}", headers=unit).status_code == 200
     page = login("window_staff").get(f"/licencecatalogueview/show/{entry_id}")
     assert page.status_code == 200 and "已合并" in page.get_data(as_text=True)
     again = client.post(
-        f"/api/v1/licence_entry/{entry_id}/deprecate", headers=unit, json={"reason": "x"}
+        f"/api/v1/licence_entry/{entry_id}/deprecate",
+        headers=unit,
+        json={"reason": "x", **_v(app, entry_id)},
     )
     assert again.status_code == 409
 
@@ -242,11 +270,13 @@ def test_unit_operator_cannot_approve_its_own_entry(world, app, api_token, login
         entry_id = make_entry(world.unit("xiuying_market"), state="submitted")
     client = app.test_client()
     response = client.post(
-        f"/api/v1/licence_review/entry/{entry_id}/approve", headers=api_token("unit_operator")
+        f"/api/v1/licence_review/entry/{entry_id}/approve",
+        headers=api_token("unit_operator"),
+        json=_v(app, entry_id),
     )
     assert response.status_code == 403
     ui = login("unit_operator").post(
-        f"/licencereview/entry/{entry_id}/decide", data={"decision": "approve"}
+        f"/licencereview/entry/{entry_id}/decide", data={"decision": "approve", **_v(app, entry_id)}
     )
     assert ui.status_code in (302, 403)
     assert _state(app, entry_id) == "submitted"
@@ -262,7 +292,9 @@ def test_reviewer_cannot_review_own_units_submission(world, app, api_token):
     headers = api_token("licence_reviewer")
     for decision, body in (("approve", {}), ("reject", {"reason": "x"})):
         response = client.post(
-            f"/api/v1/licence_review/entry/{entry_id}/{decision}", headers=headers, json=body
+            f"/api/v1/licence_review/entry/{entry_id}/{decision}",
+            headers=headers,
+            json={**body, **_v(app, entry_id)},
         )
         assert response.status_code == 403
     assert _state(app, entry_id) == "submitted"
@@ -276,7 +308,9 @@ def test_reviewer_cannot_review_own_submission(world, app, api_token):
             submitted_by_id=world.user("licence_reviewer"),
         )
     response = app.test_client().post(
-        f"/api/v1/licence_review/entry/{entry_id}/approve", headers=api_token("licence_reviewer")
+        f"/api/v1/licence_review/entry/{entry_id}/approve",
+        headers=api_token("licence_reviewer"),
+        json=_v(app, entry_id),
     )
     assert response.status_code == 403
 
@@ -355,14 +389,17 @@ def test_ui_register_submit_and_approve(world, app, login, samples_dir):
         },
     )
     assert added.status_code == 302
-    unit.post(f"/licenceentryview/submit/{entry_id}")
+    unit.post(f"/licenceentryview/submit/{entry_id}", data=_v(app, entry_id))
     assert _state(app, entry_id) == "submitted"
     reviewer = login("licence_reviewer")
     reviewer.post(
-        f"/licencereview/entry/{entry_id}/decide", data={"decision": "reject", "reason": ""}
+        f"/licencereview/entry/{entry_id}/decide",
+        data={"decision": "reject", "reason": "", **_v(app, entry_id)},
     )
     assert _state(app, entry_id) == "submitted"
-    reviewer.post(f"/licencereview/entry/{entry_id}/decide", data={"decision": "approve"})
+    reviewer.post(
+        f"/licencereview/entry/{entry_id}/decide", data={"decision": "approve", **_v(app, entry_id)}
+    )
     assert _state(app, entry_id) == "approved"
     page = login("window_staff").get("/licencecatalogueview/list/").get_data(as_text=True)
     assert "道路运输经营许可证" in page

@@ -7,12 +7,17 @@ import datetime as dt
 from app.core import calendar
 from app.extensions import db
 from app.licences.models import LicenceUsageApplication
-from tests.licences.factories import make_application, make_entry
+from tests.licences.factories import make_application, make_entry, version_of
 
 
 def _published(world, app, unit="xiuying_market"):
     with app.app_context():
         return make_entry(world.unit(unit), number=1, state="approved", name="营业执照")
+
+
+def _v(app, app_id):
+    """The body of a transition: the version the client loaded (optimistic lock)."""
+    return {"version": version_of(app, LicenceUsageApplication, app_id)}
 
 
 def _payload(world, entry_id, **overrides):
@@ -42,14 +47,18 @@ def test_unit_applies_for_another_units_licence_and_reviewer_approves_with_scope
     )
     assert created.status_code == 201, created.get_data(as_text=True)
     app_id = created.json["id"]
-    submitted = client.post(f"/api/v1/licence_usage_application/{app_id}/submit", headers=applicant)
+    submitted = client.post(
+        f"/api/v1/licence_usage_application/{app_id}/submit",
+        headers=applicant,
+        json=_v(app, app_id),
+    )
     assert submitted.json["state"] == "submitted"
     reviewer = api_token("licence_reviewer")
     end = (calendar.today() + dt.timedelta(days=100)).isoformat()
     response = client.post(
         f"/api/v1/licence_review/application/{app_id}/approve",
         headers=reviewer,
-        json={"scope": "仅限食品经营许可新办", "end_date": end},
+        json={"scope": "仅限食品经营许可新办", "end_date": end, **_v(app, app_id)},
     )
     assert response.status_code == 200 and response.json["state"] == "approved"
     shown = client.get(f"/api/v1/licence_usage_application/{app_id}", headers=applicant).json
@@ -65,7 +74,7 @@ def test_approved_end_date_cannot_exceed_the_requested_one(world, app, api_token
     response = app.test_client().post(
         f"/api/v1/licence_review/application/{app_id}/approve",
         headers=api_token("licence_reviewer"),
-        json={"end_date": (requested + dt.timedelta(days=1)).isoformat()},
+        json={"end_date": (requested + dt.timedelta(days=1)).isoformat(), **_v(app, app_id)},
     )
     assert response.status_code == 422
 
@@ -101,14 +110,16 @@ def test_rejected_application_is_revised_and_resubmitted(world, app, api_token, 
     reviewer = api_token("licence_reviewer")
     assert (
         client.post(
-            f"/api/v1/licence_review/application/{app_id}/reject", headers=reviewer, json={}
+            f"/api/v1/licence_review/application/{app_id}/reject",
+            headers=reviewer,
+            json=_v(app, app_id),
         ).status_code
         == 422
     )
     client.post(
         f"/api/v1/licence_review/application/{app_id}/reject",
         headers=reviewer,
-        json={"reason": "调用范围过宽"},
+        json={"reason": "调用范围过宽", **_v(app, app_id)},
     )
     applicant = api_token("unit_operator2")
     edited = client.put(
@@ -117,7 +128,11 @@ def test_rejected_application_is_revised_and_resubmitted(world, app, api_token, 
         json={"reason": "仅核验", "version": 3},
     )
     assert edited.status_code == 200, edited.get_data(as_text=True)
-    again = client.post(f"/api/v1/licence_usage_application/{app_id}/submit", headers=applicant)
+    again = client.post(
+        f"/api/v1/licence_usage_application/{app_id}/submit",
+        headers=applicant,
+        json=_v(app, app_id),
+    )
     assert again.json["state"] == "resubmitted"
     page = login("licence_reviewer").get(f"/licencereview/application/{app_id}")
     text = page.get_data(as_text=True)
@@ -137,6 +152,7 @@ def test_reviewer_of_the_applicant_unit_cannot_decide(world, app, api_token):
     response = app.test_client().post(
         f"/api/v1/licence_review/application/{app_id}/approve",
         headers=api_token("licence_reviewer"),
+        json=_v(app, app_id),
     )
     assert response.status_code == 403
 
