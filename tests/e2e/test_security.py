@@ -58,6 +58,11 @@ def _state(page: Any, live_server: str, pk: int) -> str:
     return response.json()["result"]["state"]
 
 
+def _version(page: Any, live_server: str, pk: int) -> int:
+    response = page.request.get(f"{live_server}/api/v1/account_request/{pk}")
+    return response.json()["result"]["version"]
+
+
 def test_a_page_on_another_port_cannot_approve_an_account_with_the_cookie(
     sign_in, page, live_server, evil_site, tmp_path
 ):
@@ -84,17 +89,17 @@ def test_a_page_on_another_port_cannot_approve_an_account_with_the_cookie(
     # The application's own page, sending the token it carries, may use the API with the cookie.
     page.goto("/")
     result = page.evaluate(
-        """async (url) => {
+        """async ([url, version]) => {
             const token = document.querySelector("#logout-form input[name=csrf_token]").value;
             const bare = await fetch(url, {method: "POST", credentials: "same-origin"});
             const withToken = await fetch(url, {
                 method: "POST", credentials: "same-origin",
                 headers: {"X-CSRFToken": token, "Content-Type": "application/json"},
-                body: "{}",
+                body: JSON.stringify({version: version}),
             });
             return {bare: bare.status, withToken: withToken.status, body: await withToken.json()};
         }""",
-        f"/api/v1/account_request/{pk}/approve",
+        [f"/api/v1/account_request/{pk}/approve", _version(page, live_server, pk)],
     )
     assert result["bare"] == 400
     assert result["withToken"] == 200, result
