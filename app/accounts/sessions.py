@@ -64,19 +64,7 @@ TOUCH_SECONDS = 60
 
 def _on_login(_app: Any, user: Any) -> None:
     """Flask-Login signal: a new session row and the session markers."""
-    sid = secrets.token_urlsafe(32)
-    now = utcnow()
-    db.session.add(
-        UserSession(
-            sid=sid,
-            user_id=user.id,
-            kind=SessionKind.BROWSER.value,
-            created_at=now,
-            last_seen_at=now,
-            **_client(),
-        )
-    )
-    db.session.commit()
+    sid = _open_session(user, SessionKind.BROWSER)
     # Nothing of an earlier visitor of this browser carries over (FAB's page history, ...).
     for key in [k for k in session if k not in KEEP_AT_LOGIN]:
         session.pop(key, None)
@@ -173,13 +161,18 @@ def end_session(row: UserSession, reason: SessionEnd) -> bool:
 
 def open_api_session(user: Any) -> str:
     """A new API session row for a JWT sign-in; returns its sid (the tokens' ``zw_sid``)."""
+    return _open_session(user, SessionKind.API)
+
+
+def _open_session(user: Any, kind: SessionKind) -> str:
+    """A new session row of ``kind`` for ``user`` (committed); returns its sid."""
     sid = secrets.token_urlsafe(32)
     now = utcnow()
     db.session.add(
         UserSession(
             sid=sid,
             user_id=user.id,
-            kind=SessionKind.API.value,
+            kind=kind.value,
             created_at=now,
             last_seen_at=now,
             **_client(),
