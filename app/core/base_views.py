@@ -102,6 +102,11 @@ class ZwModelView(ModelView):
     put their rules in ``validate(item)`` (a call into the domain's services).
     """
 
+    # FAB's attributes this class extends (FAB itself has no type information).
+    formatters_columns: dict[str, Callable[[Any], Any]]
+    edit_form_extra_fields: dict[str, Any]
+    edit_columns: list[str]
+
     method_permission_name = METHOD_PERMISSIONS
     page_size = 25
     list_template = "appbuilder/general/model/list.html"
@@ -293,6 +298,9 @@ class ZwModelRestApi(ModelRestApi):
     Domain errors raised by the hooks (or by the flush-time reach check) become JSON answers
     with their own status (404, 409, 422) instead of FAB's generic 500.
     """
+
+    add_columns: list[str]
+    edit_columns: list[str]
 
     method_permission_name = METHOD_PERMISSIONS
     allow_browser_login = True
