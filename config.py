@@ -80,6 +80,8 @@ JOBS_TIMEOUT = _int("JOBS_TIMEOUT", 3600)
 # Flask-AppBuilder
 APP_NAME = "政务服务事项管理"
 APP_THEME = ""
+# Our user model, audited logins and password policy live with the accounts (app.accounts).
+FAB_SECURITY_MANAGER_CLASS = "app.accounts.security.ZwSecurityManager"
 AUTH_TYPE = 1  # AUTH_DB
 AUTH_ROLE_ADMIN = "Admin"
 AUTH_ROLE_PUBLIC = "Public"

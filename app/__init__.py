@@ -29,7 +29,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from app.core import api_csrf
     from app.core.audit import install_session_hooks
     from app.core.index import ZwIndexView
-    from app.core.security import ZwSecurityManager
 
     install_session_hooks()
     db.init_app(app)
@@ -39,7 +38,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     migrate.init_app(app, db, directory=str(default_config.BASE_DIR / "migrations"))
     limiter.init_app(app)
-    appbuilder.security_manager_class = ZwSecurityManager
     appbuilder.indexview = ZwIndexView
     with app.app_context():
         appbuilder.init_app(app, db.session)

@@ -252,7 +252,7 @@ def _create_login(
     role = security_manager.find_role(item.role_name)
     if role is None:
         raise ValidationError(errors={"role_name": _("Unknown role.")})
-    unit = session.get(Unit, item.unit_id)
+    unit = session.get_one(Unit, item.unit_id)
     user = AppUser(
         username=item.username,
         first_name=item.person_name,
@@ -295,6 +295,7 @@ def _create_login(
 
 def _transfer(session: Session, item: AccountRequest, *, actor: Actor) -> None:
     window_user = item.window_user
+    assert window_user is not None  # a transfer names its window user (validate_request)
     target = session.get(Unit, item.target_unit_id or item.unit_id)
     if target is None or not actor.reach.allows(target, session):
         raise OutOfReach()
@@ -311,6 +312,7 @@ def _transfer(session: Session, item: AccountRequest, *, actor: Actor) -> None:
 
 def _cancel(session: Session, item: AccountRequest) -> None:
     window_user = item.window_user
+    assert window_user is not None  # a cancellation names its window user (validate_request)
     window_user.status = WindowUserStatus.CANCELLED.value
     user = window_user.user
     if user is not None:

@@ -9,25 +9,16 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
-from flask_appbuilder.fields import QuerySelectField
-from flask_appbuilder.fieldwidgets import (
-    BS3TextAreaFieldWidget,
-    BS3TextFieldWidget,
-    Select2Widget,
-)
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
 
 from app.accounts import policy, services, sessions
-from app.accounts.forms import DecisionForm
+from app.accounts.forms import DecisionForm, request_fields
 from app.accounts.models import AccountRequest, UserSession, WindowUser
-from app.accounts.states import REQUEST, RequestKind, SessionEnd, WindowUserStatus
+from app.accounts.states import REQUEST, SessionEnd
 from app.core.actor import current_actor
 from app.core.audit import AuditAction, record
 from app.core.base_views import ZwModelView
@@ -45,31 +36,6 @@ def _yes_no(value: Any) -> str:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-def _my_window_users() -> Any:
-    """Window users a transfer or cancellation may name: the active ones in reach."""
-    query = db.session.query(WindowUser).filter(WindowUser.status == WindowUserStatus.ACTIVE.value)
-    return (
-        current_actor()
-        .reach.scope(query, WindowUser)
-        .order_by(WindowUser.person_name, WindowUser.id)
-    )
-
-
-def _units_of_my_region() -> Any:
-    """Target units of a transfer: the active units of the requester's region."""
-    actor = current_actor()
-    user = actor.user
-    region_id = None
-    if user is not None:
-        region_id = user.unit.region_id if user.unit is not None else user.region_id
-    query = db.session.query(Unit).filter(Unit.active.is_(True))
-    if region_id is not None:
-        query = query.filter(Unit.region_id == region_id)
-    else:
-        query = actor.reach.scope(query, Unit)
-    return query.order_by(Unit.name, Unit.id)
 
 
 class AccountRequestView(ZwModelView):
@@ -162,59 +128,7 @@ class AccountRequestView(ZwModelView):
     }
 
     def __init__(self, **kwargs: Any) -> None:
-        self.add_form_extra_fields = {
-            "kind": SelectField(
-                _l("Request"),
-                choices=RequestKind.choices(),
-            ),
-            "role_name": SelectField(
-                _l("Role"),
-                choices=[SelectChoice(name, name) for name in services.WINDOW_ROLES],
-                default=services.WINDOW_ROLES[0],
-            ),
-            # Which of these are needed depends on the request kind (checked by the service).
-            "person_name": StringField(
-                _l("Person's name"), [Optional(), Length(max=64)], widget=BS3TextFieldWidget()
-            ),
-            "mobile": StringField(
-                _l("Mobile"), [Optional(), Length(max=20)], widget=BS3TextFieldWidget()
-            ),
-            "hall": StringField(
-                _l("Service hall"), [Optional(), Length(max=128)], widget=BS3TextFieldWidget()
-            ),
-            "window_no": StringField(
-                _l("Window number"), [Optional(), Length(max=32)], widget=BS3TextFieldWidget()
-            ),
-            "username": StringField(
-                _l("User name"),
-                [Optional(), Length(max=64)],
-                widget=BS3TextFieldWidget(),
-                description=_l("For a new account: the user name to create."),
-            ),
-            "note": TextAreaField(
-                _l("Note"),
-                [Optional(), Length(max=2000)],
-                widget=BS3TextAreaFieldWidget(),
-                description=_l("Required for a cancellation: the reason."),
-            ),
-            "window_user": QuerySelectField(
-                _l("Window user"),
-                query_func=_my_window_users,
-                get_pk_func=lambda window_user: window_user.id,
-                allow_blank=True,
-                blank_text=_l("(none: new account)"),
-                widget=Select2Widget(),
-                description=_l("For a transfer or a cancellation: the window user concerned."),
-            ),
-            "target_unit": QuerySelectField(
-                _l("Move to unit"),
-                query_func=_units_of_my_region,
-                get_pk_func=lambda unit: unit.id,
-                allow_blank=True,
-                blank_text=_l("(same unit)"),
-                widget=Select2Widget(),
-            ),
-        }
+        self.add_form_extra_fields = request_fields()
         super().__init__(**kwargs)
 
     def validate(self, item: AccountRequest) -> None:

@@ -13,11 +13,11 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstanceState, Session
 
 from app.catalogue import codes
 from app.catalogue.models import (
@@ -184,7 +184,7 @@ ENTRY_STANDARDIZED_COLUMNS = (
 
 def standardized_elements_changed(entry: BasicCatalogueEntry) -> bool:
     """Whether an edit (not yet flushed) touches what the published service guides show."""
-    state = inspect(entry)
+    state: InstanceState[BasicCatalogueEntry] = inspect(entry)
     return state.persistent and any(
         state.attrs[name].history.has_changes() for name in ENTRY_STANDARDIZED_COLUMNS
     )
@@ -889,6 +889,13 @@ def approve(
     return adjustment
 
 
+class _StepArguments(TypedDict):
+    actor: Actor
+    adjustment: AdjustmentRequest
+    today: dt.date | None
+    version: int | str | None
+
+
 def transition(
     session: Session,
     *,
@@ -900,7 +907,12 @@ def transition(
     version: int | str | None = None,
 ) -> AdjustmentRequest:
     """Run a transition by name (the UI's buttons and the REST API use this)."""
-    common = {"actor": actor, "adjustment": adjustment, "today": today, "version": version}
+    common: _StepArguments = {
+        "actor": actor,
+        "adjustment": adjustment,
+        "today": today,
+        "version": version,
+    }
     if name == "submit":
         return submit(session, **common)
     if name == "pass_legality":

@@ -37,6 +37,8 @@ from flask_wtf.csrf import validate_csrf
 from jwt.exceptions import PyJWTError
 from wtforms.validators import ValidationError
 
+from app.extensions import appbuilder
+
 log = logging.getLogger(__name__)
 
 # APIs that authenticate by credentials or a JWT only, never by the session cookie.
@@ -86,7 +88,7 @@ def _api_blueprints() -> frozenset[str]:
         names = (
             frozenset(
                 view.blueprint.name
-                for view in current_app.appbuilder.baseviews
+                for view in appbuilder.baseviews
                 if isinstance(view, BaseApi) and getattr(view, "blueprint", None) is not None
             )
             - JWT_ONLY_APIS

@@ -31,7 +31,7 @@ import json
 import logging
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,7 +134,7 @@ def _checkpoint_key() -> bytes:
 
 
 def row_hash(
-    prev_hash: str, row: dict[str, Any], key_version: int = KEYED, key: bytes | None = None
+    prev_hash: str, row: Mapping[Any, Any], key_version: int = KEYED, key: bytes | None = None
 ) -> str:
     """The chain hash of one row over the previous hash and the row's content: HMAC-SHA256
     with the audit key (``KEYED``, every new row), or plain SHA-256 (``UNKEYED``, rows written

@@ -8,10 +8,10 @@ user's reach), and implement optimistic locking for models with a ``version`` co
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
 
-from flask import abort, flash, g, request
+from flask import Flask, abort, current_app, flash, g, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.actions import ActionItem
 from flask_appbuilder.api import expose as api_expose
@@ -31,8 +31,31 @@ from app.core.reach import current_reach
 from app.core.roles import METHOD_PERMISSIONS
 from app.core.services import check_version
 from app.core.states import LabelledEnum
-from app.excel.writer import stream_workbook, xlsx_response
 from app.extensions import db
+
+
+class ListWriter(Protocol):
+    """Writes an exported list as a download. Core knows no file format: the spreadsheet engine
+    registers its writer at start-up (``app.excel.register``) with :func:`register_list_writer`."""
+
+    def __call__(
+        self, title: str, headers: list[str], rows: Iterable[Sequence[Any]], filename_stem: str
+    ) -> Any: ...
+
+
+_LIST_WRITER = "zwfw.list_writer"
+
+
+def register_list_writer(app: Flask, writer: ListWriter) -> None:
+    """The one writer of :meth:`ZwModelView.export_filtered_list` for ``app``."""
+    app.extensions[_LIST_WRITER] = writer
+
+
+def _list_writer() -> ListWriter:
+    writer: ListWriter | None = current_app.extensions.get(_LIST_WRITER)
+    if writer is None:
+        raise RuntimeError("No list writer registered: app.excel registers one at start-up")
+    return writer
 
 
 def _rollback_and_raise(error: Exception) -> None:
@@ -78,6 +101,11 @@ class ZwModelView(ModelView):
     Subclasses set ``datamodel = ReachInterface(Model)`` and ``class_permission_name``, and
     put their rules in ``validate(item)`` (a call into the domain's services).
     """
+
+    # FAB's attributes this class extends (FAB itself has no type information).
+    formatters_columns: dict[str, Callable[[Any], Any]]
+    edit_form_extra_fields: dict[str, Any]
+    edit_columns: list[str]
 
     method_permission_name = METHOD_PERMISSIONS
     page_size = 25
@@ -181,7 +209,8 @@ class ZwModelView(ModelView):
         default_order: tuple[str, str],
         row: Callable[[Any], list[Any]] | None = None,
     ) -> Any:
-        """The list as the user filtered and ordered it, as .xlsx, and an EXPORT audit record.
+        """The list as the user filtered and ordered it, as a file from the registered
+        :class:`ListWriter` (.xlsx), and an EXPORT audit record.
 
         Rows go through the same reach-scoped query as the page (at most ``EXPORT_LIMIT``).
         """
@@ -196,7 +225,12 @@ class ZwModelView(ModelView):
         )
         headers = [str(self.label_columns.get(c, c)) for c in columns]
         make_row = row or (lambda item: [getattr(item, c) for c in columns])
-        output = stream_workbook(str(title), headers, (make_row(item) for item in items))
+        response = _list_writer()(
+            str(title),
+            headers,
+            (make_row(item) for item in items),
+            f"{filename_stem}-{calendar.today().isoformat()}",
+        )
         record(
             db.session,
             AuditAction.EXPORT,
@@ -209,7 +243,7 @@ class ZwModelView(ModelView):
             },
         )
         db.session.commit()
-        return xlsx_response(output, f"{filename_stem}-{calendar.today().isoformat()}.xlsx")
+        return response
 
     # -- actions: every row must be in reach ----------------------------------------------
 
@@ -264,6 +298,9 @@ class ZwModelRestApi(ModelRestApi):
     Domain errors raised by the hooks (or by the flush-time reach check) become JSON answers
     with their own status (404, 409, 422) instead of FAB's generic 500.
     """
+
+    add_columns: list[str]
+    edit_columns: list[str]
 
     method_permission_name = METHOD_PERMISSIONS
     allow_browser_login = True

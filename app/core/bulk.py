@@ -17,7 +17,7 @@ import gc
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ARRAY, ColumnElement, String, Table, any_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
@@ -44,8 +44,9 @@ def insert_rows(
     if not rows:
         return [] if return_ids else None
     if columns is None:
-        columns = list(rows[0])  # type: ignore[arg-type]
-        rows = [tuple(row[key] for key in columns) for row in rows]  # type: ignore[index]
+        dicts = cast("Sequence[Mapping[str, Any]]", rows)  # without columns, rows are dicts
+        columns = list(dicts[0])
+        rows = [tuple(row[key] for key in columns) for row in dicts]
     connection = session.connection()
     dialect = connection.dialect
     fixed = dict(fixed or {})
@@ -97,7 +98,7 @@ def insert_rows(
     # Table and column names come from the model (quoted), the values are parameters.
     placeholders = ", ".join(marker for _ in names)
     statement = f"INSERT INTO {target} ({column_list}) VALUES ({placeholders})"  # noqa: S608
-    connection.exec_driver_sql(statement, parameters)  # type: ignore[arg-type]
+    connection.exec_driver_sql(statement, parameters)
     if not return_ids:
         return None
     last = connection.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()

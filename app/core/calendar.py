@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.orm import Session
 
 from app.core.models import CalendarDay, CalendarYear, Deadline
@@ -238,7 +238,7 @@ def recompute_deadlines(session: Session, since: dt.date | None = None) -> int:
     ``since`` (the earliest changed day), because a new holiday moves it.
     """
     calendar = WorkingCalendar.load(session)
-    condition = Deadline.provisional.is_(True)
+    condition: ColumnElement[bool] = Deadline.provisional.is_(True)
     if since is not None:
         condition = or_(condition, Deadline.due_date >= since)
     deadlines = session.execute(

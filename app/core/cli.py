@@ -14,6 +14,7 @@ from flask_migrate import upgrade
 from sqlalchemy import delete, func, select, text
 
 from app.core import calendar
+from app.core.audit import ChainReport
 from app.core.roles import sync_roles
 from app.extensions import appbuilder, db
 
@@ -70,7 +71,7 @@ def _first_audit_checkpoint() -> None:
     db.session.commit()
 
 
-def _print_findings(report) -> None:  # noqa: ANN001 - app.core.audit.ChainReport
+def _print_findings(report: ChainReport) -> None:
     for finding in report.findings:
         click.echo(f"  - {finding.message}", err=True)
 

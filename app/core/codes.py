@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = [pow(3, i, 31) for i in range(17)]
@@ -61,5 +62,5 @@ def make_credit_code(authority_and_type: str, region6: str, org8: str) -> str:
 _REGION_RE = re.compile(r"^(\d{6}|\d{9}|\d{12})$")
 
 
-def is_well_formed_region_code(code: str | None) -> bool:
+def is_well_formed_region_code(code: str | None) -> TypeGuard[str]:
     return bool(code) and bool(_REGION_RE.match(code or ""))

@@ -180,6 +180,7 @@ def seed_demo_users(session: Session, security_manager: Any, password: str) -> l
         if not user:
             raise RuntimeError(f"could not create demo user {username}")
         user = session.get(AppUser, user.id)
+        assert user is not None  # added just above
         user.region = regions[region_code]
         user.unit = units.get(unit_name) if unit_name else None
         created.append(username)

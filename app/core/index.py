@@ -10,7 +10,7 @@ class ZwIndexView(IndexView):
     index_template = "zwfw/index.html"
 
     @expose("/")
-    def index(self):  # noqa: ANN201 - FAB view
+    def index(self) -> str:
         from app.core.actor import current_actor
 
         user = getattr(g, "user", None)

@@ -246,8 +246,8 @@ def _rq_status(app: Flask, job_id: str) -> JobStatus | None:
     error = ""
     if state == FAILED:
         result = job.latest_result()
-        error = (getattr(result, "exc_string", "") or "").strip().splitlines()[-1:] or [""]
-        error = error[0]
+        lines = (getattr(result, "exc_string", "") or "").strip().splitlines()
+        error = lines[-1] if lines else ""
     return JobStatus(
         job_id, state, progress, meta.get("message", ""), error, meta.get("updated", 0.0)
     )

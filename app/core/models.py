@@ -63,7 +63,7 @@ class Region(db.Model):
     """A node of the administrative-division tree (区划)."""
 
     @classmethod
-    def subtree(cls, path: Any) -> Select[tuple[int]]:
+    def subtree(cls, path: Any) -> Select[int]:
         """The ids of the region at ``path`` and every region below it.
 
         ``path`` is a region's materialized path (``/460000/460100/``) or a scalar subquery

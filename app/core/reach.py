@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from flask import g, has_request_context
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import false, inspect, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, RelationshipProperty, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.core.errors import DomainError, OutOfReach
@@ -87,7 +87,7 @@ class Reach:
 
     def _owned_criterion(self, model: type) -> ColumnElement[bool]:
         """Rows pointed at by at least one row in reach (every many-to-one onto ``model``)."""
-        key = inspect(model).primary_key[0]
+        key: Any = inspect(model).primary_key[0]
         clauses = []
         for owner, column in _referrers(model):
             inner = self.criterion(owner)
@@ -125,7 +125,7 @@ class Reach:
             return False
         if self.kind is ReachKind.UNIT and not region_only:
             return unit_id is not None and unit_id == self.unit_id
-        return bool(region_path) and region_path.startswith(self.region_path or "\0")
+        return bool(region_path and region_path.startswith(self.region_path or "\0"))
 
     def visible_criterion(self, model: type) -> ColumnElement[bool] | None:
         """What this actor may see and pick in a related list: rows in reach, and the rows
@@ -207,6 +207,7 @@ class Reach:
 
     def _region_in_reach(self, region: Any, obj: Any, session: Session) -> bool:
         """``region`` is a region id or a Region object (one not flushed yet has no id)."""
+        path: str | None
         if isinstance(obj, Region):
             path = obj.path
         elif isinstance(region, Region):
@@ -218,12 +219,14 @@ class Reach:
                 path = session.execute(
                     select(Region.path).where(Region.id == region)
                 ).scalar_one_or_none()
-        return bool(path) and path.startswith(self.region_path or "\0")
+        return bool(path and path.startswith(self.region_path or "\0"))
 
 
 def _referrers(model: type) -> list[tuple[type, Any]]:
     """(model, foreign-key column) of every reach-ruled many-to-one relationship onto ``model``."""
-    found = []
+    found: list[tuple[type, Any]] = []
+    mapper: Mapper[Any]
+    relationship: RelationshipProperty[Any]
     for mapper in inspect(model).registry.mappers:
         if getattr(mapper.class_, "__reach__", None) is None:
             continue
@@ -237,7 +240,7 @@ def _referrers(model: type) -> list[tuple[type, Any]]:
 
 def _relationship_of(model: type, column: str) -> Any:
     """The writable many-to-one relationship whose foreign key is ``column``, if any."""
-    mapper = inspect(model, raiseerr=False)
+    mapper: Mapper[Any] | None = inspect(model, raiseerr=False)
     if mapper is None:  # not a mapped class (a stand-in record): its values are as they are
         return None
     for relationship in mapper.relationships:

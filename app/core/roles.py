@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.core.states import ReachKind
 
@@ -102,7 +102,7 @@ def all_grants() -> dict[str, list[tuple[str, str]]]:
     return merged
 
 
-def sync_roles(security_manager) -> dict[str, int]:  # noqa: ANN001 - FAB's manager has no type
+def sync_roles(security_manager: Any) -> dict[str, int]:  # FAB's manager has no types
     """Create the roles and set each one's permissions to exactly its grants."""
     from flask_appbuilder.security.sqla.models import PermissionView
 

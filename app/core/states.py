@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
@@ -13,11 +14,20 @@ class LabelledEnum(str, enum.Enum):
 
     label: str
 
-    def __new__(cls, value: str, label: object) -> LabelledEnum:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label = label  # type: ignore[assignment]
-        return member
+    # Members are declared as (value, label). A type checker is to see the usual enum: a call is
+    # a lookup by value (``RegionLevel("city")``) and ``.value`` is the string.
+    if TYPE_CHECKING:
+
+        @property
+        def value(self) -> str: ...
+
+    else:
+
+        def __new__(cls, value: str, label: object) -> LabelledEnum:
+            member = str.__new__(cls, value)
+            member._value_ = value
+            member.label = label
+            return member
 
     def __str__(self) -> str:
         return str(self.label)

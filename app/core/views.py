@@ -9,6 +9,7 @@ from flask import Response, flash, redirect
 from flask_appbuilder.actions import action
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import DateTimePickerWidget, Select2Widget
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import (
     FilterEqual,
     FilterGreater,
@@ -231,7 +232,7 @@ class CalendarYearView(ZwModelView):
         flash(_("%(n)d open deadline(s) were recomputed.", n=changed), "info")
 
 
-class _LocalTimeFilter:
+class _LocalTimeFilter(BaseFilter):
     """A filter on a stored instant (UTC) whose value is the province's local time, as shown."""
 
     def apply(self, query: Any, value: Any) -> Any:
@@ -256,7 +257,7 @@ class FilterLocalTimeNotEqual(_LocalTimeFilter, FilterNotEqual):
 
 
 # FAB's filters for a time column, in FAB's order (``_flt_0_`` is "equal to").
-LOCAL_TIME_FILTERS = [
+LOCAL_TIME_FILTERS: list[type] = [
     FilterLocalTimeEqual,
     FilterLocalTimeGreater,
     FilterLocalTimeSmaller,

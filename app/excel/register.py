@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
 from app.catalogue.models import ImplementationItem
+from app.core.base_views import register_list_writer
 from app.core.models import Unit
 from app.core.reach import ReachInterface
-from app.excel import services
+from app.excel import services, writer
 from app.excel.api import list_api_for
 from app.excel.lists.implementation import ImplementationListSpec
 from app.excel.lists.units import UnitListSpec
@@ -20,6 +22,7 @@ ITEM_SEARCH = ("implementation_code", "basic_entry", "unit", "region", "status")
 
 
 def register(appbuilder: AppBuilder) -> None:
+    register_list_writer(current_app._get_current_object(), writer.list_download)
     units = services.register_spec(UnitListSpec())
     menu = {
         "category": "Spreadsheets",

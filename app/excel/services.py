@@ -233,7 +233,9 @@ class MappingReport:
 
 def mapping_report(batch: ImportBatch, spec: ListSpec) -> MappingReport:
     sheets = batch.layout_data()
-    missing, unmapped, notes = [], [], []
+    missing: list[str] = []
+    unmapped: list[str] = []
+    notes: list[str] = []
     for data in sheets:
         layout = SheetLayout.from_dict(data)
         if not data.get("selected"):
@@ -463,7 +465,7 @@ class _Superseded(Exception):
 
 
 def _mark(session: Session, batch_id: int, status: ImportStatus, message: str) -> None:
-    batch = session.get(ImportBatch, batch_id)
+    batch = session.get_one(ImportBatch, batch_id)
     batch.status, batch.message = status.value, message[:500]
     session.commit()
 
@@ -806,12 +808,12 @@ def _process(
     """Check one batch of rows; returns its keys, the stored records and its plan: marshalled
     ("+", key, what to create) and ("~", key, changes) in file order. With ``apply``, writes
     them."""
-    keys = []
+    keys: list[tuple[Any, ...]] = []
     required = [c.key for c in spec.columns if c.required]
     for row in chunk:
-        for key in required:
-            if key not in row.errors and row.values.get(key) in (None, ""):
-                row.errors[key] = _("Required.")
+        for name in required:
+            if name not in row.errors and row.values.get(name) in (None, ""):
+                row.errors[name] = _("Required.")
         key = spec.key_of(row.values)
         row.key = key  # type: ignore[attr-defined]
         if key is None:

@@ -307,6 +307,14 @@ def write_annotated(
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def list_download(
+    title: str, headers: list[str], rows: Iterable[Sequence[Any]], filename_stem: str
+) -> Response:
+    """The filtered-list export of every ``ZwModelView`` as .xlsx (registered at start-up as
+    core's list writer)."""
+    return xlsx_response(stream_workbook(title, headers, rows), f"{filename_stem}.xlsx")
+
+
 def xlsx_response(output: IO[bytes], filename: str) -> Response:
     """Send a workbook file as a download; the file is closed when the response is."""
     response = send_file(output, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)

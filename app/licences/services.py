@@ -95,7 +95,7 @@ def licence_number_message(number: str | None, type_code: str | None = None) -> 
         )
     if type_code and match["type"] != type_code:
         return _("The licence number is not of licence type %(code)s.", code=type_code)
-    body = number[len(LICENCE_OID_PREFIX) : -2].replace(".", "")
+    body = match.string[len(LICENCE_OID_PREFIX) : -2].replace(".", "")
     if iso7064_mod37_36(body) != match["check"]:
         return _("The check character of the licence number is wrong.")
     return None
@@ -420,7 +420,11 @@ class QueueRow:
 
 
 def review_queue(
-    session: Session, model: type, *, actor: Actor, today: dt.date | None = None
+    session: Session,
+    model: type[LicenceEntry] | type[LicenceUsageApplication],
+    *,
+    actor: Actor,
+    today: dt.date | None = None,
 ) -> list[QueueRow]:
     """Pending submissions of ``model``, oldest first, with their wait in working days."""
     today = today or calendar.today()
@@ -531,7 +535,7 @@ def check_sample(filename: str | None, data: bytes, max_bytes: int) -> tuple[str
     if message is None and not data:
         message = _("The file is empty.")
     if message is None:
-        extension = Path(filename).suffix.lower()
+        extension = Path(filename or "").suffix.lower()
         mimetype, magics = SAMPLE_TYPES[extension]
         if not data.startswith(magics):
             message = _("The file's content is not a %(ext)s file.", ext=extension[1:].upper())
@@ -828,6 +832,7 @@ def prepare_item_link(session: Session, link: LicenceItemLink, *, actor: Actor) 
         errors["item"] = _("Choose the service item.")
     if errors:
         raise ValidationError(errors=errors, message="；".join(errors.values()))
+    assert entry is not None and item is not None  # both checked above
     actor.reach.check(session, item)
     clash = session.execute(
         select(LicenceItemLink.id).where(

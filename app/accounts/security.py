@@ -1,5 +1,6 @@
-"""The security manager: our user model, audited logins, one shared rate limiter, and the JWT
-API sign-in (a session row per sign-in, the same idle timeout as the browser, 401 answers)."""
+"""The security manager (config ``FAB_SECURITY_MANAGER_CLASS``): our user model, audited logins,
+one shared rate limiter, and the JWT API sign-in (a session row per sign-in, the same idle timeout
+as the browser, 401 answers)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo
 from wtforms.validators import ValidationError as FormValidationError
 
+from app.accounts import policy, sessions
+from app.accounts.states import SessionEnd
 from app.core.actor import Actor, acting_as
 from app.core.audit import AuditAction, record
 from app.core.calendar import format_datetime
@@ -55,7 +58,6 @@ def _user_for_password_form() -> Any:
 
 def new_password_validator(form: Any, field: Any) -> None:
     """Form validator: complexity (with the user name) and no reuse of recent passwords."""
-    from app.accounts import policy
     from app.extensions import db
 
     if "username" in form:  # the user add form: no history yet
@@ -70,7 +72,6 @@ def new_password_validator(form: Any, field: Any) -> None:
 
 def separated_roles_validator(form: Any, field: Any) -> None:
     """Form validator: 三员分立 and no FAB Admin role for people."""
-    from app.accounts import policy
 
     problem = policy.role_assignment_problem(field.data or [])
     if problem:
@@ -96,7 +97,6 @@ class ResetMyPasswordView(fab_views.ResetMyPasswordView):
     form = ZwResetPasswordForm
 
     def form_post(self, form: Any) -> None:
-        from app.accounts import sessions
 
         super().form_post(form)
         # The change ended every session of the user; this one carries on under the new epoch.
@@ -201,7 +201,6 @@ class UserDBModelView(fab_views.UserDBModelView):
     }
 
     def pre_add(self, item: Any) -> None:
-        from app.accounts import policy
         from app.extensions import db
 
         policy.check_new_password(db.session, item, item.password)
@@ -211,7 +210,6 @@ class UserDBModelView(fab_views.UserDBModelView):
         item.must_change_password = True
 
     def pre_update(self, item: Any) -> None:
-        from app.accounts import policy
 
         policy.check_may_manage(item)
         policy.check_role_assignment(item.roles)
@@ -293,7 +291,6 @@ class SecurityApi(fab_api.SecurityApi):
         if not user:
             # The login form's message: the same for every reason, and translated.
             return self.response(401, message=str(AuthDBView.invalid_login_message))
-        from app.accounts import sessions
 
         claims = {sessions.API_SID_CLAIM: sessions.open_api_session(user)}
         result = {
@@ -330,7 +327,6 @@ class SecurityApi(fab_api.SecurityApi):
           security:
             - jwt_refresh: []
         """
-        from app.accounts import sessions
 
         claims = {sessions.API_SID_CLAIM: get_jwt()[sessions.API_SID_CLAIM]}
         token = create_access_token(
@@ -355,8 +351,6 @@ class SecurityApi(fab_api.SecurityApi):
           security:
             - jwt: []
         """
-        from app.accounts import sessions
-        from app.accounts.states import SessionEnd
 
         sessions.end_api_session(get_jwt()[sessions.API_SID_CLAIM], SessionEnd.LOGOUT)
         self.appbuilder.sm.audit_logout(g.user)
@@ -402,7 +396,6 @@ class ZwSecurityManager(SecurityManager):
 
     def load_user_jwt(self, _jwt_header: Any, jwt_data: Any) -> Any:
         """The user of a token (access or refresh), or None: then the token is refused (401)."""
-        from app.accounts import policy, sessions
 
         subject = str(jwt_data.get("sub", ""))
         user = self.load_user(int(subject)) if subject.isdigit() else None
@@ -430,7 +423,6 @@ class ZwSecurityManager(SecurityManager):
         **kwargs: Any,
     ) -> Any:
         """FAB's add_user with the password policy and 三员分立 (used by the CLI and services)."""
-        from app.accounts import policy
 
         if password:
             policy.check_complexity(password, username)
@@ -441,7 +433,6 @@ class ZwSecurityManager(SecurityManager):
 
     def reset_password(self, userid: Any, password: str) -> None:
         """Every password reset (own or by an administrator) goes through the policy."""
-        from app.accounts import policy
 
         user = self.get_user_by_id(int(userid))
         policy.check_may_manage(user)
@@ -462,8 +453,6 @@ class ZwSecurityManager(SecurityManager):
             self.update_user(user)
 
     def on_user_logout(self, user: Any) -> None:
-        from app.accounts import sessions
-        from app.accounts.states import SessionEnd
 
         sessions.end_current_session(SessionEnd.LOGOUT)
         self.audit_logout(user)
@@ -493,7 +482,6 @@ class ZwSecurityManager(SecurityManager):
         the person is not logged in yet; the audit row names the user name that was tried. A
         locked account answers exactly like a wrong password (the message reveals nothing).
         """
-        from app.accounts import policy
 
         ip = request.remote_addr or "" if has_request_context() else ""
         attempt = Actor(
