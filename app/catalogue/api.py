@@ -23,7 +23,7 @@ from app.catalogue.models import AdjustmentRequest, BasicCatalogueEntry, Filing,
 from app.catalogue.states import AdjustmentState
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelRestApi
-from app.core.errors import DomainError, ValidationError
+from app.core.errors import DomainError, ValidationError, render_domain_error
 from app.core.models import Region
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
@@ -139,10 +139,6 @@ class ImplementationItemApi(ZwModelRestApi):
             raise
 
 
-def _error(api: ZwModelRestApi, error: DomainError) -> Any:
-    return api.domain_error_response(error)
-
-
 class AdjustmentApi(ZwModelRestApi):
     resource_name = "adjustment"
     class_permission_name = "Adjustments"
@@ -238,7 +234,7 @@ class AdjustmentApi(ZwModelRestApi):
             )
             db.session.commit()
         except DomainError as error:
-            return _error(self, error)
+            return render_domain_error(error)
         return self.response(
             200, id=adjustment.id, state=adjustment.state, version=adjustment.version
         )
@@ -311,7 +307,7 @@ class FilingApi(ZwModelRestApi):
             )
             db.session.commit()
         except DomainError as error:
-            return _error(self, error)
+            return render_domain_error(error)
         return self.response(
             201, id=filing.id, content_hash=filing.content_hash, row_count=filing.row_count
         )
@@ -335,5 +331,5 @@ class FilingApi(ZwModelRestApi):
             )
             db.session.commit()
         except DomainError as error:
-            return _error(self, error)
+            return render_domain_error(error)
         return self.response(200, id=filing.id, state=filing.state)

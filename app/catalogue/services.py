@@ -55,7 +55,7 @@ from app.core import calendar, roles, workflow
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
 from app.core.calendar import WorkingCalendar, schedule_deadline
-from app.core.errors import Forbidden, InvalidTransition, ValidationError
+from app.core.errors import Forbidden, InvalidTransition, ValidationError, join_messages
 from app.core.models import Deadline, Region, Unit, utcnow
 from app.core.services import check_version
 
@@ -153,7 +153,7 @@ def _validate_basic_entry(session: Session, entry: BasicCatalogueEntry) -> None:
     if entry.legal_time_limit_days is None or entry.legal_time_limit_days < 0:
         errors["legal_time_limit_days"] = _("The legal time limit is a number of working days.")
     if errors:
-        raise ValidationError(errors=errors, message="; ".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
 
 
 def create_basic_entry(
@@ -281,7 +281,7 @@ def clean_item_values(values: Mapping[str, Any]) -> dict[str, Any]:
             cleaned[key] = "" if value is None else str(value).strip()
     if errors:
         raise ValidationError(
-            errors=errors, message="; ".join(f"{k}: {v}" for k, v in errors.items())
+            errors=errors, message=join_messages(f"{k}: {v}" for k, v in errors.items())
         )
     return cleaned
 
@@ -345,7 +345,7 @@ def _validate_item(session: Session, item: ImplementationItem) -> None:
     if entry is None:
         errors["basic_entry"] = _("Choose a basic-catalogue entry.")
     if errors:
-        raise ValidationError(errors=errors, message="; ".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     assert unit is not None and entry is not None
     derive_identity(item, unit=unit, entry=entry)
     if entry.status != EntryStatus.ACTIVE.value and item.status == ItemStatus.DRAFT.value:
@@ -362,7 +362,7 @@ def _validate_item(session: Session, item: ImplementationItem) -> None:
         item_value_errors(item_values(item), legal_time_limit_days=entry.legal_time_limit_days)
     )
     if errors:
-        raise ValidationError(errors=errors, message="; ".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
 
 
 def derive_identity(item: ImplementationItem, *, unit: Unit, entry: BasicCatalogueEntry) -> None:
@@ -592,7 +592,7 @@ def _validate_adjustment(session: Session, adjustment: AdjustmentRequest) -> Non
     if _open_adjustment_exists(session, item.id, exclude=adjustment.id):
         errors["item"] = _("This item already has an adjustment in progress.")
     if errors:
-        raise ValidationError(errors=errors, message="; ".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
 
 
 def create_adjustment(
@@ -859,7 +859,7 @@ def approve(
             legal_time_limit_days=item.basic_entry.legal_time_limit_days,
         )
         if errors:
-            raise ValidationError(errors=errors, message="; ".join(errors.values()))
+            raise ValidationError(errors=errors, message=join_messages(errors.values()))
         for key, value in values.items():
             setattr(item, key, value)
     new_status = KIND_TO_STATUS[adjustment.kind]

@@ -39,7 +39,7 @@ from app.catalogue.states import (
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView
 from app.core.calendar import format_datetime
-from app.core.errors import DomainError, ValidationError
+from app.core.errors import DomainError, ValidationError, render_domain_error
 from app.core.models import Region
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
@@ -452,8 +452,7 @@ class AdjustmentView(ZwModelView):
             )
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
+            return render_domain_error(error, redirect_to=url_for("AdjustmentView.show", pk=pk))
         else:
             flash(
                 _("Done: the request is now “%(state)s”.", state=adjustment.state_label), "success"
@@ -525,9 +524,7 @@ class FilingView(ZwModelView):
             )
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-            return redirect(url_for("FilingView.list"))
+            return render_domain_error(error, redirect_to=url_for("FilingView.list"))
         flash(_("The list was filed (%(n)d rows).", n=filing.row_count), "success")
         return redirect(url_for("FilingView.show", pk=filing.id))
 
@@ -548,8 +545,7 @@ class FilingView(ZwModelView):
             )
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
+            return render_domain_error(error, redirect_to=url_for("FilingView.show", pk=pk))
         return redirect(url_for("FilingView.show", pk=pk))
 
     @expose("/changes")

@@ -22,7 +22,7 @@ from app.core import calendar, workflow
 from app.core.actor import Actor
 from app.core.calendar import WorkingCalendar, schedule_deadline
 from app.core.codes import credit_code_error
-from app.core.errors import InvalidTransition, OutOfReach, ValidationError
+from app.core.errors import InvalidTransition, OutOfReach, ValidationError, join_messages
 from app.core.models import Deadline, Unit, utcnow
 from app.core.services import credit_code_message
 from app.licences.models import (
@@ -220,7 +220,7 @@ def prepare_entry(session: Session, entry: LicenceEntry, *, actor: Actor) -> Non
     else:
         entry.validity_years = None
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     if entry.state is None:
         entry.state = ReviewState.DRAFT.value
     if unit is not None:
@@ -275,7 +275,7 @@ def prepare_face_field(session: Session, field: LicenceFaceField, *, actor: Acto
     if clash:
         errors["name"] = _("This entry already has a face field of that name.")
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     _revise_if_rejected(session, entry, actor=actor)
 
 
@@ -596,7 +596,7 @@ def prepare_usage_application(
     elif application.requested_end_date <= calendar.today() and application.id is None:
         errors["requested_end_date"] = _("The requested end date must be in the future.")
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     if application.state is None:
         application.state = ReviewState.DRAFT.value
     actor.reach.check(session, application)
@@ -639,7 +639,7 @@ def record_objection(session: Session, objection: LicenceObjection, *, actor: Ac
     if objection.received_on > calendar.today():
         errors["received_on"] = _("The date received cannot be in the future.")
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     if objection.id is None:
         objection.state = ObjectionState.RECEIVED.value
         objection.mark_deadline = schedule_deadline(
@@ -702,7 +702,7 @@ def resolve_objection(
     if not _clean(told_how):
         errors["applicant_told_how"] = _("Say how the applicant was told.")
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     objection.outcome = outcome
     objection.outcome_note = _clean(note)
     objection.applicant_told_on = told_on
@@ -808,7 +808,7 @@ def prepare_status_event(session: Session, event: LicenceStatusEvent, *, actor: 
     if not event.reason:
         errors["reason"] = _("Give the reason for the event.")
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     actor.reach.check(session, event)
 
 
@@ -827,7 +827,7 @@ def prepare_item_link(session: Session, link: LicenceItemLink, *, actor: Actor) 
     if item is None:
         errors["item"] = _("Choose the service item.")
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     actor.reach.check(session, item)
     clash = session.execute(
         select(LicenceItemLink.id).where(

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from app.core import calendar
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView, enum_select
-from app.core.errors import DomainError, OutOfReach
+from app.core.errors import DomainError, OutOfReach, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
 from app.core.workflow import Workflow
@@ -857,9 +857,7 @@ class LicenceReviewView(BaseView):
                 abort(400)
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-            return redirect(url_for(f".review_{kind}", pk=pk))
+            return render_domain_error(error, redirect_to=url_for(f".review_{kind}", pk=pk))
         flash(message, "success")
         return redirect(url_for(".queue"))
 
