@@ -86,12 +86,18 @@ class BasicCatalogueApi(ZwModelRestApi):
 
     def validate(self, item: BasicCatalogueEntry) -> None:
         services.validate_basic_entry(db.session, item)
-        item._zw_republish = services.standardized_elements_changed(item)  # type: ignore[attr-defined]
 
-    def post_update(self, item: BasicCatalogueEntry) -> None:
-        if getattr(item, "_zw_republish", False):
-            services.republish_entry_items(db.session, actor=current_actor(), entry=item)
-            db.session.commit()
+    def pre_update(self, item: BasicCatalogueEntry) -> None:
+        """The edit and the republication of its published items in FAB's one commit."""
+        # The raw body: FAB merges the stored values into request.json before this hook.
+        payload = json.loads(request.get_data() or b"{}")
+        try:
+            services.update_basic_entry(
+                db.session, item, actor=current_actor(), version=payload.get("version")
+            )
+        except Exception:
+            db.session.rollback()
+            raise
 
 
 class ImplementationItemApi(ZwModelRestApi):

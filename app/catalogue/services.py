@@ -190,6 +190,34 @@ def standardized_elements_changed(entry: BasicCatalogueEntry) -> bool:
     )
 
 
+def update_basic_entry(
+    session: Session,
+    entry: BasicCatalogueEntry,
+    *,
+    actor: Actor,
+    version: int | str | None,
+    changes: Mapping[str, Any] | None = None,
+) -> int:
+    """The province edits a basic-catalogue entry, as one use case in the caller's transaction.
+
+    Role (provincial administrator, 403), reach (404) and the version the caller loaded (409)
+    are checked, ``changes`` applied (a form or API body that already set them on ``entry``
+    passes none), the entry's rules checked (422); when a standardized element changed, every
+    published implementation item of the entry gets a new published version (seed 000 art. 8).
+    The edit is audited at the flush, each publication by ``publish``. Returns how many items
+    were republished; never commits, so a failing republication leaves the edit unsaved too.
+    """
+    require_role(actor, roles.PROVINCE_ADMIN)
+    actor.reach.check(session, entry)
+    check_version(entry, version, actor=actor)
+    for name, value in (changes or {}).items():
+        setattr(entry, name, value)
+    validate_basic_entry(session, entry)
+    if not standardized_elements_changed(entry):
+        return 0
+    return republish_entry_items(session, actor=actor, entry=entry)
+
+
 def republish_entry_items(session: Session, *, actor: Actor, entry: BasicCatalogueEntry) -> int:
     """After the province changed an entry's standardized elements (seed 000 art. 8: the office
     adjusts the basic catalogue directly), publish a new version of every published row."""

@@ -207,14 +207,25 @@ class BasicCatalogueView(ZwModelView):
 
     def validate(self, item: BasicCatalogueEntry) -> None:
         services.validate_basic_entry(db.session, item)
-        item._zw_republish = services.standardized_elements_changed(item)  # type: ignore[attr-defined]
+
+    def pre_update(self, item: BasicCatalogueEntry) -> None:
+        """The edit and the republication of its published items in FAB's one commit."""
+        try:
+            count = services.update_basic_entry(
+                db.session,
+                item,
+                actor=current_actor(),
+                version=getattr(item, "lock_version", None),
+            )
+        except Exception:
+            db.session.rollback()  # FAB shows the message; nothing of the edit stays
+            raise
+        item._zw_republished = count  # type: ignore[attr-defined]
 
     def post_update(self, item: BasicCatalogueEntry) -> None:
-        if getattr(item, "_zw_republish", False):
-            count = services.republish_entry_items(db.session, actor=current_actor(), entry=item)
-            db.session.commit()
-            if count:
-                flash(_("%(n)d published item(s) updated.", n=count), "info")
+        count = getattr(item, "_zw_republished", 0)
+        if count:  # said only once the commit succeeded
+            flash(_("%(n)d published item(s) updated.", n=count), "info")
 
 
 class ImplementationItemView(ZwModelView):
