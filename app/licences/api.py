@@ -160,7 +160,8 @@ class LicenceEntryApi(_TransitionMixin, ZwModelRestApi):
     @protect()
     @safe
     def upload_sample(self, pk: int) -> Any:
-        """Upload the sample file (multipart field ``file``: PDF, PNG or JPEG)."""
+        """Upload the sample file (multipart fields ``file``: PDF, PNG or JPEG, and the entry's
+        ``version``)."""
         try:
             upload = request.files.get("file")
         except RequestEntityTooLarge:  # @safe would make it a 500
@@ -179,6 +180,7 @@ class LicenceEntryApi(_TransitionMixin, ZwModelRestApi):
                 db.session,
                 item,
                 actor=current_actor(),
+                version=request.form.get("version"),
                 filename=upload.filename if upload else None,
                 data=upload.read() if upload else b"",
                 directory=directory,

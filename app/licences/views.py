@@ -283,33 +283,22 @@ class LicenceEntryView(ZwModelView):
         super().__init__(**kwargs)
 
     def validate(self, item: LicenceEntry) -> None:
-        services.prepare_entry(db.session, item, actor=current_actor())
+        """The entry's rules, then its uploaded sample, in FAB's one commit of the form."""
+        actor = current_actor()
+        services.prepare_entry(db.session, item, actor=actor)
         upload = _uploaded_sample()
         if upload is not None:
-            _directory, max_bytes = sample_settings()
-            services.check_sample(upload[0], upload[1], max_bytes)
-
-    def _store_sample(self, item: LicenceEntry) -> None:
-        upload = _uploaded_sample()
-        if upload is None:
-            return
-        directory, max_bytes = sample_settings()
-        services.attach_sample(
-            db.session,
-            item,
-            actor=current_actor(),
-            filename=upload[0],
-            data=upload[1],
-            directory=directory,
-            max_bytes=max_bytes,
-        )
-        db.session.commit()
-
-    def post_add(self, item: LicenceEntry) -> None:
-        self._store_sample(item)
-
-    def post_update(self, item: LicenceEntry) -> None:
-        self._store_sample(item)
+            directory, max_bytes = sample_settings()
+            services.attach_sample(
+                db.session,
+                item,
+                actor=actor,
+                version=getattr(item, "lock_version", None),
+                filename=upload[0],
+                data=upload[1],
+                directory=directory,
+                max_bytes=max_bytes,
+            )
 
     def pre_delete(self, item: LicenceEntry) -> None:
         services.ensure_entry_deletable(item)
