@@ -9,6 +9,7 @@ import pytest
 from app.catalogue import services
 from app.catalogue.models import AdjustmentRequest, BasicCatalogueEntry, ImplementationItem
 from app.core.actor import system_actor
+from app.core.errors import MESSAGE_SEPARATOR
 from app.extensions import db
 from tests.catalogue import factories as f
 
@@ -668,6 +669,30 @@ def test_basic_entry_api_refuses_a_stale_version_and_a_role_that_may_not_edit(
     assert _get(app, BasicCatalogueEntry, data["entry"]).complaint_phone == "0898-12345"
     public = client.get(f"/public/api/items/{data['published_code']}").json
     assert public["complaint_phone"] == "0898-12345" and public["version"] == 2
+
+
+def test_a_refused_api_entry_carries_the_field_errors_and_their_joined_message(
+    app, world, api_token
+) -> None:
+    with app.app_context():
+        type_id = f.item_type().id
+        db.session.commit()
+    response = app.test_client().post(
+        "/api/v1/basic_catalogue/",
+        json={
+            "basic_code": "12AB",
+            "name": " ",
+            "item_type": type_id,
+            "source": "provincial",
+            "status": "active",
+            "legal_time_limit_days": 5,
+        },
+        headers=api_token("province_admin"),
+    )
+    assert response.status_code == 422, response.json
+    errors = response.json["errors"]
+    assert {"basic_code", "name"} <= set(errors)
+    assert response.json["message"] == MESSAGE_SEPARATOR.join(errors.values())
 
 
 def _published_number(app, pk) -> int:
