@@ -253,3 +253,41 @@ def test_an_api_upload_failing_after_the_sample_write_leaves_no_file_and_no_chan
     with app.app_context():
         entry = db.session.get(LicenceEntry, entry_id)
         assert entry.sample_stored_name is None and entry.version == 1
+
+
+def test_the_edit_form_replaces_the_sample_once_and_a_stale_form_leaves_it(
+    world, app, login, api_token, entry_id, samples_dir
+):
+    client = app.test_client()
+    assert _upload(client, api_token("unit_operator"), entry_id, "a.pdf", PDF).status_code == 200
+    with app.app_context():
+        entry = db.session.get(LicenceEntry, entry_id)
+        form = {
+            "name": entry.name,
+            "type_code": entry.type_code,
+            "issuing_unit": str(entry.issuing_unit_id),
+            "holder_category": entry.holder_category,
+            "validity_rule": entry.validity_rule,
+            "trust_level": entry.trust_level,
+            "lock_version": str(entry.version),
+        }
+        first = entry.sample_stored_name
+    operator = login("unit_operator")
+    operator.post(
+        f"/licenceentryview/edit/{entry_id}",
+        data={**form, "sample_upload": (io.BytesIO(PNG), "b.png")},
+        content_type="multipart/form-data",
+    )
+    with app.app_context():
+        entry = db.session.get(LicenceEntry, entry_id)
+        assert entry.sample_filename == "b.png" and entry.sample_stored_name != first
+        replaced = entry.sample_stored_name
+    assert [f.name for f in samples_dir.iterdir()] == [replaced]
+    operator.post(  # the same form again: its version is stale now
+        f"/licenceentryview/edit/{entry_id}",
+        data={**form, "sample_upload": (io.BytesIO(JPEG), "c.jpg")},
+        content_type="multipart/form-data",
+    )
+    with app.app_context():
+        assert db.session.get(LicenceEntry, entry_id).sample_filename == "b.png"
+    assert [f.name for f in samples_dir.iterdir()] == [replaced]
