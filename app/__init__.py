@@ -6,7 +6,7 @@ import importlib
 import os
 from typing import Any
 
-from flask import Flask, g, has_request_context, jsonify, redirect, request
+from flask import Flask, g, has_request_context, jsonify, request
 from flask_babel import lazy_gettext as _l
 
 import config as default_config
@@ -153,17 +153,9 @@ def _register_security_headers(app: Flask) -> None:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    from flask import flash
+    from app.core.errors import DomainError, render_domain_error
 
-    from app.core.errors import DomainError
-
-    @app.errorhandler(DomainError)
-    def _domain_error(error: DomainError) -> Any:
-        db.session.rollback()
-        if request.path.startswith("/api/"):
-            return jsonify(message=str(error)), error.status
-        flash(str(error), "danger")
-        return redirect(request.referrer or appbuilder.get_url_for_index)
+    app.register_error_handler(DomainError, render_domain_error)
 
     @app.errorhandler(403)
     def _forbidden(error: Any) -> Any:

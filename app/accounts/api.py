@@ -11,7 +11,7 @@ from app.accounts import services
 from app.accounts.models import AccountRequest, WindowUser
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelRestApi
-from app.core.errors import DomainError
+from app.core.errors import DomainError, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
 from app.extensions import appbuilder, db
@@ -103,7 +103,7 @@ class AccountRequestApi(ZwModelRestApi):
             )
             db.session.commit()
         except DomainError as error:
-            return self.domain_error_response(error)
+            return render_domain_error(error)
         result: dict[str, Any] = {"id": pk, "state": decision.request.state}
         if decision.user is not None:
             result.update(
@@ -137,7 +137,7 @@ class AccountRequestApi(ZwModelRestApi):
             )
             db.session.commit()
         except DomainError as error:
-            return self.domain_error_response(error)
+            return render_domain_error(error)
         return self.response(200, result={"id": item.id, "state": item.state})
 
 

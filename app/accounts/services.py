@@ -21,7 +21,7 @@ from app.accounts.states import REQUEST, RequestKind, RequestState, SessionEnd, 
 from app.core import workflow
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
-from app.core.errors import OutOfReach, ValidationError
+from app.core.errors import OutOfReach, ValidationError, join_messages
 from app.core.models import AppUser, Unit, utcnow
 from app.core.roles import UNIT_OPERATOR, WINDOW_STAFF
 
@@ -104,7 +104,7 @@ def validate_request(session: Session, item: AccountRequest) -> None:
         if kind is RequestKind.CANCEL and not (item.note or "").strip():
             errors["note"] = _("Give the reason for the cancellation.")
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
 
 
 def username_unavailable(session: Session, item: AccountRequest) -> bool:

@@ -23,7 +23,7 @@ from app.core.actor import current_actor
 from app.core.audit import AuditAction, record
 from app.core.base_views import ZwModelView
 from app.core.calendar import format_datetime
-from app.core.errors import DomainError
+from app.core.errors import DomainError, render_domain_error
 from app.core.models import AppUser, Unit
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
@@ -191,10 +191,10 @@ class AccountRequestView(ZwModelView):
                 db.session.commit()
                 flash(_("Request rejected."), "info")
         except DomainError as error:
-            db.session.rollback()
             if error.status == 404:
+                db.session.rollback()
                 abort(404)
-            flash(str(error), "danger")
+            return render_domain_error(error, redirect_to=back)
         return redirect(back)
 
 

@@ -23,7 +23,7 @@ from app.catalogue.models import AdjustmentRequest, BasicCatalogueEntry, Filing,
 from app.catalogue.states import AdjustmentState
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelRestApi
-from app.core.errors import DomainError, ValidationError
+from app.core.errors import DomainError, ValidationError, render_domain_error
 from app.core.models import Region
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
@@ -86,12 +86,18 @@ class BasicCatalogueApi(ZwModelRestApi):
 
     def validate(self, item: BasicCatalogueEntry) -> None:
         services.validate_basic_entry(db.session, item)
-        item._zw_republish = services.standardized_elements_changed(item)  # type: ignore[attr-defined]
 
-    def post_update(self, item: BasicCatalogueEntry) -> None:
-        if getattr(item, "_zw_republish", False):
-            services.republish_entry_items(db.session, actor=current_actor(), entry=item)
-            db.session.commit()
+    def pre_update(self, item: BasicCatalogueEntry) -> None:
+        """The edit and the republication of its published items in FAB's one commit."""
+        # The raw body: FAB merges the stored values into request.json before this hook.
+        payload = json.loads(request.get_data() or b"{}")
+        try:
+            services.update_basic_entry(
+                db.session, item, actor=current_actor(), version=payload.get("version")
+            )
+        except Exception:
+            db.session.rollback()
+            raise
 
 
 class ImplementationItemApi(ZwModelRestApi):
@@ -137,10 +143,6 @@ class ImplementationItemApi(ZwModelRestApi):
         except DomainError:
             db.session.rollback()
             raise
-
-
-def _error(api: ZwModelRestApi, error: DomainError) -> Any:
-    return api.domain_error_response(error)
 
 
 class AdjustmentApi(ZwModelRestApi):
@@ -238,7 +240,7 @@ class AdjustmentApi(ZwModelRestApi):
             )
             db.session.commit()
         except DomainError as error:
-            return _error(self, error)
+            return render_domain_error(error)
         return self.response(
             200, id=adjustment.id, state=adjustment.state, version=adjustment.version
         )
@@ -311,7 +313,7 @@ class FilingApi(ZwModelRestApi):
             )
             db.session.commit()
         except DomainError as error:
-            return _error(self, error)
+            return render_domain_error(error)
         return self.response(
             201, id=filing.id, content_hash=filing.content_hash, row_count=filing.row_count
         )
@@ -335,5 +337,5 @@ class FilingApi(ZwModelRestApi):
             )
             db.session.commit()
         except DomainError as error:
-            return _error(self, error)
+            return render_domain_error(error)
         return self.response(200, id=filing.id, state=filing.state)

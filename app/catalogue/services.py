@@ -55,7 +55,7 @@ from app.core import calendar, roles, workflow
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
 from app.core.calendar import WorkingCalendar, schedule_deadline
-from app.core.errors import Forbidden, InvalidTransition, ValidationError
+from app.core.errors import Forbidden, InvalidTransition, ValidationError, join_messages
 from app.core.models import Deadline, Region, Unit, utcnow
 from app.core.services import check_version
 
@@ -153,7 +153,7 @@ def _validate_basic_entry(session: Session, entry: BasicCatalogueEntry) -> None:
     if entry.legal_time_limit_days is None or entry.legal_time_limit_days < 0:
         errors["legal_time_limit_days"] = _("The legal time limit is a number of working days.")
     if errors:
-        raise ValidationError(errors=errors, message="; ".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
 
 
 def create_basic_entry(
@@ -188,6 +188,34 @@ def standardized_elements_changed(entry: BasicCatalogueEntry) -> bool:
     return state.persistent and any(
         state.attrs[name].history.has_changes() for name in ENTRY_STANDARDIZED_COLUMNS
     )
+
+
+def update_basic_entry(
+    session: Session,
+    entry: BasicCatalogueEntry,
+    *,
+    actor: Actor,
+    version: int | str | None,
+    changes: Mapping[str, Any] | None = None,
+) -> int:
+    """The province edits a basic-catalogue entry, as one use case in the caller's transaction.
+
+    Role (provincial administrator, 403), reach (404) and the version the caller loaded (409)
+    are checked, ``changes`` applied (a form or API body that already set them on ``entry``
+    passes none), the entry's rules checked (422); when a standardized element changed, every
+    published implementation item of the entry gets a new published version (seed 000 art. 8).
+    The edit is audited at the flush, each publication by ``publish``. Returns how many items
+    were republished; never commits, so a failing republication leaves the edit unsaved too.
+    """
+    require_role(actor, roles.PROVINCE_ADMIN)
+    actor.reach.check(session, entry)
+    check_version(entry, version, actor=actor)
+    for name, value in (changes or {}).items():
+        setattr(entry, name, value)
+    validate_basic_entry(session, entry)
+    if not standardized_elements_changed(entry):
+        return 0
+    return republish_entry_items(session, actor=actor, entry=entry)
 
 
 def republish_entry_items(session: Session, *, actor: Actor, entry: BasicCatalogueEntry) -> int:
@@ -281,7 +309,7 @@ def clean_item_values(values: Mapping[str, Any]) -> dict[str, Any]:
             cleaned[key] = "" if value is None else str(value).strip()
     if errors:
         raise ValidationError(
-            errors=errors, message="; ".join(f"{k}: {v}" for k, v in errors.items())
+            errors=errors, message=join_messages(f"{k}: {v}" for k, v in errors.items())
         )
     return cleaned
 
@@ -345,7 +373,7 @@ def _validate_item(session: Session, item: ImplementationItem) -> None:
     if entry is None:
         errors["basic_entry"] = _("Choose a basic-catalogue entry.")
     if errors:
-        raise ValidationError(errors=errors, message="; ".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     assert unit is not None and entry is not None
     derive_identity(item, unit=unit, entry=entry)
     if entry.status != EntryStatus.ACTIVE.value and item.status == ItemStatus.DRAFT.value:
@@ -362,7 +390,7 @@ def _validate_item(session: Session, item: ImplementationItem) -> None:
         item_value_errors(item_values(item), legal_time_limit_days=entry.legal_time_limit_days)
     )
     if errors:
-        raise ValidationError(errors=errors, message="; ".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
 
 
 def derive_identity(item: ImplementationItem, *, unit: Unit, entry: BasicCatalogueEntry) -> None:
@@ -592,7 +620,7 @@ def _validate_adjustment(session: Session, adjustment: AdjustmentRequest) -> Non
     if _open_adjustment_exists(session, item.id, exclude=adjustment.id):
         errors["item"] = _("This item already has an adjustment in progress.")
     if errors:
-        raise ValidationError(errors=errors, message="; ".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
 
 
 def create_adjustment(
@@ -859,7 +887,7 @@ def approve(
             legal_time_limit_days=item.basic_entry.legal_time_limit_days,
         )
         if errors:
-            raise ValidationError(errors=errors, message="; ".join(errors.values()))
+            raise ValidationError(errors=errors, message=join_messages(errors.values()))
         for key, value in values.items():
             setattr(item, key, value)
     new_status = KIND_TO_STATUS[adjustment.kind]

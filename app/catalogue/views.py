@@ -39,7 +39,7 @@ from app.catalogue.states import (
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView
 from app.core.calendar import format_datetime
-from app.core.errors import DomainError, ValidationError
+from app.core.errors import DomainError, ValidationError, render_domain_error
 from app.core.models import Region
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
@@ -207,14 +207,25 @@ class BasicCatalogueView(ZwModelView):
 
     def validate(self, item: BasicCatalogueEntry) -> None:
         services.validate_basic_entry(db.session, item)
-        item._zw_republish = services.standardized_elements_changed(item)  # type: ignore[attr-defined]
+
+    def pre_update(self, item: BasicCatalogueEntry) -> None:
+        """The edit and the republication of its published items in FAB's one commit."""
+        try:
+            count = services.update_basic_entry(
+                db.session,
+                item,
+                actor=current_actor(),
+                version=getattr(item, "lock_version", None),
+            )
+        except Exception:
+            db.session.rollback()  # FAB shows the message; nothing of the edit stays
+            raise
+        item._zw_republished = count  # type: ignore[attr-defined]
 
     def post_update(self, item: BasicCatalogueEntry) -> None:
-        if getattr(item, "_zw_republish", False):
-            count = services.republish_entry_items(db.session, actor=current_actor(), entry=item)
-            db.session.commit()
-            if count:
-                flash(_("%(n)d published item(s) updated.", n=count), "info")
+        count = getattr(item, "_zw_republished", 0)
+        if count:  # said only once the commit succeeded
+            flash(_("%(n)d published item(s) updated.", n=count), "info")
 
 
 class ImplementationItemView(ZwModelView):
@@ -452,8 +463,7 @@ class AdjustmentView(ZwModelView):
             )
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
+            return render_domain_error(error, redirect_to=url_for("AdjustmentView.show", pk=pk))
         else:
             flash(
                 _("Done: the request is now “%(state)s”.", state=adjustment.state_label), "success"
@@ -525,9 +535,7 @@ class FilingView(ZwModelView):
             )
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-            return redirect(url_for("FilingView.list"))
+            return render_domain_error(error, redirect_to=url_for("FilingView.list"))
         flash(_("The list was filed (%(n)d rows).", n=filing.row_count), "success")
         return redirect(url_for("FilingView.show", pk=filing.id))
 
@@ -548,8 +556,7 @@ class FilingView(ZwModelView):
             )
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
+            return render_domain_error(error, redirect_to=url_for("FilingView.show", pk=pk))
         return redirect(url_for("FilingView.show", pk=pk))
 
     @expose("/changes")

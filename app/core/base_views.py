@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
-from flask import Flask, abort, current_app, flash, g, request
+from flask import Flask, abort, current_app, g, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.actions import ActionItem
 from flask_appbuilder.api import expose as api_expose
@@ -26,7 +26,7 @@ from wtforms.validators import InputRequired
 
 from app.core import calendar
 from app.core.audit import AuditAction, record
-from app.core.errors import DomainError, OutOfReach
+from app.core.errors import DomainError, OutOfReach, render_domain_error
 from app.core.reach import current_reach
 from app.core.roles import METHOD_PERMISSIONS
 from app.core.services import check_version
@@ -323,31 +323,23 @@ class ZwModelRestApi(ModelRestApi):
             search_columns=self.search_columns, search_filters=self.search_filters
         )
 
-    def domain_error_response(self, error: DomainError) -> Any:
-        db.session.rollback()
-        payload: dict[str, Any] = {"message": str(error)}
-        errors = getattr(error, "errors", None)
-        if errors:
-            payload["errors"] = {key: str(value) for key, value in errors.items()}
-        return self.response(error.status, **payload)
-
     def post_headless(self) -> Any:
         try:
             return super().post_headless()
         except DomainError as error:
-            return self.domain_error_response(error)
+            return render_domain_error(error)
 
     def put_headless(self, pk: Any) -> Any:
         try:
             return super().put_headless(pk)
         except DomainError as error:
-            return self.domain_error_response(error)
+            return render_domain_error(error)
 
     def delete_headless(self, pk: Any) -> Any:
         try:
             return super().delete_headless(pk)
         except DomainError as error:
-            return self.domain_error_response(error)
+            return render_domain_error(error)
 
     def validate(self, item: Any) -> None:
         """Check the domain rules for a new or edited item; raise DomainError."""
@@ -370,15 +362,10 @@ class ZwModelRestApi(ModelRestApi):
             _rollback_and_raise(error)
 
 
-def flash_domain_error(error: DomainError) -> None:
-    flash(str(error), "danger")
-
-
 __all__ = [
     "ZwModelRestApi",
     "ZwModelView",
     "api_expose",
     "check_version",
     "enum_select",
-    "flash_domain_error",
 ]

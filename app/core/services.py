@@ -10,7 +10,7 @@ from sqlalchemy import exists, func, inspect, select
 from sqlalchemy.orm import Session
 
 from app.core.codes import credit_code_error, is_well_formed_region_code
-from app.core.errors import DomainError, StaleRecord, ValidationError
+from app.core.errors import DomainError, StaleRecord, ValidationError, join_messages
 from app.core.models import AppUser, Region, Unit
 from app.core.states import ExerciseLevel, RegionLevel
 
@@ -153,7 +153,7 @@ def _prepare_unit(session: Session, unit: Unit) -> None:
     if not (unit.name or "").strip():
         errors["name"] = _("Enter the unit's name.")
     if errors:
-        raise ValidationError(errors, "；".join(errors.values()))
+        raise ValidationError(errors, join_messages(errors.values()))
 
 
 def region_subtree_count(session: Session, region: Region) -> int:

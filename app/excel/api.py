@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.core.actor import current_actor
-from app.core.errors import DomainError
+from app.core.errors import DomainError, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
 from app.excel import services
@@ -47,10 +47,6 @@ class ListApi(BaseApi):
     search_columns: tuple[str, ...] = ()
     method_permission_name = API_PERMISSIONS
     allow_browser_login = True
-
-    def _error(self, error: DomainError) -> Any:
-        db.session.rollback()
-        return self.response(error.status, message=str(error))
 
     def _wait(self, batch_id: int) -> Any:
         """Wait a little for a background job, then answer with the import as it stands."""
@@ -120,7 +116,7 @@ class ListApi(BaseApi):
                 filters=request.query_string.decode("utf-8", "replace"),
             )
         except DomainError as error:
-            return self._error(error)
+            return render_domain_error(error)
         return xlsx_response(output, services.export_filename(self.spec))
 
     def _filtered(self, query: Any) -> Any:
@@ -210,7 +206,7 @@ class ListApi(BaseApi):
                 )
             services.start_preview(db.session, actor=actor, batch=batch, spec=self.spec)
         except DomainError as error:
-            return self._error(error)
+            return render_domain_error(error)
         except (ValueError, TypeError, AttributeError):
             return self.response_400(message=_("“sheets” and “mapping” must be JSON."))
         return self._wait(batch.id)
@@ -254,7 +250,7 @@ class ListApi(BaseApi):
             )
             services.start_confirm(db.session, actor=current_actor(), batch=batch)
         except DomainError as error:
-            return self._error(error)
+            return render_domain_error(error)
         return self._wait(batch_id)
 
     @expose("/import/<int:batch_id>", methods=["GET"])
@@ -278,7 +274,7 @@ class ListApi(BaseApi):
                 db.session, actor=current_actor(), batch_id=batch_id, spec=self.spec
             )
         except DomainError as error:
-            return self._error(error)
+            return render_domain_error(error)
         job = services.refresh(db.session, batch)
         return self.response(200, **batch_payload(batch, job, full=True))
 

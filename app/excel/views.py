@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.core.actor import current_actor
-from app.core.errors import DomainError
+from app.core.errors import DomainError, flash_domain_error, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
 from app.excel import services
@@ -143,9 +143,7 @@ class ListImportView(BaseView):
                 stream=upload.stream,
             )
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-            return redirect(url_for(f"{self.endpoint}.history"))
+            return render_domain_error(error, redirect_to=url_for(f"{self.endpoint}.history"))
         return redirect(url_for(f"{self.endpoint}.mapping", batch_id=batch.id))
 
     @expose("/<int:batch_id>/mapping", methods=["GET", "POST"])
@@ -178,8 +176,7 @@ class ListImportView(BaseView):
                     )
                     return redirect(url_for(f"{self.endpoint}.show", batch_id=batch_id))
             except DomainError as error:
-                db.session.rollback()
-                flash(str(error), "danger")
+                flash_domain_error(error)  # the mapping page again, with the message
             batch = self._batch(batch_id)
         report = services.mapping_report(batch, self.spec)
         layouts = [(SheetLayout.from_dict(d), d.get("selected")) for d in batch.layout_data()]
@@ -227,8 +224,9 @@ class ListImportView(BaseView):
         try:
             services.start_confirm(db.session, actor=current_actor(), batch=batch)
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
+            return render_domain_error(
+                error, redirect_to=url_for(f"{self.endpoint}.show", batch_id=batch_id)
+            )
         return redirect(url_for(f"{self.endpoint}.show", batch_id=batch_id))
 
     @expose("/<int:batch_id>/original")

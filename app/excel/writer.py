@@ -15,6 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from app.core.calendar import format_datetime
+from app.core.errors import join_messages
 
 # XML 1.0 forbids these control characters; a cell must not carry them (openpyxl refuses the
 # whole workbook), so they are left out of every exported text.
@@ -294,7 +295,7 @@ def write_annotated(
                     cell.comment = Comment(row_errors[index], "zwfw", width=300, height=80)
                 out.append(cell)
             if row_errors:
-                note = WriteOnlyCell(sheet, value="；".join(row_errors.values()))
+                note = WriteOnlyCell(sheet, value=join_messages(row_errors.values()))
                 note.data_type, note.font = "s", ERROR_FONT
                 out.append(note)
             sheet.append(out)

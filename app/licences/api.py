@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelRestApi
-from app.core.errors import DomainError, OutOfReach
+from app.core.errors import DomainError, OutOfReach, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
 from app.extensions import db
@@ -52,7 +52,7 @@ class _TransitionMixin:
             operation(item, request.get_json(silent=True) or {})
             db.session.commit()
         except DomainError as error:
-            return self.domain_error_response(error)  # type: ignore[attr-defined]
+            return render_domain_error(error)
         return self.response(  # type: ignore[attr-defined]
             200, id=item.id, state=item.state, version=item.version
         )
@@ -160,7 +160,8 @@ class LicenceEntryApi(_TransitionMixin, ZwModelRestApi):
     @protect()
     @safe
     def upload_sample(self, pk: int) -> Any:
-        """Upload the sample file (multipart field ``file``: PDF, PNG or JPEG)."""
+        """Upload the sample file (multipart fields ``file``: PDF, PNG or JPEG, and the entry's
+        ``version``)."""
         try:
             upload = request.files.get("file")
         except RequestEntityTooLarge:  # @safe would make it a 500
@@ -179,6 +180,7 @@ class LicenceEntryApi(_TransitionMixin, ZwModelRestApi):
                 db.session,
                 item,
                 actor=current_actor(),
+                version=request.form.get("version"),
                 filename=upload.filename if upload else None,
                 data=upload.read() if upload else b"",
                 directory=directory,
@@ -503,8 +505,7 @@ class LicenceReviewApi(BaseApi):
                 )
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            return self.response(error.status, message=str(error))
+            return render_domain_error(error)
         return self.response(200, id=item.id, state=item.state, version=item.version)
 
 
@@ -537,7 +538,7 @@ class LicenceItemLinkApi(ZwModelRestApi):
         try:
             entries = services.licences_accepted_by(db.session, item_id, actor=current_actor())
         except DomainError as error:
-            return self.domain_error_response(error)
+            return render_domain_error(error)
         return self.response(
             200,
             result=[

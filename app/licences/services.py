@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, inspect, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.core import calendar, workflow
 from app.core.actor import Actor
 from app.core.calendar import WorkingCalendar, schedule_deadline
 from app.core.codes import credit_code_error
-from app.core.errors import InvalidTransition, OutOfReach, ValidationError
+from app.core.errors import InvalidTransition, OutOfReach, ValidationError, join_messages
 from app.core.models import Deadline, Unit, utcnow
-from app.core.services import credit_code_message
+from app.core.services import check_version, credit_code_message
 from app.licences.models import (
     LicenceEntry,
     LicenceFaceField,
@@ -220,7 +220,7 @@ def prepare_entry(session: Session, entry: LicenceEntry, *, actor: Actor) -> Non
     else:
         entry.validity_years = None
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     if entry.state is None:
         entry.state = ReviewState.DRAFT.value
     if unit is not None:
@@ -275,7 +275,7 @@ def prepare_face_field(session: Session, field: LicenceFaceField, *, actor: Acto
     if clash:
         errors["name"] = _("This entry already has a face field of that name.")
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     _revise_if_rejected(session, entry, actor=actor)
 
 
@@ -481,14 +481,21 @@ def attach_sample(
     entry: LicenceEntry,
     *,
     actor: Actor,
+    version: int | str | None,
     filename: str | None,
     data: bytes,
     directory: str,
     max_bytes: int,
 ) -> None:
-    """Check and store a sample file under a generated name in ``directory`` (not web-served)."""
+    """Attach (or replace) the sample file of a new or editable entry, in the caller's
+    transaction: reach (404), the version the caller loaded (409; a new entry has none), the
+    state (409) and the file (422) are checked, then the file is stored under a generated name
+    in ``directory`` (not web-served). It stays only if the transaction commits (the replaced
+    file is deleted then); when the transaction is rolled back or abandoned it is removed."""
     actor.reach.check(session, entry)
-    if ReviewState(entry.state) not in EDITABLE_STATES:
+    if inspect(entry).persistent:
+        check_version(entry, version, actor=actor)
+    if ReviewState(entry.state or ReviewState.DRAFT.value) not in EDITABLE_STATES:
         raise InvalidTransition(_("A submitted, published or deprecated entry cannot be edited."))
     extension, mimetype = check_sample(filename, data, max_bytes)
     stored = secrets.token_hex(16) + (".jpg" if extension == ".jpeg" else extension)
@@ -505,25 +512,35 @@ def attach_sample(
 
 
 def _settle_files(session: Session, *, on_commit: Path | None, on_rollback: Path) -> None:
-    """After the transaction: on commit delete the replaced sample, on rollback the new one,
-    so the folder holds exactly the files that rows point at. Listeners go on this thread's
-    Session object (not the scoped registry, which would reach other requests' sessions)."""
+    """After the transaction: on commit delete the replaced sample, otherwise (rolled back, or
+    closed without a commit after an unexpected error) the new one, so the folder holds exactly
+    the files that rows point at. Listeners go on this thread's Session object (not the scoped
+    registry, which would reach other requests' sessions)."""
     from sqlalchemy import event
     from sqlalchemy.orm import scoped_session
 
     target = session() if isinstance(session, scoped_session) else session
+    settled: list[bool] = []
 
     def _committed(_session: Session) -> None:
-        event.remove(target, "after_rollback", _rolled_back)
+        if settled or _session.in_nested_transaction():  # a savepoint commits nothing yet
+            return
+        settled.append(True)
+        event.remove(target, "after_transaction_end", _ended)
         if on_commit is not None:
             on_commit.unlink(missing_ok=True)
 
-    def _rolled_back(_session: Session) -> None:
+    def _ended(_session: Session, transaction: Any) -> None:
+        # Not removed here (SQLAlchemy is iterating these listeners): it stays a no-op until
+        # the Session object is discarded, as a ``once=True`` listener would.
+        if settled or transaction.parent is not None:  # a savepoint: the outer one decides
+            return
+        settled.append(False)
         event.remove(target, "after_commit", _committed)
         on_rollback.unlink(missing_ok=True)
 
-    event.listen(target, "after_commit", _committed, once=True)
-    event.listen(target, "after_rollback", _rolled_back, once=True)
+    event.listen(target, "after_commit", _committed)
+    event.listen(target, "after_transaction_end", _ended)
 
 
 def check_sample(filename: str | None, data: bytes, max_bytes: int) -> tuple[str, str]:
@@ -600,7 +617,7 @@ def prepare_usage_application(
     elif application.requested_end_date <= calendar.today() and application.id is None:
         errors["requested_end_date"] = _("The requested end date must be in the future.")
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     if application.state is None:
         application.state = ReviewState.DRAFT.value
     actor.reach.check(session, application)
@@ -643,7 +660,7 @@ def record_objection(session: Session, objection: LicenceObjection, *, actor: Ac
     if objection.received_on > calendar.today():
         errors["received_on"] = _("The date received cannot be in the future.")
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     if objection.id is None:
         objection.state = ObjectionState.RECEIVED.value
         objection.mark_deadline = schedule_deadline(
@@ -706,7 +723,7 @@ def resolve_objection(
     if not _clean(told_how):
         errors["applicant_told_how"] = _("Say how the applicant was told.")
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     objection.outcome = outcome
     objection.outcome_note = _clean(note)
     objection.applicant_told_on = told_on
@@ -812,7 +829,7 @@ def prepare_status_event(session: Session, event: LicenceStatusEvent, *, actor: 
     if not event.reason:
         errors["reason"] = _("Give the reason for the event.")
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     actor.reach.check(session, event)
 
 
@@ -831,7 +848,7 @@ def prepare_item_link(session: Session, link: LicenceItemLink, *, actor: Actor) 
     if item is None:
         errors["item"] = _("Choose the service item.")
     if errors:
-        raise ValidationError(errors=errors, message="；".join(errors.values()))
+        raise ValidationError(errors=errors, message=join_messages(errors.values()))
     assert entry is not None and item is not None  # both checked above
     actor.reach.check(session, item)
     clash = session.execute(

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from app.core import calendar
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView, enum_select
-from app.core.errors import DomainError, OutOfReach
+from app.core.errors import DomainError, OutOfReach, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
 from app.core.workflow import Workflow
@@ -283,33 +283,22 @@ class LicenceEntryView(ZwModelView):
         super().__init__(**kwargs)
 
     def validate(self, item: LicenceEntry) -> None:
-        services.prepare_entry(db.session, item, actor=current_actor())
+        """The entry's rules, then its uploaded sample, in FAB's one commit of the form."""
+        actor = current_actor()
+        services.prepare_entry(db.session, item, actor=actor)
         upload = _uploaded_sample()
         if upload is not None:
-            _directory, max_bytes = sample_settings()
-            services.check_sample(upload[0], upload[1], max_bytes)
-
-    def _store_sample(self, item: LicenceEntry) -> None:
-        upload = _uploaded_sample()
-        if upload is None:
-            return
-        directory, max_bytes = sample_settings()
-        services.attach_sample(
-            db.session,
-            item,
-            actor=current_actor(),
-            filename=upload[0],
-            data=upload[1],
-            directory=directory,
-            max_bytes=max_bytes,
-        )
-        db.session.commit()
-
-    def post_add(self, item: LicenceEntry) -> None:
-        self._store_sample(item)
-
-    def post_update(self, item: LicenceEntry) -> None:
-        self._store_sample(item)
+            directory, max_bytes = sample_settings()
+            services.attach_sample(
+                db.session,
+                item,
+                actor=actor,
+                version=getattr(item, "lock_version", None),
+                filename=upload[0],
+                data=upload[1],
+                directory=directory,
+                max_bytes=max_bytes,
+            )
 
     def pre_delete(self, item: LicenceEntry) -> None:
         services.ensure_entry_deletable(item)
@@ -857,9 +846,7 @@ class LicenceReviewView(BaseView):
                 abort(400)
             db.session.commit()
         except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-            return redirect(url_for(f".review_{kind}", pk=pk))
+            return render_domain_error(error, redirect_to=url_for(f".review_{kind}", pk=pk))
         flash(message, "success")
         return redirect(url_for(".queue"))
 

@@ -348,3 +348,23 @@ def test_unit_operator_names_the_liaison_of_its_own_unit_only(app, world, login)
 
         assert db.session.get(Unit, own).liaison_name == "张敏"
     assert client.get(f"/liaisonview/edit/{world.unit('haitang_market')}").status_code == 404
+
+
+def test_api_refusals_carry_the_message_and_the_field_errors(app, world, api_token):
+    pk = file_new(app, world)
+    client, headers = app.test_client(), api_token("county_coordinator")
+    version = _request(app, pk).version
+    no_reason = client.post(
+        f"/api/v1/account_request/{pk}/reject",
+        json={"reason": "", "version": version},
+        headers=headers,
+    )
+    assert no_reason.status_code == 422
+    assert list(no_reason.json["errors"]) == ["reason"]
+    assert no_reason.json["message"] == no_reason.json["errors"]["reason"]
+    stale = client.post(
+        f"/api/v1/account_request/{pk}/approve", json={"version": version + 1}, headers=headers
+    )
+    assert stale.status_code == 409
+    assert stale.json["message"] and stale.json["errors"] == {}
+    assert _request(app, pk).state == "pending"

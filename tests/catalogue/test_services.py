@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.catalogue import codes, services
-from app.catalogue.models import AdjustmentStep, Filing, ItemVersion
+from app.catalogue.models import AdjustmentStep, BasicCatalogueEntry, Filing, ItemVersion
 from app.core.actor import acting_as, system_actor
 from app.core.audit import AuditAction
 from app.core.errors import Forbidden, InvalidTransition, OutOfReach, StaleRecord, ValidationError
@@ -514,6 +514,53 @@ def test_changing_a_basic_entry_republishes_its_published_items(ctx, world) -> N
     assert count == 1
     assert json.loads(row.published_version.snapshot)["fee_standard"] == "按省定标准收费"
     assert draft.published_version_id is None
+
+
+def test_province_admin_edits_a_basic_entry_and_republishes_its_published_items(ctx, world):
+    row = f.item(world, published=True)
+    db.session.commit()
+    entry = row.basic_entry
+    count = services.update_basic_entry(
+        db.session,
+        entry,
+        actor=f.actor("province_admin"),
+        version=entry.version,
+        changes={"fee_standard": "按省定标准收费"},
+    )
+    db.session.commit()
+    assert count == 1 and row.published_version.number == 2
+    assert json.loads(row.published_version.snapshot)["fee_standard"] == "按省定标准收费"
+
+
+@pytest.mark.parametrize("username", ["county_coordinator", "unit_operator", "legal_reviewer"])
+def test_only_the_province_admin_may_edit_a_basic_entry(ctx, world, username) -> None:
+    row = f.item(world, published=True)
+    db.session.commit()
+    entry, before = row.basic_entry, row.basic_entry.fee_standard
+    with pytest.raises(Forbidden):
+        services.update_basic_entry(
+            db.session,
+            entry,
+            actor=f.actor(username),
+            version=entry.version,
+            changes={"fee_standard": "按省定标准收费"},
+        )
+    db.session.rollback()
+    assert db.session.get(BasicCatalogueEntry, entry.id).fee_standard == before
+    assert row.published_version.number == 1
+
+
+def test_a_stale_version_refuses_the_basic_entry_edit(ctx, world) -> None:
+    entry = f.item(world, published=True).basic_entry
+    db.session.commit()
+    with pytest.raises(StaleRecord):
+        services.update_basic_entry(
+            db.session,
+            entry,
+            actor=f.actor("province_admin"),
+            version=entry.version - 1,
+            changes={"fee_standard": "按省定标准收费"},
+        )
 
 
 def test_implementation_codes_met_in_imports_are_parsed() -> None:

@@ -9,6 +9,7 @@ import pytest
 from app.catalogue import services
 from app.catalogue.models import AdjustmentRequest, BasicCatalogueEntry, ImplementationItem
 from app.core.actor import system_actor
+from app.core.errors import MESSAGE_SEPARATOR
 from app.extensions import db
 from tests.catalogue import factories as f
 
@@ -640,6 +641,120 @@ def test_basic_entry_api_update_republishes_and_needs_version(app, data, api_tok
         headers=headers,
     )
     assert bad.status_code == 422 and "basic_code" in bad.json["errors"]
+
+
+def test_basic_entry_api_refuses_a_stale_version_and_a_role_that_may_not_edit(
+    app, data, api_token
+) -> None:
+    client = app.test_client()
+    headers = api_token("province_admin")
+    entry = client.get(f"/api/v1/basic_catalogue/{data['entry']}", headers=headers).json["result"]
+    client.put(
+        f"/api/v1/basic_catalogue/{data['entry']}",
+        json={"complaint_phone": "0898-12345", "version": entry["version"]},
+        headers=headers,
+    )
+    stale = client.put(
+        f"/api/v1/basic_catalogue/{data['entry']}",
+        json={"complaint_phone": "0898-99999", "version": entry["version"]},
+        headers=headers,
+    )
+    assert stale.status_code == 409 and stale.json["message"] and stale.json["errors"] == {}
+    county = client.put(
+        f"/api/v1/basic_catalogue/{data['entry']}",
+        json={"complaint_phone": "0898-99999", "version": entry["version"] + 1},
+        headers=api_token("county_coordinator"),
+    )
+    assert county.status_code == 403
+    assert _get(app, BasicCatalogueEntry, data["entry"]).complaint_phone == "0898-12345"
+    public = client.get(f"/public/api/items/{data['published_code']}").json
+    assert public["complaint_phone"] == "0898-12345" and public["version"] == 2
+
+
+def test_a_refused_api_entry_carries_the_field_errors_and_their_joined_message(
+    app, world, api_token
+) -> None:
+    with app.app_context():
+        type_id = f.item_type().id
+        db.session.commit()
+    response = app.test_client().post(
+        "/api/v1/basic_catalogue/",
+        json={
+            "basic_code": "12AB",
+            "name": " ",
+            "item_type": type_id,
+            "source": "provincial",
+            "status": "active",
+            "legal_time_limit_days": 5,
+        },
+        headers=api_token("province_admin"),
+    )
+    assert response.status_code == 422, response.json
+    errors = response.json["errors"]
+    assert {"basic_code", "name"} <= set(errors)
+    assert response.json["message"] == MESSAGE_SEPARATOR.join(errors.values())
+
+
+def _published_number(app, pk) -> int:
+    with app.app_context():
+        return db.session.get(ImplementationItem, pk).published_version.number
+
+
+def _failing_publication(monkeypatch) -> None:
+    def publish(*_args, **_kwargs):
+        raise RuntimeError("publication failed")
+
+    monkeypatch.setattr(services, "publish", publish)
+
+
+def test_a_failing_republication_rolls_back_the_basic_entry_api_edit(
+    app, data, api_token, monkeypatch
+) -> None:
+    client = app.test_client()
+    headers = api_token("province_admin")
+    entry = client.get(f"/api/v1/basic_catalogue/{data['entry']}", headers=headers).json["result"]
+    _failing_publication(monkeypatch)
+    response = client.put(
+        f"/api/v1/basic_catalogue/{data['entry']}",
+        json={"complaint_phone": "0898-12345", "version": entry["version"]},
+        headers=headers,
+    )
+    assert response.status_code == 500
+    assert _get(app, BasicCatalogueEntry, data["entry"]).complaint_phone == entry["complaint_phone"]
+    assert _published_number(app, data["published"]) == 1
+
+
+def test_a_failing_republication_rolls_back_the_basic_entry_form_edit(
+    app, data, login, monkeypatch
+) -> None:
+    client = login("province_admin")
+    with app.app_context():
+        entry = db.session.get(BasicCatalogueEntry, data["entry"])
+        form = {
+            "basic_code": entry.basic_code,
+            "name": entry.name,
+            "item_type": str(entry.item_type_id),
+            "source": entry.source,
+            "status": entry.status,
+            "competent_department": "",
+            "legal_basis": entry.legal_basis,
+            "acceptance_conditions": entry.acceptance_conditions,
+            "application_materials": entry.application_materials,
+            "legal_time_limit_days": str(entry.legal_time_limit_days),
+            "handling_process": entry.handling_process,
+            "fee_standard": "按省定标准收费",
+            "complaint_phone": entry.complaint_phone,
+            "form_content": entry.form_content,
+            "lock_version": str(entry.version),
+        }
+        before = entry.fee_standard
+    _failing_publication(monkeypatch)
+    page = client.post(
+        f"/basiccatalogueview/edit/{data['entry']}", data=form, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "publication failed" in page
+    assert _get(app, BasicCatalogueEntry, data["entry"]).fee_standard == before
+    assert _published_number(app, data["published"]) == 1
 
 
 def test_implementation_list_page_offers_export_with_its_filters_and_import(app, data, login):

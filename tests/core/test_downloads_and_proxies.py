@@ -44,7 +44,7 @@ def test_an_api_sample_download_says_no_store(app, world, api_token, tmp_path):
         upload = client.post(
             f"/api/v1/licence_entry/{entry_id}/sample",
             headers=headers,
-            data={"file": (io.BytesIO(PDF), "样本.pdf")},
+            data={"file": (io.BytesIO(PDF), "样本.pdf"), "version": "1"},  # a new entry
             content_type="multipart/form-data",
         )
         assert upload.status_code == 200

@@ -28,6 +28,14 @@ def test_a_file_that_is_not_a_workbook_is_refused(world, api_token, app):
     assert "不是 Excel" in message
 
 
+def test_a_refused_file_answers_the_message_and_an_empty_errors_field(world, api_token, app):
+    response = post_file(
+        app.test_client(), api_token("province_admin"), (FILES / "not_excel.xlsx").read_bytes()
+    )
+    assert response.status_code == 422
+    assert "不是 Excel" in response.json["message"] and response.json["errors"] == {}
+
+
 def test_a_renamed_zip_is_refused(world, api_token, app):
     message = _refused(app, api_token, (FILES / "renamed_zip.xlsx").read_bytes())
     assert "zip" in message.lower() and "重命名" in message

@@ -157,6 +157,19 @@ def test_reject_without_reason_is_refused(world, app, api_token):
     assert _state(app, entry_id) == "submitted"
 
 
+def test_a_review_refusal_carries_the_message_and_the_field_errors(world, app, api_token):
+    with app.app_context():
+        entry_id = make_entry(world.unit("xiuying_market"), state="submitted")
+    response = app.test_client().post(
+        f"/api/v1/licence_review/entry/{entry_id}/reject",
+        headers=api_token("licence_reviewer"),
+        json={"reason": " ", **_v(app, entry_id)},
+    )
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == ["reason"]
+    assert response.json["message"] == response.json["errors"]["reason"]
+
+
 def test_rejected_entry_is_revised_by_edit_and_resubmitted_with_diff(world, app, api_token, login):
     with app.app_context():
         entry_id = make_entry(world.unit("xiuying_market"), state="submitted", name="旧名称")

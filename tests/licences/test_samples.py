@@ -13,10 +13,12 @@ from tests.licences.factories import JPEG, PDF, PNG, make_entry
 
 
 def _upload(client, headers, entry_id, name, data):
+    with client.application.app_context():  # the version the uploader loaded
+        version = db.session.get(LicenceEntry, entry_id).version
     return client.post(
         f"/api/v1/licence_entry/{entry_id}/sample",
         headers=headers,
-        data={"file": (io.BytesIO(data), name)},
+        data={"file": (io.BytesIO(data), name), "version": str(version)},
         content_type="multipart/form-data",
     )
 
@@ -177,6 +179,7 @@ def test_a_sample_whose_save_fails_leaves_no_file(app, world, entry_id, samples_
             db.session,
             entry,
             actor=system_actor(),
+            version=entry.version,
             filename="a.pdf",
             data=PDF,
             directory=str(samples_dir),
@@ -199,3 +202,92 @@ def test_an_api_sample_over_the_request_limit_is_413_not_500(app, api_token, ent
         app.config["MAX_CONTENT_LENGTH"] = previous
     assert response.status_code == 413
     assert response.json["message"] == "上传的文件超过 0.195 MB 的上限。"
+
+
+def _failing_after_the_write(monkeypatch) -> None:
+    from app.licences import services
+
+    settle = services._settle_files
+
+    def failing(*args, **kwargs):
+        settle(*args, **kwargs)  # the file is written and its fate registered
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_settle_files", failing)
+
+
+def test_an_add_form_failing_after_the_sample_write_leaves_no_file_and_no_row(
+    world, app, login, samples_dir, monkeypatch
+):
+    from tests.licences.factories import type_code_for
+
+    with app.app_context():
+        code = type_code_for(world.unit("xiuying_market"), 22)
+    _failing_after_the_write(monkeypatch)
+    login("unit_operator").post(
+        "/licenceentryview/add",
+        data={
+            "name": "样本证照",
+            "type_code": code,
+            "issuing_unit": str(world.unit("xiuying_market")),
+            "holder_category": "person",
+            "validity_rule": "per_issue",
+            "trust_level": "sealed",
+            "sample_upload": (io.BytesIO(PNG), "样本.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    with app.app_context():
+        assert db.session.query(LicenceEntry).filter_by(type_code=code).count() == 0
+    assert not samples_dir.exists() or list(samples_dir.iterdir()) == []
+
+
+def test_an_api_upload_failing_after_the_sample_write_leaves_no_file_and_no_change(
+    app, api_token, entry_id, samples_dir, monkeypatch
+):
+    client = app.test_client()
+    headers = api_token("unit_operator")
+    _failing_after_the_write(monkeypatch)
+    assert _upload(client, headers, entry_id, "a.pdf", PDF).status_code == 500
+    assert not samples_dir.exists() or list(samples_dir.iterdir()) == []
+    with app.app_context():
+        entry = db.session.get(LicenceEntry, entry_id)
+        assert entry.sample_stored_name is None and entry.version == 1
+
+
+def test_the_edit_form_replaces_the_sample_once_and_a_stale_form_leaves_it(
+    world, app, login, api_token, entry_id, samples_dir
+):
+    client = app.test_client()
+    assert _upload(client, api_token("unit_operator"), entry_id, "a.pdf", PDF).status_code == 200
+    with app.app_context():
+        entry = db.session.get(LicenceEntry, entry_id)
+        form = {
+            "name": entry.name,
+            "type_code": entry.type_code,
+            "issuing_unit": str(entry.issuing_unit_id),
+            "holder_category": entry.holder_category,
+            "validity_rule": entry.validity_rule,
+            "trust_level": entry.trust_level,
+            "lock_version": str(entry.version),
+        }
+        first = entry.sample_stored_name
+    operator = login("unit_operator")
+    operator.post(
+        f"/licenceentryview/edit/{entry_id}",
+        data={**form, "sample_upload": (io.BytesIO(PNG), "b.png")},
+        content_type="multipart/form-data",
+    )
+    with app.app_context():
+        entry = db.session.get(LicenceEntry, entry_id)
+        assert entry.sample_filename == "b.png" and entry.sample_stored_name != first
+        replaced = entry.sample_stored_name
+    assert [f.name for f in samples_dir.iterdir()] == [replaced]
+    operator.post(  # the same form again: its version is stale now
+        f"/licenceentryview/edit/{entry_id}",
+        data={**form, "sample_upload": (io.BytesIO(JPEG), "c.jpg")},
+        content_type="multipart/form-data",
+    )
+    with app.app_context():
+        assert db.session.get(LicenceEntry, entry_id).sample_filename == "b.png"
+    assert [f.name for f in samples_dir.iterdir()] == [replaced]
