@@ -47,7 +47,7 @@ from app.core.actor import Actor
 from app.core.audit import record_many
 from app.core.bulk import insert_rows, one_of
 from app.core.models import Region, Unit, utcnow
-from app.excel.lists.units import LEVEL_LABELS
+from app.core.spreadsheet import LEVEL_LABELS
 from app.excel.spec import BOOLEAN, CHOICE, INTEGER, Column, ListSpec, Row, digest
 
 HANDLING_LABELS = {HandlingType.INSTANT.value: "即办件", HandlingType.PROMISED.value: "承诺件"}
