@@ -17,26 +17,10 @@ from app.core.actor import Actor
 from app.core.audit import record_many
 from app.core.bulk import one_of
 from app.core.models import Region, Unit
-from app.core.services import credit_code_message
-from app.core.states import ExerciseLevel, ReachKind, RegionLevel, UnitKind
+from app.core.services import credit_code_message, exercise_level_of
+from app.core.states import KIND_LABELS, LEVEL_LABELS, ReachKind
 from app.excel.spec import BOOLEAN, CHOICE, Column, ListSpec, Row
 
-# The spreadsheet's values are Chinese whatever the user's language: they are exchanged data.
-KIND_LABELS = {
-    UnitKind.DEPARTMENT.value: "政府部门",
-    UnitKind.AGENCY.value: "政府直属机构",
-    UnitKind.PUBLIC_INSTITUTION.value: "事业单位",
-    UnitKind.VERTICAL.value: "垂直管理单位",
-    UnitKind.OTHER.value: "其他组织",
-}
-LEVEL_LABELS = {
-    ExerciseLevel.NATIONAL.value: "国家级",
-    ExerciseLevel.PROVINCIAL.value: "省级",
-    ExerciseLevel.CITY.value: "市级",
-    ExerciseLevel.COUNTY.value: "县级",
-    ExerciseLevel.TOWNSHIP.value: "乡镇（街道）级",
-    ExerciseLevel.VILLAGE.value: "村（社区）级",
-}
 KIND_VALUES = {label: value for value, label in KIND_LABELS.items()}
 LEVEL_VALUES = {label: value for value, label in LEVEL_LABELS.items()}
 
@@ -213,7 +197,7 @@ class UnitListSpec(ListSpec):
             for values in creates:
                 region_id, _path, level = regions[values["region_code"]]
                 level_value = LEVEL_VALUES.get(values.get("exercise_level") or "") or (
-                    ExerciseLevel.for_region_level(RegionLevel(level)).value
+                    exercise_level_of(level)
                 )
                 rows.append(
                     {
