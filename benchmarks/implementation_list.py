@@ -234,7 +234,7 @@ def generate(path: str, rows: int, data: dict) -> None:
     """The .xlsx a county would send: the template's 24 columns, every row valid and new."""
     from openpyxl import Workbook
 
-    from app.excel.lists.implementation import DEPTH_LABELS, ImplementationListSpec
+    from app.catalogue.spreadsheet import DEPTH_LABELS, ImplementationListSpec
 
     rng = random.Random(7)
     spec = ImplementationListSpec()

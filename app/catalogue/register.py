@@ -16,8 +16,12 @@ from app.catalogue.views import (
     ItemTypeView,
 )
 
+# The filters of the implementation list page (ImplementationItemView), also of its exports.
+ITEM_SEARCH = ("implementation_code", "basic_entry", "unit", "region", "status")
+
 
 def register(appbuilder: AppBuilder) -> None:
+    _register_spreadsheet()
     cat = {
         "category": "Catalogue",
         "category_label": _l("Service items"),
@@ -59,3 +63,22 @@ def register(appbuilder: AppBuilder) -> None:
     for api in (BasicCatalogueApi, ImplementationItemApi, AdjustmentApi, FilingApi):
         appbuilder.add_api(api)
     current_app.register_blueprint(blueprint)
+
+
+def _register_spreadsheet() -> None:
+    """The implementation list in the spreadsheet engine (app.excel adds its pages in its turn)."""
+    from app.catalogue.models import ImplementationItem
+    from app.catalogue.spreadsheet import ImplementationListSpec
+    from app.excel.register import ListPages, add_list
+
+    add_list(
+        ListPages(
+            spec=ImplementationListSpec(),
+            model=ImplementationItem,
+            search_columns=ITEM_SEARCH,
+            menu_name="Implementation list spreadsheets",
+            label=_l("Implementation list (Excel)"),
+            icon="fa-list-alt",
+            resource="implementation_list",
+        )
+    )

@@ -263,6 +263,31 @@ PERSONALIZED_FIELDS = (
     "result_sample",
 )
 INT_FIELDS = {"promised_time_limit_days", "onsite_visits"}
+# A new item's personalized values where none is given (the template's instructions say the same:
+# blank 办件类型 / 网办深度 / 到现场次数 mean 承诺件 / 一级 / 1).
+ITEM_DEFAULTS: dict[str, Any] = {
+    "service_hours": "",
+    "service_location": "",
+    "consult_phone": "",
+    "approver": "",
+    "promised_time_limit_days": None,
+    "handling_type": HandlingType.PROMISED.value,
+    "onsite_visits": 1,
+    "online_depth": OnlineDepth.INFO.value,
+    "fully_online": False,
+    "faq": "",
+    "result_sample": "",
+}
+
+
+def new_item_values(given: Mapping[str, Any]) -> dict[str, Any]:
+    """A new item's personalized values: the given ones, :data:`ITEM_DEFAULTS` for the others
+    (a value of None counts as not given). The form, the API and the import all start here."""
+    values = dict(ITEM_DEFAULTS)
+    for key, value in given.items():
+        if value is not None:
+            values[key] = value
+    return values
 
 
 def promised_limit_message(promised: int | None, legal: int | None) -> str | None:
@@ -414,14 +439,8 @@ def create_implementation_item(
     """Add a draft row to ``unit``'s implementation list (the unit must be in the actor's reach)."""
     require_role(actor, *PROPOSERS)
     actor.reach.one(session, Unit, unit.id)
-    item = ImplementationItem(
-        status=ItemStatus.DRAFT.value,
-        handling_type=HandlingType.PROMISED.value,
-        onsite_visits=1,
-        online_depth=OnlineDepth.INFO.value,
-        fully_online=False,
-    )
-    for key, value in clean_item_values(values or {}).items():
+    item = ImplementationItem(status=ItemStatus.DRAFT.value)
+    for key, value in new_item_values(clean_item_values(values or {})).items():
         setattr(item, key, value)
     item.unit, item.basic_entry = unit, basic_entry
     validate_item(session, item)
@@ -564,13 +583,20 @@ def proposed(adjustment: AdjustmentRequest) -> dict[str, Any]:
     return json.loads(adjustment.proposed_values or "{}")
 
 
-def validate_adjustment(session: Session, adjustment: AdjustmentRequest) -> None:
-    """The guards on an adjustment's content (creation and edits before submission)."""
+def validate_adjustment(
+    session: Session, adjustment: AdjustmentRequest, *, basis_later: bool = False
+) -> None:
+    """The guards on an adjustment's content (creation and edits before submission).
+
+    ``basis_later``: a draft proposed by a bulk import, whose unit states the legal basis
+    before it submits (submission checks it again without this exemption)."""
     with session.no_autoflush:
-        _validate_adjustment(session, adjustment)
+        _validate_adjustment(session, adjustment, basis_later=basis_later)
 
 
-def _validate_adjustment(session: Session, adjustment: AdjustmentRequest) -> None:
+def _validate_adjustment(
+    session: Session, adjustment: AdjustmentRequest, *, basis_later: bool = False
+) -> None:
     item = adjustment.item or session.get(ImplementationItem, adjustment.item_id)
     errors: dict[str, str] = {}
     if item is None:
@@ -593,7 +619,7 @@ def _validate_adjustment(session: Session, adjustment: AdjustmentRequest) -> Non
                 kind=AdjustmentKind.label_of(adjustment.kind),
                 status=ItemStatus.label_of(item.status),
             )
-    if not (adjustment.legal_basis or "").strip():
+    if not basis_later and not (adjustment.legal_basis or "").strip():
         errors["legal_basis"] = _("State the legal basis of the adjustment.")
     if adjustment.kind == AdjustmentKind.CHANGE.value:
         values = proposed(adjustment)
@@ -638,9 +664,41 @@ def create_adjustment(
 ) -> AdjustmentRequest:
     """A draft adjustment request. Unit operators propose for their unit, coordinators for their
     region (reach decides), the provincial administrator for any item."""
+    adjustment = new_adjustment(
+        session,
+        actor=actor,
+        item_id=item.id,
+        kind=kind,
+        ground=ground,
+        legal_basis=legal_basis,
+        explanation=explanation,
+        proposed_values=proposed_values,
+        planned_start=planned_start,
+        urgent=urgent,
+    )
+    validate_adjustment(session, adjustment)
+    session.add(adjustment)
+    session.flush()
+    return adjustment
+
+
+def new_adjustment(
+    session: Session,
+    *,
+    actor: Actor,
+    item_id: int,
+    kind: str,
+    ground: str,
+    legal_basis: str,
+    explanation: str = "",
+    proposed_values: Mapping[str, Any] | None = None,
+    planned_start: dt.date | None = None,
+    urgent: bool = False,
+) -> AdjustmentRequest:
+    """A draft adjustment request, not yet validated nor added (role and reach checked)."""
     require_role(actor, *PROPOSERS)
-    item = actor.reach.one(session, ImplementationItem, item.id)
-    adjustment = AdjustmentRequest(
+    item = actor.reach.one(session, ImplementationItem, item_id)
+    return AdjustmentRequest(
         kind=kind,
         state=AdjustmentState.DRAFT.value,
         item=item,
@@ -653,10 +711,6 @@ def create_adjustment(
         created_by=actor.username,
         created_at=utcnow(),
     )
-    validate_adjustment(session, adjustment)
-    session.add(adjustment)
-    session.flush()
-    return adjustment
 
 
 def adjustment_changes(adjustment: AdjustmentRequest) -> list[FieldChange]:

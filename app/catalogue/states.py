@@ -46,6 +46,23 @@ class OnlineDepth(LabelledEnum):
     FULL = "4", _l("4 – fully online")
 
 
+# A list's values in a spreadsheet are exchanged data: Chinese whatever the user's language.
+HANDLING_LABELS = {HandlingType.INSTANT.value: "即办件", HandlingType.PROMISED.value: "承诺件"}
+DEPTH_LABELS = {
+    OnlineDepth.INFO.value: "一级（网上信息发布）",
+    OnlineDepth.FORMS.value: "二级（网上表单下载）",
+    OnlineDepth.APPLY.value: "三级（网上申报）",
+    OnlineDepth.FULL.value: "四级（全程网办）",
+}
+STATUS_LABELS = {
+    ItemStatus.DRAFT.value: "草稿（未发布）",
+    ItemStatus.ACTIVE.value: "在用",
+    ItemStatus.SUSPENDED.value: "已暂停",
+    ItemStatus.CANCELLED.value: "已取消",
+    ItemStatus.TERMINATED.value: "已终止",
+}
+
+
 class AdjustmentKind(LabelledEnum):
     ADD = "add", _l("Add")
     CANCEL = "cancel", _l("Cancel")

@@ -21,7 +21,12 @@ def can_in_template(transition: Any, record: Any = None) -> bool:
     return workflow.can(current_actor(), transition, record, db.session)
 
 
+# The filters of the units page (app.core.views.UnitView), also those of its exports.
+UNIT_SEARCH = ("name", "credit_code", "region", "kind", "active")
+
+
 def register(appbuilder: AppBuilder) -> None:
+    _register_spreadsheet()
     # Every template shows stored instants in the province's zone: {{ value|local_time }}.
     current_app.jinja_env.filters["local_time"] = calendar.format_datetime
     current_app.jinja_env.filters["local_date"] = calendar.local_date
@@ -66,3 +71,22 @@ def register(appbuilder: AppBuilder) -> None:
     )
     for api in (RegionApi, UnitApi, CalendarDayApi, WorkingDayApi):
         appbuilder.add_api(api)
+
+
+def _register_spreadsheet() -> None:
+    """The units list in the spreadsheet engine (app.excel adds its pages in its turn)."""
+    from app.core.models import Unit
+    from app.core.spreadsheet import UnitListSpec
+    from app.excel.register import ListPages, add_list
+
+    add_list(
+        ListPages(
+            spec=UnitListSpec(),
+            model=Unit,
+            search_columns=UNIT_SEARCH,
+            menu_name="Unit spreadsheets",
+            label=_l("Implementing units (Excel)"),
+            icon="fa-building",
+            resource="unit_list",
+        )
+    )

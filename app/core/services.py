@@ -132,6 +132,11 @@ def prepare_unit(session: Session, unit: Unit) -> None:
         _prepare_unit(session, unit)
 
 
+def exercise_level_of(region_level: str) -> str:
+    """A unit's exercise level when none is given: the one its region's level implies."""
+    return ExerciseLevel.for_region_level(RegionLevel(region_level)).value
+
+
 def _prepare_unit(session: Session, unit: Unit) -> None:
     errors = {}
     if unit.credit_code:
@@ -149,7 +154,7 @@ def _prepare_unit(session: Session, unit: Unit) -> None:
     if region is None:
         errors["region"] = _("Choose the unit's region.")
     elif not unit.exercise_level:
-        unit.exercise_level = ExerciseLevel.for_region_level(RegionLevel(region.level)).value
+        unit.exercise_level = exercise_level_of(region.level)
     if not (unit.name or "").strip():
         errors["name"] = _("Enter the unit's name.")
     if errors:

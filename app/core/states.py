@@ -96,6 +96,24 @@ class ExerciseLevel(LabelledEnum):
         }[level]
 
 
+# A list's values in a spreadsheet are exchanged data: Chinese whatever the user's language.
+KIND_LABELS = {
+    UnitKind.DEPARTMENT.value: "政府部门",
+    UnitKind.AGENCY.value: "政府直属机构",
+    UnitKind.PUBLIC_INSTITUTION.value: "事业单位",
+    UnitKind.VERTICAL.value: "垂直管理单位",
+    UnitKind.OTHER.value: "其他组织",
+}
+LEVEL_LABELS = {
+    ExerciseLevel.NATIONAL.value: "国家级",
+    ExerciseLevel.PROVINCIAL.value: "省级",
+    ExerciseLevel.CITY.value: "市级",
+    ExerciseLevel.COUNTY.value: "县级",
+    ExerciseLevel.TOWNSHIP.value: "乡镇（街道）级",
+    ExerciseLevel.VILLAGE.value: "村（社区）级",
+}
+
+
 class ReachKind(LabelledEnum):
     """How far a user sees, from broadest to narrowest."""
 

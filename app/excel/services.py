@@ -559,6 +559,8 @@ def _context(
     context = spec.prepare(session, actor)
     if isinstance(context, dict):
         context["batch_id"] = batch.id
+    elif hasattr(context, "batch_id"):  # a typed context (a dataclass with the field)
+        context.batch_id = batch.id
     choices = {c.key: spec.choices(c, session) for c in spec.columns if c.kind == "choice"}
     return context, choices
 
@@ -864,7 +866,9 @@ def _process(
             continue
         if stored is None:
             result.new += 1
-            creates.append(spec.plan_values(row.values, context))
+            creates.append(
+                row.plan if row.plan is not None else spec.plan_values(row.values, context)
+            )
             planned.append(("+", key, creates[-1]))
             if len(result.created) < SHOWN_CHANGES:
                 result.created.append(

@@ -218,6 +218,8 @@ class Row:
     # column key → 0-based column index; one dict shared by the rows of a sheet: read only
     cells: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # column key ("" = whole row) → message
+    # A new row as the list's write takes it, when its check made it (else plan_values makes it).
+    plan: Any = None
 
 
 class ListSpec:

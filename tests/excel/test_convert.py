@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from app.excel.lists.implementation import ImplementationListSpec
+from app.catalogue.spreadsheet import ImplementationListSpec
 from app.excel.spec import CellError, cell_converter, convert
 
 SPEC = ImplementationListSpec()

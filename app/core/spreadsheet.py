@@ -7,6 +7,7 @@ unit or region lies outside the importer's reach is an error, as is an invalid c
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
@@ -17,28 +18,26 @@ from app.core.actor import Actor
 from app.core.audit import record_many
 from app.core.bulk import one_of
 from app.core.models import Region, Unit
-from app.core.services import credit_code_message
-from app.core.states import ExerciseLevel, ReachKind, RegionLevel, UnitKind
+from app.core.services import credit_code_message, exercise_level_of
+from app.core.states import KIND_LABELS, LEVEL_LABELS, ReachKind
 from app.excel.spec import BOOLEAN, CHOICE, Column, ListSpec, Row
 
-# The spreadsheet's values are Chinese whatever the user's language: they are exchanged data.
-KIND_LABELS = {
-    UnitKind.DEPARTMENT.value: "政府部门",
-    UnitKind.AGENCY.value: "政府直属机构",
-    UnitKind.PUBLIC_INSTITUTION.value: "事业单位",
-    UnitKind.VERTICAL.value: "垂直管理单位",
-    UnitKind.OTHER.value: "其他组织",
-}
-LEVEL_LABELS = {
-    ExerciseLevel.NATIONAL.value: "国家级",
-    ExerciseLevel.PROVINCIAL.value: "省级",
-    ExerciseLevel.CITY.value: "市级",
-    ExerciseLevel.COUNTY.value: "县级",
-    ExerciseLevel.TOWNSHIP.value: "乡镇（街道）级",
-    ExerciseLevel.VILLAGE.value: "村（社区）级",
-}
 KIND_VALUES = {label: value for value, label in KIND_LABELS.items()}
 LEVEL_VALUES = {label: value for value, label in LEVEL_LABELS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class KnownRegion:
+    id: int
+    path: str
+    level: str
+
+
+@dataclass(slots=True)
+class UnitImportContext:
+    """What the rows of one units import are checked against: the regions by division code."""
+
+    regions: dict[str, KnownRegion]
 
 
 class UnitListSpec(ListSpec):
@@ -139,12 +138,11 @@ class UnitListSpec(ListSpec):
         if values.get("region_code"):
             values["region_code"] = values["region_code"].strip()
 
-    def prepare(self, session: Session, actor: Actor) -> dict[str, Any]:
+    def prepare(self, session: Session, actor: Actor) -> UnitImportContext:
         regions = session.execute(select(Region.code, Region.id, Region.path, Region.level)).all()
-        return {
-            "regions": {code: (rid, path, level) for code, rid, path, level in regions},
-            "by_id": {rid: code for code, rid, _p, _l in regions},
-        }
+        return UnitImportContext(
+            regions={code: KnownRegion(rid, path, level) for code, rid, path, level in regions}
+        )
 
     def existing(
         self, session: Session, actor: Actor, keys: Sequence[tuple[Any, ...]], context: Any
@@ -176,17 +174,19 @@ class UnitListSpec(ListSpec):
             "active": unit.active,
         }
 
-    def check(self, row: Row, stored: dict[str, Any] | None, context: Any, actor: Actor) -> None:
+    def check(
+        self, row: Row, stored: dict[str, Any] | None, context: UnitImportContext, actor: Actor
+    ) -> None:
         values = row.values
         message = credit_code_message(values.get("credit_code"))
         if message:
             row.errors["credit_code"] = message
-        region = context["regions"].get(values.get("region_code"))
+        region = context.regions.get(str(values.get("region_code") or ""))
         if region is None:
             row.errors["region_code"] = _(
                 "There is no region with division code %(code)s.", code=values.get("region_code")
             )
-        elif not actor.reach.contains(region[1], region_only=True):
+        elif not actor.reach.contains(region.path, region_only=True):
             row.errors["region_code"] = _(
                 "Region %(code)s is outside your reach.", code=values.get("region_code")
             )
@@ -204,22 +204,22 @@ class UnitListSpec(ListSpec):
         actor: Actor,
         creates: list[dict[str, Any]],
         updates: list[tuple[dict[str, Any], dict[str, Any]]],
-        context: Any,
+        context: UnitImportContext,
     ) -> None:
-        regions = context["regions"]
-        events = []
+        regions = context.regions
+        events: list[dict[str, Any]] = []
         if creates:
             rows = []
             for values in creates:
-                region_id, _path, level = regions[values["region_code"]]
+                region = regions[values["region_code"]]
                 level_value = LEVEL_VALUES.get(values.get("exercise_level") or "") or (
-                    ExerciseLevel.for_region_level(RegionLevel(level)).value
+                    exercise_level_of(region.level)
                 )
                 rows.append(
                     {
                         "name": values["name"],
                         "credit_code": values["credit_code"],
-                        "region_id": region_id,
+                        "region_id": region.id,
                         "kind": KIND_VALUES[values["kind"]],
                         "exercise_level": level_value,
                         "liaison_name": values.get("liaison_name"),
@@ -274,11 +274,11 @@ class UnitListSpec(ListSpec):
         record_many(session, events)
 
     @staticmethod
-    def _columns(changes: dict[str, Any], regions: dict[str, Any]) -> dict[str, Any]:
-        columns = {}
+    def _columns(changes: dict[str, Any], regions: dict[str, KnownRegion]) -> dict[str, Any]:
+        columns: dict[str, Any] = {}
         for key, value in changes.items():
             if key == "region_code":
-                columns["region_id"] = regions[value][0]
+                columns["region_id"] = regions[value].id
             elif key == "kind":
                 columns["kind"] = KIND_VALUES[value]
             elif key == "exercise_level":

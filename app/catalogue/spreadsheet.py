@@ -17,17 +17,19 @@ unit's name when the file has no code). What an import may do, per DOMAIN.md §2
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import operator
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.catalogue import codes as catalogue_codes
+from app.catalogue import bulk
 from app.catalogue import services as catalogue
+from app.catalogue.codes import implementation_code
 from app.catalogue.models import (
     AdjustmentRequest,
     BasicCatalogueEntry,
@@ -35,35 +37,19 @@ from app.catalogue.models import (
     ItemType,
 )
 from app.catalogue.states import (
-    AdjustmentKind,
+    DEPTH_LABELS,
+    HANDLING_LABELS,
+    STATUS_LABELS,
     AdjustmentState,
     EntryStatus,
-    HandlingType,
     ItemStatus,
-    OnlineDepth,
 )
-from app.core import audit
 from app.core.actor import Actor
-from app.core.audit import record_many
-from app.core.bulk import insert_rows, one_of
-from app.core.models import Region, Unit, utcnow
-from app.excel.lists.units import LEVEL_LABELS
+from app.core.bulk import one_of
+from app.core.models import Region, Unit
+from app.core.states import LEVEL_LABELS
 from app.excel.spec import BOOLEAN, CHOICE, INTEGER, Column, ListSpec, Row, digest
 
-HANDLING_LABELS = {HandlingType.INSTANT.value: "即办件", HandlingType.PROMISED.value: "承诺件"}
-DEPTH_LABELS = {
-    OnlineDepth.INFO.value: "一级（网上信息发布）",
-    OnlineDepth.FORMS.value: "二级（网上表单下载）",
-    OnlineDepth.APPLY.value: "三级（网上申报）",
-    OnlineDepth.FULL.value: "四级（全程网办）",
-}
-STATUS_LABELS = {
-    ItemStatus.DRAFT.value: "草稿（未发布）",
-    ItemStatus.ACTIVE.value: "在用",
-    ItemStatus.SUSPENDED.value: "已暂停",
-    ItemStatus.CANCELLED.value: "已取消",
-    ItemStatus.TERMINATED.value: "已终止",
-}
 HANDLING_VALUES = {v: k for k, v in HANDLING_LABELS.items()}
 DEPTH_VALUES = {v: k for k, v in DEPTH_LABELS.items()}
 # Standardized elements in this sheet: key → the basic-catalogue attribute they must equal.
@@ -88,21 +74,59 @@ RULE_INPUTS = (
     "fully_online",
 )
 _rule_inputs = operator.itemgetter(*RULE_INPUTS)
-# The item columns an import fills from a new row (ImplementationListSpec.plan_values), in order;
-# the status, timestamps and version are the same for every row of a write.
-_MODEL_KEYS = PERSONALIZED  # the item's personalized columns, in this order
-_model_tuple = operator.itemgetter(*_MODEL_KEYS)
 
-_CREATE_COLUMNS = (
-    "basic_entry_id",
-    "unit_id",
-    "region_id",
-    "exercise_level",
-    "implementation_code",
-    *_MODEL_KEYS,
-)
-_by_code = operator.itemgetter(_CREATE_COLUMNS.index("implementation_code"))
-CHANGE_GROUND = "15.4"  # 第十五条（四）其他依法变更: the unit corrects it before submitting
+
+@dataclass(frozen=True, slots=True)
+class KnownUnit(bulk.NewItemUnit):
+    """An implementing unit as the rows of an import name it."""
+
+    name: str
+    path: str  # its region's path (reach)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownEntry:
+    """A basic-catalogue entry as the rows of an import are checked against it."""
+
+    id: int
+    status: str
+    name: str
+    item_type: str
+    legal_time_limit_days: int
+    legal_basis: str
+    acceptance_conditions: str
+    fee_standard: str
+    complaint_phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    """What the checks and the write need of a stored item besides its sheet values."""
+
+    id: int
+    status: str
+    code: str
+    open_adjustment: bool
+    read: tuple[Any, ...]  # what the checks read of it, for the plan's fingerprint
+
+
+@dataclass(slots=True)
+class ImportContext:
+    """What the rows of one import are checked against, loaded once and remembered."""
+
+    session: Session
+    by_code: dict[str, KnownUnit]
+    by_name: dict[str, list[KnownUnit]]
+    batch_id: int | None = None  # the engine sets it
+    entries: dict[str, KnownEntry | None] = field(default_factory=dict)
+    # Rows repeat their codes, units, standardized elements and rule inputs: answers per import
+    # (messages are in its language).
+    code_messages: dict[str | None, str | None] = field(default_factory=dict)
+    unit_reach: dict[int, bool] = field(default_factory=dict)
+    unit_tokens: dict[str, tuple[KnownUnit | None, str | None]] = field(default_factory=dict)
+    standardized: dict[str, dict[str, Any]] = field(default_factory=dict)
+    standardized_errors: dict[tuple[Any, ...], dict[str, str]] = field(default_factory=dict)
+    rules: dict[tuple[Any, ...], dict[str, str]] = field(default_factory=dict)
 
 
 def _text(
@@ -405,73 +429,68 @@ class ImplementationListSpec(ListSpec):
                 Region.path,
             ).join(Region, Unit.region_id == Region.id)
         ).all()
-        by_code, by_name = {}, {}
+        by_code: dict[str, KnownUnit] = {}
+        by_name: dict[str, list[KnownUnit]] = {}
         for row in units:
-            info = {
-                "id": row.id,
-                "name": row.name,
-                "credit_code": row.credit_code,
-                "level": row.exercise_level,
-                "region_id": row.region_id,
-                "path": row.path,
-            }
+            info = KnownUnit(
+                id=row.id,
+                region_id=row.region_id,
+                credit_code=row.credit_code,
+                exercise_level=row.exercise_level,
+                name=row.name,
+                path=row.path,
+            )
             by_code[row.credit_code] = info
             by_name.setdefault(row.name, []).append(info)
-        return {
-            "by_code": by_code,
-            "by_name": by_name,
-            "entries": {},
-            "session": session,
-            "code_messages": {},
-            "unit_reach": {},
-            "unit_tokens": {},
-            "standardized": {},
-            "standardized_errors": {},
-        }
+        return ImportContext(session=session, by_code=by_code, by_name=by_name)
 
     @staticmethod
-    def _unit_in_reach(actor: Actor, unit: dict[str, Any], context: dict[str, Any]) -> bool:
-        known = context["unit_reach"]
-        if unit["id"] not in known:
-            known[unit["id"]] = actor.reach.contains(unit["path"], unit["id"])
-        return known[unit["id"]]
+    def _unit_in_reach(actor: Actor, unit: KnownUnit, context: ImportContext) -> bool:
+        known = context.unit_reach
+        if unit.id not in known:
+            known[unit.id] = actor.reach.contains(unit.path, unit.id)
+        return known[unit.id]
 
-    def _unit_of_key(self, key: tuple[Any, ...], context: dict[str, Any]) -> tuple[Any, Any]:
+    def _unit_of_key(
+        self, key: tuple[Any, ...], context: ImportContext
+    ) -> tuple[KnownUnit | None, str | None]:
         """The unit a key's second part names, or (None, reason); remembered per import."""
-        known = context["unit_tokens"]
+        known = context.unit_tokens
         token = key[1]
         if token not in known:
             known[token] = self._unit(self._key_values(key), context)
         return known[token]
 
-    def _unit(self, values: dict[str, Any], context: dict[str, Any]) -> tuple[Any, str | None]:
+    def _unit(
+        self, values: dict[str, Any], context: ImportContext
+    ) -> tuple[KnownUnit | None, str | None]:
         """The unit a row names, or (None, reason)."""
         code, name = values.get("unit_code"), values.get("unit_name")
         if code:
-            unit = context["by_code"].get(code)
+            unit = context.by_code.get(code)
             if unit is None:
                 return None, _(
                     "There is no implementing unit with credit code %(code)s.", code=code
                 )
-            if name and name != unit["name"]:
+            if name and name != unit.name:
                 return None, _(
                     "The credit code %(code)s belongs to “%(name)s”, not to “%(given)s”.",
                     code=code,
-                    name=unit["name"],
+                    name=unit.name,
                     given=name,
                 )
             return unit, None
         if not name:
             return None, _("Give the implementing unit (its credit code or its name).")
-        matches = context["by_name"].get(name, [])
+        matches = context.by_name.get(name, [])
         if not matches:
             return None, _("There is no implementing unit named “%(name)s”.", name=name)
         if len(matches) > 1:
             return None, _("Several units are named “%(name)s”: give the credit code.", name=name)
         return matches[0], None
 
-    def _load_entries(self, session: Session, codes: set[str], context: dict[str, Any]) -> None:
-        missing = [c for c in codes if c and c not in context["entries"]]
+    def _load_entries(self, session: Session, codes: set[str], context: ImportContext) -> None:
+        missing = [c for c in codes if c and c not in context.entries]
         if not missing:
             return
         rows = session.execute(
@@ -480,19 +499,19 @@ class ImplementationListSpec(ListSpec):
             .where(BasicCatalogueEntry.basic_code.in_(missing))
         ).all()
         for entry, type_name in rows:
-            context["entries"][entry.basic_code] = {
-                "id": entry.id,
-                "status": entry.status,
-                "name": entry.name,
-                "item_type": type_name,
-                "legal_time_limit_days": entry.legal_time_limit_days,
-                "legal_basis": entry.legal_basis,
-                "acceptance_conditions": entry.acceptance_conditions,
-                "fee_standard": entry.fee_standard,
-                "complaint_phone": entry.complaint_phone,
-            }
+            context.entries[entry.basic_code] = KnownEntry(
+                id=entry.id,
+                status=entry.status,
+                name=entry.name,
+                item_type=type_name,
+                legal_time_limit_days=entry.legal_time_limit_days,
+                legal_basis=entry.legal_basis,
+                acceptance_conditions=entry.acceptance_conditions,
+                fee_standard=entry.fee_standard,
+                complaint_phone=entry.complaint_phone,
+            )
         for code in missing:
-            context["entries"].setdefault(code, None)
+            context.entries.setdefault(code, None)
 
     def existing(
         self, session: Session, actor: Actor, keys: Sequence[tuple[Any, ...]], context: Any
@@ -500,10 +519,14 @@ class ImplementationListSpec(ListSpec):
         self._load_entries(session, {k[0] for k in keys}, context)
         wanted: dict[str, tuple[Any, ...]] = {}
         for key in keys:
-            basic_code = key[0]
             unit, _reason = self._unit_of_key(key, context)
-            if unit is not None and len(basic_code) == 12 and len(unit["credit_code"]) == 18:
-                wanted[unit["credit_code"] + unit["level"] + basic_code] = key
+            if unit is None:
+                continue
+            try:
+                code = implementation_code(unit.credit_code, unit.exercise_level, key[0])
+            except ValueError:
+                continue  # no such item can be stored; check() says why
+            wanted[code] = key
         if not wanted:
             return {}
         items, units, regions = (
@@ -539,9 +562,9 @@ class ImplementationListSpec(ListSpec):
                 )
             )
         result = {}
-        standardized = context["standardized"]
+        standardized = context.standardized
         for row in rows:
-            item_id, code, level, status, version, unit_id = row[:6]
+            item_id, code, level, status, _version, unit_id = row[:6]
             unit_name, credit_code, path = row[-3:]
             basic_code = code[-12:]
             values = dict(zip(PERSONALIZED, row[6:-3], strict=True))
@@ -552,7 +575,7 @@ class ImplementationListSpec(ListSpec):
                 values["online_depth"], values["online_depth"]
             )
             if basic_code not in standardized:
-                standardized[basic_code] = _standardized(context["entries"].get(basic_code))
+                standardized[basic_code] = _standardized(context.entries.get(basic_code))
             values.update(standardized[basic_code])
             in_reach = actor.reach.contains(path, unit_id)
             values.update(
@@ -562,13 +585,16 @@ class ImplementationListSpec(ListSpec):
                 implementation_code=code,
                 exercise_level=LEVEL_LABELS.get(level, level),
                 status=STATUS_LABELS.get(status, status),
+                # The engine's private entries (ListSpec.existing), then this list's own.
                 _id=item_id,
-                _status=status,
-                _version=version,
-                _open_adjustment=item_id in open_items,
                 _in_reach=in_reach,
-                # What the checks read of this record, for the plan's fingerprint.
-                _read=(tuple(row), item_id in open_items, in_reach),
+                _item=StoredItem(
+                    id=item_id,
+                    status=status,
+                    code=code,
+                    open_adjustment=item_id in open_items,
+                    read=(tuple(row), item_id in open_items, in_reach),
+                ),
             )
             result[wanted[code]] = values
         return result
@@ -590,24 +616,12 @@ class ImplementationListSpec(ListSpec):
         for key in keys:
             unit, reason = self._unit_of_key(key, context)
             if unit is not None:
-                units[unit["id"]] = unit
+                units[unit.id] = _plain(unit)
             codes.add(key[0])
             record = stored.get(key)
-            parts.append((key, record and record["_read"], unit and unit["id"], reason))
-        entries = sorted((code, context["entries"].get(code)) for code in codes)
+            parts.append((key, record and record["_item"].read, unit and unit.id, reason))
+        entries = sorted((code, _plain(context.entries.get(code))) for code in codes)
         return digest((parts, sorted(units.items()), entries))
-
-    def plan_values(self, values: dict[str, Any], context: Any) -> tuple[Any, ...]:
-        """A new row as the values of :data:`_CREATE_COLUMNS`, ready to insert."""
-        unit = values["_unit_info"]
-        model = values["_model"]
-        return (
-            values["_entry"],
-            unit["id"],
-            unit["region_id"],
-            unit["level"],
-            values["_code"],
-        ) + _model_tuple(model)
 
     @staticmethod
     def _key_values(key: tuple[Any, ...]) -> dict[str, Any]:
@@ -618,10 +632,12 @@ class ImplementationListSpec(ListSpec):
 
     # -- rules ------------------------------------------------------------------------------
 
-    def check(self, row: Row, stored: dict[str, Any] | None, context: Any, actor: Actor) -> None:
+    def check(
+        self, row: Row, stored: dict[str, Any] | None, context: ImportContext, actor: Actor
+    ) -> None:
         values, errors = row.values, row.errors
         code = values.get("basic_code")
-        messages = context["code_messages"]  # rows repeat their codes: check each once
+        messages = context.code_messages  # rows repeat their codes: check each once
         message = (
             messages[code]
             if code in messages
@@ -631,9 +647,9 @@ class ImplementationListSpec(ListSpec):
         if message:
             errors["basic_code"] = message
         else:
-            if code not in context["entries"]:  # a row without a unit was not looked up yet
-                self._load_entries(context["session"], {code}, context)
-            entry = context["entries"].get(code)
+            if code not in context.entries:  # a row without a unit was not looked up yet
+                self._load_entries(context.session, {code}, context)
+            entry = context.entries.get(code)
             if entry is None:
                 errors["basic_code"] = _(
                     "Basic code %(code)s is not in the basic catalogue.", code=code
@@ -642,19 +658,19 @@ class ImplementationListSpec(ListSpec):
         unit_column = "unit_code" if values.get("unit_code") else "unit_name"
         if reason:
             errors[unit_column] = reason
-        elif not self._unit_in_reach(actor, unit, context):
+        elif unit is not None and not self._unit_in_reach(actor, unit, context):
             errors[unit_column] = _(
                 "“%(name)s” is outside your reach: you may import only your own units' items.",
-                name=unit["name"],
+                name=unit.name,
             )
         if errors or entry is None or unit is None:
             return
         try:
-            derived = catalogue_codes.implementation_code(unit["credit_code"], unit["level"], code)
+            derived = implementation_code(unit.credit_code, unit.exercise_level, code)
         except ValueError:  # a unit without its exercise level: no 31-character code
             errors[unit_column] = _(
                 "“%(name)s” has no exercise level; set it on the unit before importing its items.",
-                name=unit["name"],
+                name=unit.name,
             )
             return
         if values.get("implementation_code") not in (None, derived):
@@ -665,51 +681,54 @@ class ImplementationListSpec(ListSpec):
         for key in ("unit_name", "unit_code", "implementation_code"):
             values.pop(key, None)
         if stored is None:
-            self._check_new(row, entry, unit, context)
+            model = self._check_new(row, entry, unit, context)
+            if not errors:
+                row.plan = bulk.new_item_row(entry.id, code, unit, model)
         else:
             self._check_existing(row, stored, entry, context)
-        values["_unit"], values["_entry"] = unit["id"], entry["id"]
-        values["_unit_info"], values["_code"] = unit, derived
 
     def _check_new(
-        self, row: Row, entry: dict[str, Any], unit: dict[str, Any], context: dict[str, Any]
-    ) -> None:
+        self, row: Row, entry: KnownEntry, unit: KnownUnit, context: ImportContext
+    ) -> dict[str, Any]:
+        """Check a new row; its item's personalized values (the catalogue's defaults for
+        blank cells)."""
         values, errors = row.values, row.errors
-        if entry["status"] != EntryStatus.ACTIVE.value:
+        if entry.status != EntryStatus.ACTIVE.value:
             errors["basic_code"] = _(
                 "Basic-catalogue entry %(code)s is cancelled.", code=values["basic_code"]
             )
         # Rows of one entry repeat its standardized elements: compare each variant once.
         given = tuple(map(values.get, STANDARDIZED))  # a sheet may leave some out
-        known = context["standardized_errors"]
-        found = known.get((entry["id"], given))
+        known = context.standardized_errors
+        found = known.get((entry.id, given))
         if found is None:
             found = {
                 key: _(
                     "“%(column)s” is a standardized element and cannot be changed here "
                     "(stored: %(old)s).",
                     column=self.column(key).header,
-                    old=entry[attribute],
+                    old=getattr(entry, attribute),
                 )
                 for (key, attribute), value in zip(STANDARDIZED.items(), given, strict=True)
-                if value not in (None, "") and not _same(value, entry[attribute])
+                if value not in (None, "") and not _same(value, getattr(entry, attribute))
             }
             if len(known) < 100_000:
-                known[(entry["id"], given)] = found
+                known[(entry.id, given)] = found
         if found:
             errors.update(found)
         given_level = values.pop("exercise_level", None)
-        if given_level not in (None, LEVEL_LABELS.get(unit["level"])):
+        if given_level not in (None, LEVEL_LABELS.get(unit.exercise_level)):
             errors["exercise_level"] = _(
                 "The exercise level comes from the unit (%(level)s).",
-                level=LEVEL_LABELS.get(unit["level"]),
+                level=LEVEL_LABELS.get(unit.exercise_level),
             )
         values.pop("status", None)
-        values["_model"] = model = _new_model(values)
+        model = _new_model(values)
         self._rules(row, model, entry, context)
+        return model
 
     def _check_existing(
-        self, row: Row, stored: dict[str, Any], entry: dict[str, Any], context: dict[str, Any]
+        self, row: Row, stored: dict[str, Any], entry: KnownEntry, context: ImportContext
     ) -> None:
         values, errors = row.values, row.errors
         for key in PERSONALIZED:
@@ -725,33 +744,33 @@ class ImplementationListSpec(ListSpec):
         }
         if not changes:
             return
-        status = stored["_status"]
-        if status not in (ItemStatus.DRAFT.value, *PUBLISHED):
+        item: StoredItem = stored["_item"]
+        if item.status not in (ItemStatus.DRAFT.value, *PUBLISHED):
             errors[next(iter(changes))] = _(
                 "This item is “%(status)s” and can no longer be changed.",
-                status=STATUS_LABELS.get(status, status),
+                status=STATUS_LABELS.get(item.status, item.status),
             )
             return
-        if status in PUBLISHED and stored["_open_adjustment"]:
+        if item.status in PUBLISHED and item.open_adjustment:
             errors[next(iter(changes))] = _(
                 "This item already has an adjustment in progress; finish it before importing "
                 "changes."
             )
             return
         current = {k: stored[k] for k in PERSONALIZED}
-        model = _model_values({**current, **changes}, None)
+        model = catalogue.new_item_values(_model_changes({**current, **changes}))
         self._rules(row, model, entry, context)
 
     def _rules(
-        self, row: Row, model: dict[str, Any], entry: dict[str, Any], context: dict[str, Any]
+        self, row: Row, model: dict[str, Any], entry: KnownEntry, context: ImportContext
     ) -> None:
         # The catalogue's rules read only these values: rows repeat them, so remember results.
-        key = (_rule_inputs(model), entry["legal_time_limit_days"])
-        cache = context.setdefault("rules", {})  # per import: messages are in its language
+        key = (_rule_inputs(model), entry.legal_time_limit_days)
+        cache = context.rules
         errors = cache.get(key)
         if errors is None:
             errors = catalogue.item_value_errors(
-                model, legal_time_limit_days=entry["legal_time_limit_days"]
+                model, legal_time_limit_days=entry.legal_time_limit_days
             )
             if len(cache) < 100_000:
                 cache[key] = errors
@@ -766,120 +785,32 @@ class ImplementationListSpec(ListSpec):
         actor: Actor,
         creates: list[tuple[Any, ...]],
         updates: list[tuple[dict[str, Any], dict[str, Any]]],
-        context: Any,
+        context: ImportContext,
     ) -> None:
-        now = utcnow()
-        events: list[dict[str, Any]] = []
-        if creates:
-            # In code order: the unique code index and the (unit, code) and (region, code)
-            # indexes then grow in runs instead of at random places (~20% faster on SQLite).
-            creates = sorted(creates, key=_by_code)
-            ids = insert_rows(
-                session,
-                ImplementationItem.__table__,
-                creates,
-                columns=_CREATE_COLUMNS,
-                fixed={
-                    "status": ItemStatus.DRAFT.value,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                },
-                return_ids=True,
-            )
-            codes = [_by_code(row) for row in creates]
-            # One audit row per item, compact (the values are in the import's stored file):
-            # {"implementation_code": ..., "import": ..., "status": "draft"} as audit.dumps
-            # writes it, with only the code put in per row.
-            head, tail = audit.dumps(
-                {
-                    "implementation_code": "\0",
-                    "import": context.get("batch_id"),
-                    "status": ItemStatus.DRAFT.value,
-                }
-            ).split('"\\u0000"')
-            text_of = audit.json_string
-            audit.append_serialized(
-                session,
-                [
-                    (
-                        "create",
-                        "ImplementationItem",
-                        str(item_id),
-                        code,
-                        None,
-                        head + text_of(code) + tail,
-                    )
-                    for code, item_id in zip(codes, ids, strict=True)
-                ],
-            )
-        drafts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        adjustments = []
+        """Through the catalogue's bulk services: new drafts, drafts changed in place, and
+        CHANGE adjustment requests for published items."""
+        bulk.create_draft_items(session, creates, actor=actor, import_id=context.batch_id)
+        drafts, proposals = [], []
         for stored, changes in updates:
+            item: StoredItem = stored["_item"]
             model_changes = _model_changes(changes)
-            if stored["_status"] == ItemStatus.DRAFT.value:
-                param = {"_id": stored["_id"], **model_changes}
-                drafts.setdefault(tuple(sorted(param)), []).append(param)
-                events.append(
-                    {
-                        "action": "update",
-                        "object_type": "ImplementationItem",
-                        "object_id": stored["_id"],
-                        "summary": stored["implementation_code"],
-                        "before": {k: stored.get(k) for k in changes},
-                        "after": changes,
-                    }
+            if item.status == ItemStatus.DRAFT.value:
+                drafts.append(
+                    bulk.DraftChange(
+                        item_id=item.id,
+                        implementation_code=item.code,
+                        values=model_changes,
+                        before={k: stored.get(k) for k in changes},
+                        after=changes,
+                    )
                 )
             else:
-                adjustments.append(
-                    AdjustmentRequest(
-                        kind=AdjustmentKind.CHANGE.value,
-                        state=AdjustmentState.DRAFT.value,
-                        item_id=stored["_id"],
-                        ground=CHANGE_GROUND,
-                        legal_basis="",
-                        explanation=_(
-                            "Proposed by a spreadsheet import; state the legal basis "
-                            "before submitting."
-                        ),
-                        proposed_values=json.dumps(
-                            model_changes, ensure_ascii=False, sort_keys=True
-                        ),
-                        created_by=actor.username,
-                        created_at=now,
-                    )
-                )
-        table = ImplementationItem.__table__
-        for names, group in drafts.items():
-            statement = (
-                update(table)
-                .where(table.c.id == bindparam("_id"))
-                .values(
-                    version=table.c.version + 1,
-                    updated_at=now,
-                    **{n: bindparam(n) for n in names if n != "_id"},
-                )
-            )
-            session.execute(statement, group)
-        record_many(session, events)
-        if adjustments:
-            # Few per import: through the ORM, so the flush-time reach check and audit apply.
-            items = {
-                item.id: item
-                for item in session.scalars(
-                    select(ImplementationItem).where(
-                        ImplementationItem.id.in_([a.item_id for a in adjustments])
-                    )
-                )
-            }
-            for adjustment in adjustments:
-                item = items[adjustment.item_id]
-                adjustment.region_id, adjustment.unit_id = item.region_id, item.unit_id
-            session.add_all(adjustments)
-            session.flush()
+                proposals.append((item.id, model_changes))
+        bulk.update_drafts(session, drafts, actor=actor)
+        bulk.propose_changes(session, proposals, actor=actor)
 
     def change_note(self, stored: dict[str, Any]) -> str | None:
-        if stored.get("_status") in PUBLISHED:
+        if stored["_item"].status in PUBLISHED:
             return _("Published: becomes a change adjustment request (draft) for review.")
         return None
 
@@ -952,10 +883,14 @@ _STORED_COLUMNS = (
 )
 
 
-def _standardized(entry: dict[str, Any] | None) -> dict[str, Any]:
+def _standardized(entry: KnownEntry | None) -> dict[str, Any]:
     """A stored item's standardized elements, as the sheet shows them: its entry's."""
-    entry = entry or {}
-    return {key: entry.get(attribute) for key, attribute in STANDARDIZED.items()}
+    return {key: getattr(entry, attribute, None) for key, attribute in STANDARDIZED.items()}
+
+
+def _plain(record: Any) -> Any:
+    """A typed record as plain values (what a fingerprint digests)."""
+    return None if record is None else dataclasses.astuple(record)
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -966,66 +901,44 @@ def _same(old: Any, new: Any) -> bool:
     return old == new
 
 
-def _model_values(personalized: dict[str, Any], _unused: Any) -> dict[str, Any]:
-    """Spreadsheet values → the item's column values, with the catalogue's defaults."""
-    model = {
-        "service_hours": "",
-        "service_location": "",
-        "consult_phone": "",
-        "approver": "",
-        "promised_time_limit_days": None,
-        "handling_type": HandlingType.PROMISED.value,
-        "onsite_visits": 1,
-        "online_depth": OnlineDepth.INFO.value,
-        "fully_online": False,
-        "faq": "",
-        "result_sample": "",
-    }
-    model.update(_model_changes(personalized))
-    return model
-
-
 def _new_model(values: dict[str, Any]) -> dict[str, Any]:
-    """A new row's item column values: what ``_model_values`` makes of its personalized
-    values, written out for the one case every row of a big import goes through."""
+    """A new row's personalized values as the item's columns: the labels as the catalogue's
+    values, the catalogue's defaults (services.new_item_values) for blank cells."""
     get = values.get
-    handling, depth, visits = get("handling_type"), get("online_depth"), get("onsite_visits")
-    return {
-        "service_hours": get("service_hours") or "",
-        "service_location": get("service_location") or "",
-        "consult_phone": get("consult_phone") or "",
-        "approver": get("approver") or "",
-        "promised_time_limit_days": get("promised_time_limit_days"),
-        "handling_type": _PROMISED if handling is None else HANDLING_VALUES.get(handling, handling),
-        "onsite_visits": 1 if visits is None else visits,
-        "online_depth": _INFO if depth is None else DEPTH_VALUES.get(depth, depth),
-        "fully_online": bool(get("fully_online")),
-        "faq": get("faq") or "",
-        "result_sample": get("result_sample") or "",
-    }
+    handling, depth = get("handling_type"), get("online_depth")
+    model = dict(_PLAIN_DEFAULTS)
+    for key in _PLAIN_KEYS:
+        value = get(key)
+        if value is not None:
+            model[key] = value
+    model["handling_type"] = None if handling is None else HANDLING_VALUES.get(handling, handling)
+    model["online_depth"] = None if depth is None else DEPTH_VALUES.get(depth, depth)
+    return catalogue.new_item_values(model)
 
 
-_PROMISED, _INFO = HandlingType.PROMISED.value, OnlineDepth.INFO.value
+# Personalized columns whose cells are the item's values as they are (no label to translate).
+_PLAIN_KEYS = tuple(k for k in PERSONALIZED if k not in ("handling_type", "online_depth"))
+_PLAIN_DEFAULTS = dict.fromkeys(PERSONALIZED)
 
 
 def _model_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """Changed cells as the item's column values (labels translated, blanks as the catalogue's
+    defaults; a blank 办件类型 / 网办深度 keeps today's value)."""
     model = {}
     for key, value in changes.items():
         if key not in PERSONALIZED:
             continue
         if value is None and key in ("handling_type", "online_depth"):
-            continue  # blank: the default (承诺件, 一级), as the template's instructions say
+            continue
         if key == "handling_type":
             value = HANDLING_VALUES.get(value, value)
         elif key == "online_depth":
             value = DEPTH_VALUES.get(value, value)
-        elif key in ("promised_time_limit_days",):
-            value = value if value not in ("",) else None
-        elif key == "onsite_visits":
-            value = 1 if value is None else value
         elif key == "fully_online":
             value = bool(value)
+        elif key == "promised_time_limit_days" and value == "":
+            value = None
         elif value is None:
-            value = ""
+            value = catalogue.ITEM_DEFAULTS[key]
         model[key] = value
     return model

@@ -1,1 +1,0 @@
-"""The lists the engine knows, each a ListSpec registered with app.excel.services."""
