@@ -9,7 +9,13 @@ import pytest
 from sqlalchemy import select, text
 
 from app.core.audit import AuditAction
-from app.core.errors import Forbidden, InvalidTransition, OutOfReach, StaleRecord
+from app.core.errors import (
+    Forbidden,
+    InvalidTransition,
+    OutOfReach,
+    StaleRecord,
+    ValidationError,
+)
 from app.core.models import AuditLog
 from app.extensions import db
 from app.ratings import services
@@ -100,7 +106,7 @@ def test_invalid_needs_the_county_coordinator(item_id):
 
 def test_invalid_without_a_reason_is_refused(item_id):
     ticket = _ticket(item_id)
-    with pytest.raises(Exception, match="invalid|无效|数据"):
+    with pytest.raises(ValidationError) as refused:
         services.verify(
             db.session,
             ticket.id,
@@ -110,6 +116,7 @@ def test_invalid_without_a_reason_is_refused(item_id):
             version=_v(ticket),
             actor=actor("unit_operator"),
         )
+    assert set(refused.value.errors) == {"invalid_reason", "note"}
     assert ticket.state == "verify"
 
 
