@@ -301,7 +301,7 @@ def withdraw_import(session: Session, batch_id: int, *, actor: Actor) -> int:
         AuditAction.DELETE,
         object_type="ImportBatch",
         object_id=batch.id,
-        summary=_("Ratings of the import withdrawn: %(n)d", n=total)[:256],
+        summary=f"ratings of import #{batch.id} withdrawn: {total}",
         before={"ratings": total, "file_name": batch.file_name},
     )
     return total
