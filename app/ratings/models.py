@@ -14,6 +14,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -199,3 +200,38 @@ class TicketStep(db.Model):
 
     def __repr__(self) -> str:
         return f"{self.step} {self.actor_name}"
+
+
+class RatingDay(db.Model):
+    """The figures' summary: counts per province date, unit and channel, rewritten from the
+    ratings and tickets of a (day, unit) whenever one of them changes (app.ratings.figures), so
+    that the figures page reads this small table instead of every rating."""
+
+    __tablename__ = "rating_day"
+    __reach__ = ReachRule(region="region_id", unit="unit_id")
+    # Derived data, rewritten by the services whose own changes are audited.
+    __audit_exclude__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rated_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    ratings: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    good: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    poor: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Poor ratings agreed invalid: they leave the figures.
+    invalid: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Of the valid poor ratings:
+    rectified: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rectified_on_time: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    real_name_poor: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    called_back: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    real_name_called_back: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("unit_id", "rated_on", "channel"),
+        Index("ix_rating_day_rated_on", "rated_on"),
+        Index("ix_rating_day_region_day", "region_id", "rated_on"),
+    )

@@ -8,7 +8,12 @@ from flask_babel import lazy_gettext as _l
 from app.ratings.api import RatingApi, RectificationTicketApi
 from app.ratings.models import Rating
 from app.ratings.spreadsheet import RatingSpec
-from app.ratings.views import RatingImportsView, RatingView, RectificationTicketView
+from app.ratings.views import (
+    RatingFiguresView,
+    RatingImportsView,
+    RatingView,
+    RectificationTicketView,
+)
 
 SEARCH = ("rating_no", "unit", "channel", "level", "poor", "rated_on")
 
@@ -35,6 +40,13 @@ def register(appbuilder: AppBuilder) -> None:
         "Rating imports",
         label=_l("Rating imports"),
         icon="fa-undo",
+        **menu,
+    )
+    appbuilder.add_view(
+        RatingFiguresView,
+        "Rating figures",
+        label=_l("Rating figures"),
+        icon="fa-chart-bar",
         **menu,
     )
     for api in (RatingApi, RectificationTicketApi):

@@ -28,6 +28,7 @@ from app.core.calendar import WorkingCalendar
 from app.core.errors import Forbidden, OutOfReach, ValidationError
 from app.core.models import Deadline, utcnow
 from app.excel.models import ImportBatch
+from app.ratings import figures
 from app.ratings.models import Rating, RectificationTicket, TicketStep
 from app.ratings.states import (
     TICKET,
@@ -186,6 +187,7 @@ def record_rating(session: Session, data: RatingData, *, actor: Actor) -> Rating
         after=audit_values(rating),
     )
     open_tickets(session, [rating], actor=actor)
+    figures.refresh(session, [(rating.unit_id, rating.rated_on)])
     return rating
 
 
@@ -210,6 +212,7 @@ def add_imported(
         ),
     )
     open_tickets(session, [r for r in ratings if r.poor], actor=actor)
+    figures.refresh(session, {(r.unit_id, r.rated_on) for r in ratings})
 
 
 def open_tickets(session: Session, ratings: Iterable[Rating], *, actor: Actor) -> list[Any]:
@@ -279,6 +282,9 @@ def withdraw_import(session: Session, batch_id: int, *, actor: Actor) -> int:
                 n=worked,
             )
         )
+    pairs = session.execute(
+        select(Rating.unit_id, Rating.rated_on).where(Rating.import_batch_id == batch.id).distinct()
+    ).all()
     tickets = select(RectificationTicket.id).where(RectificationTicket.rating_id.in_(ratings))
     deadlines = [
         *session.execute(
@@ -296,6 +302,7 @@ def withdraw_import(session: Session, batch_id: int, *, actor: Actor) -> int:
         session.execute(delete(Deadline).where(Deadline.id.in_(deadlines[start : start + 500])))
     session.execute(delete(Rating).where(Rating.import_batch_id == batch.id))
     session.expire_all()
+    figures.refresh(session, [(unit_id, day) for unit_id, day in pairs])
     record(
         session,
         AuditAction.DELETE,
@@ -346,6 +353,7 @@ def _move(
     if ticket.state in (TicketState.CLOSED.value, TicketState.INVALID.value):
         ticket.closed_at = utcnow()
     _step(ticket, step, note or reason, actor)
+    figures.refresh(session, [(ticket.unit_id, ticket.rating.rated_on)])
 
 
 def load_ticket(session: Session, ticket_id: int, *, actor: Actor) -> RectificationTicket:

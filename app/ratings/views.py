@@ -334,3 +334,148 @@ class RatingImportsView(BaseView):
             return render_domain_error(error, redirect_to=url_for(".list"))
         flash(_("%(n)d rating(s) withdrawn.", n=count), "success")
         return redirect(url_for(".list"))
+
+
+FIGURE_HEADERS = (
+    _l("Group"),
+    _l("Ratings"),
+    _l("Good ratings"),
+    _l("Poor ratings"),
+    _l("Invalid poor ratings"),
+    _l("Good-rating rate"),
+    _l("Poor-rating rate"),
+    _l("Rectification rate"),
+    _l("On-time rectification rate"),
+    _l("Call-back rate"),
+    _l("Real-name poor-rating call-back rate"),
+    _l("Call-back satisfaction rate"),
+    _l("Overdue tickets (open)"),
+)
+
+
+def _period() -> tuple[dt.date, dt.date, str]:
+    """The period asked for: ?period=2026 | 2026-Q1 | 2026-03, or ?start=…&end=…; default:
+    this year up to today (the province's dates)."""
+    today = calendar.today()
+    period = (request.args.get("period") or "").strip()
+    try:
+        if request.args.get("start") or request.args.get("end"):
+            start = dt.date.fromisoformat(request.args.get("start") or f"{today.year}-01-01")
+            end = dt.date.fromisoformat(request.args.get("end") or today.isoformat())
+            return start, end, f"{start.isoformat()} ~ {end.isoformat()}"
+        if len(period) == 4:
+            year = int(period)
+            return dt.date(year, 1, 1), dt.date(year, 12, 31), period
+        if "-Q" in period:
+            year, quarter = int(period[:4]), int(period[-1])
+            start = dt.date(year, 3 * quarter - 2, 1)
+            end = (start + dt.timedelta(days=95)).replace(day=1) - dt.timedelta(days=1)
+            return start, end, period
+        if len(period) == 7:
+            start = dt.date(int(period[:4]), int(period[5:]), 1)
+            end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            return start, end, period
+    except ValueError:
+        abort(400)
+    return dt.date(today.year, 1, 1), today, str(today.year)
+
+
+class RatingFiguresView(BaseView):
+    """好差评统计: the figures within reach by unit, region, channel, item or period, with
+    their definitions, three charts and an Excel export."""
+
+    route_base = "/ratingfigures"
+    class_permission_name = "RatingFigures"
+    method_permission_name = {"show": "read", "chart": "read", "export": "read"}
+    default_view = "show"
+
+    def _compute(self) -> tuple[Any, Any, str, str, dt.date, dt.date]:
+        from app.ratings import figures
+
+        group_by = request.args.get("group_by") or "unit"
+        if group_by not in figures.GROUPINGS:
+            abort(400)
+        start, end, label = _period()
+        rows, total = figures.compute(
+            db.session, actor=current_actor(), start=start, end=end, group_by=group_by
+        )
+        return rows, total, group_by, label, start, end
+
+    @expose("/show/")
+    @has_access
+    def show(self) -> Any:
+        from app.ratings import figures
+
+        rows, total, group_by, label, start, end = self._compute()
+        args = {k: v for k, v in request.args.items() if k != "group_by"}
+        return self.render_template(
+            "ratings/figures.html",
+            headers=FIGURE_HEADERS,
+            rows=[figures.as_cells(f) for f in rows],
+            total=figures.as_cells(total),
+            group_by=group_by,
+            groupings=figures.GROUPINGS,
+            period=label,
+            start=start,
+            end=end,
+            args=args,
+        )
+
+    @expose("/chart/<name>")
+    @has_access
+    def chart(self, name: str) -> Any:
+        from flask import Response
+
+        from app.core import charts
+        from app.ratings import figures
+
+        start, end, _label = _period()
+        actor = current_actor()
+        if name == "trend":
+            rows, _total = figures.compute(
+                db.session, actor=actor, start=start, end=end, group_by="month"
+            )
+            png = charts.line_png(
+                _("Good-rating rate by month"),
+                [f.label for f in rows],
+                [f.good_rate for f in rows],
+                percent=True,
+            )
+        elif name == "channels":
+            rows, _total = figures.compute(
+                db.session, actor=actor, start=start, end=end, group_by="channel"
+            )
+            png = charts.bar_png(
+                _("Poor ratings by channel"), [f.label for f in rows], [f.poor_valid for f in rows]
+            )
+        elif name == "overdue":
+            pairs = figures.late_and_overdue_by_unit(db.session, actor=actor, start=start, end=end)
+            png = charts.bar_png(
+                _("Units with the most overdue tickets"),
+                [p[0] for p in pairs],
+                [p[1] for p in pairs],
+                horizontal=True,
+            )
+        else:
+            abort(404)
+        return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+    @expose("/export/")
+    @has_access
+    def export(self) -> Any:
+        from app.core.audit import AuditAction
+        from app.core.audit import record as audit
+        from app.excel.writer import stream_workbook, xlsx_response
+        from app.ratings import figures
+
+        rows, total, group_by, label, _start, _end = self._compute()
+        cells = [figures.as_cells(f) for f in rows] + [[_("Total"), *figures.as_cells(total)[1:]]]
+        audit(
+            db.session,
+            AuditAction.EXPORT,
+            object_type="RatingFigures",
+            summary=f"rating figures by {group_by}, {label}",
+        )
+        db.session.commit()
+        output = stream_workbook("好差评统计", [str(h) for h in FIGURE_HEADERS], cells)
+        return xlsx_response(output, f"好差评统计-{label}.xlsx")
