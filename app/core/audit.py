@@ -41,7 +41,7 @@ from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app.core.actor import current_actor
+from app.core.actor import session_actor
 from app.core.bulk import insert_rows
 from app.core.models import AuditLog, utcnow
 
@@ -257,7 +257,7 @@ def append_serialized(
         ).scalar_one_or_none()
         or GENESIS
     )
-    actor = current_actor()
+    actor = session_actor(session)
     shared = {
         "occurred_at": utcnow(),  # one moment for the events of one call (one transaction step)
         "actor_id": actor.user_id,
