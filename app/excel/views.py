@@ -24,6 +24,7 @@ from app.core.actor import current_actor
 from app.core.errors import DomainError
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.unit_of_work import unit_of_work
 from app.excel import services
 from app.excel.models import ImportBatch
 from app.excel.reader import SheetLayout
@@ -108,13 +109,14 @@ class ListImportView(BaseView):
             filters = self.list_datamodel.get_filters(list(self.search_columns))
             get_filter_args(filters, disallow_if_not_in_search=False)
             query = self.list_datamodel.apply_filters(query, filters)
-        output, _count = services.export(
-            db.session,
-            actor=current_actor(),
-            spec=self.spec,
-            query=query,
-            filters=request.query_string.decode("utf-8", "replace"),
-        )
+        with unit_of_work(db.session, current_actor()):  # the export's audit record
+            output, _count = services.export(
+                db.session,
+                actor=current_actor(),
+                spec=self.spec,
+                query=query,
+                filters=request.query_string.decode("utf-8", "replace"),
+            )
         return xlsx_response(output, services.export_filename(self.spec))
 
     @expose("/upload", methods=["POST"])
@@ -134,17 +136,21 @@ class ListImportView(BaseView):
         if upload is None or not upload.filename:
             flash(_("Choose a file to upload."), "warning")
             return redirect(url_for(f"{self.endpoint}.history"))
-        try:
-            batch = services.upload(
-                db.session,
-                actor=current_actor(),
-                spec=self.spec,
-                file_name=upload.filename,
-                stream=upload.stream,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
+        with unit_of_work(db.session, current_actor()):
+            try:
+                batch = services.upload(
+                    db.session,
+                    actor=current_actor(),
+                    spec=self.spec,
+                    file_name=upload.filename,
+                    stream=upload.stream,
+                )
+            except DomainError as error:  # the refused attempt's audit record is kept
+                refused = error
+            else:
+                refused = None
+        if refused is not None:
+            flash(str(refused), "danger")
             return redirect(url_for(f"{self.endpoint}.history"))
         return redirect(url_for(f"{self.endpoint}.mapping", batch_id=batch.id))
 
@@ -164,21 +170,22 @@ class ListImportView(BaseView):
                         choices[index] = request.form[field] or None
                 mapping[data["name"]] = choices
             try:
-                report = services.set_mapping(
-                    db.session,
-                    actor=current_actor(),
-                    batch=batch,
-                    spec=self.spec,
-                    selected=selected,
-                    mapping=mapping,
-                )
-                if report.ok:
-                    services.start_preview(
-                        db.session, actor=current_actor(), batch=batch, spec=self.spec
+                with unit_of_work(db.session, current_actor()):
+                    report = services.set_mapping(
+                        db.session,
+                        actor=current_actor(),
+                        batch=batch,
+                        spec=self.spec,
+                        selected=selected,
+                        mapping=mapping,
                     )
+                    if report.ok:
+                        services.start_preview(
+                            db.session, actor=current_actor(), batch=batch, spec=self.spec
+                        )
+                if report.ok:
                     return redirect(url_for(f"{self.endpoint}.show", batch_id=batch_id))
             except DomainError as error:
-                db.session.rollback()
                 flash(str(error), "danger")
             batch = self._batch(batch_id)
         report = services.mapping_report(batch, self.spec)
@@ -225,9 +232,9 @@ class ListImportView(BaseView):
     def confirm(self, batch_id: int) -> Any:
         batch = self._batch(batch_id)
         try:
-            services.start_confirm(db.session, actor=current_actor(), batch=batch)
+            with unit_of_work(db.session, current_actor()):
+                services.start_confirm(db.session, actor=current_actor(), batch=batch)
         except DomainError as error:
-            db.session.rollback()
             flash(str(error), "danger")
         return redirect(url_for(f"{self.endpoint}.show", batch_id=batch_id))
 
