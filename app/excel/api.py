@@ -62,7 +62,7 @@ class ListApi(BaseApi):
                 db.session, actor=current_actor(), batch_id=batch_id, spec=self.spec
             )
             job = services.refresh(db.session, batch)
-            busy = ImportStatus(batch.status).busy
+            busy = ImportStatus(batch.status).busy and services.settled(batch, job) is None
             if not busy or time.monotonic() > deadline:
                 return self.response(202 if busy else 200, **batch_payload(batch, job, full=True))
             time.sleep(0.5)

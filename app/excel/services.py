@@ -485,30 +485,41 @@ def _dead_job(batch: ImportBatch) -> tuple[bool, jobs.JobStatus | None]:
 
 def refresh(session: Session, batch: ImportBatch) -> jobs.JobStatus | None:
     """The job's progress, for a status poll: it reads only. A busy import whose job died is
-    reported as a failed job; the next step the user takes settles it (:func:`settle`)."""
+    reported as a failed job (see :func:`settled`); the next step the user takes settles it
+    (:func:`settle`)."""
     dead, state = _dead_job(batch)
     if dead and state is None:
         return jobs.JobStatus(batch.job_id or "", jobs.FAILED, error=_("lost"))
     return state
 
 
+def settled(batch: ImportBatch, state: jobs.JobStatus | None) -> tuple[ImportStatus, str] | None:
+    """The status and message of a busy import whose job (``state``) died, as :func:`settle`
+    will store them (a poll shows them without writing); None while the job lives."""
+    if not ImportStatus(batch.status).busy or (state is not None and state.state != jobs.FAILED):
+        return None
+    status = (
+        ImportStatus.FAILED
+        if batch.status == ImportStatus.CONFIRMING.value
+        else ImportStatus.UPLOADED
+    )
+    message = _(
+        "The background job stopped (%(reason)s); nothing was applied.",
+        reason=(state.error if state else "") or _("lost"),
+    )[:500]
+    return status, message
+
+
 def settle(session: Session, batch: ImportBatch) -> None:
     """Mark a busy import whose job died as failed (nothing was applied), so that the user can
     go on; called by the steps that change an import (in their unit of work), never by a poll."""
-    dead, state = _dead_job(batch)
+    dead, _state = _dead_job(batch)
     if not dead:
         return
     session.refresh(batch)
-    if ImportStatus(batch.status).busy:
-        batch.status = (
-            ImportStatus.FAILED
-            if batch.status == ImportStatus.CONFIRMING.value
-            else ImportStatus.UPLOADED
-        ).value
-        batch.message = _(
-            "The background job stopped (%(reason)s); nothing was applied.",
-            reason=(state.error if state else "") or _("lost"),
-        )[:500]
+    outcome = settled(batch, jobs.status(batch.job_id))
+    if outcome is not None:
+        batch.status, batch.message = outcome[0].value, outcome[1]
         session.flush()
 
 

@@ -198,6 +198,9 @@ class ListImportView(BaseView):
         """The preview: counts, errors, changes; the confirm button; the progress bar."""
         batch = self._batch(batch_id)
         job = services.refresh(db.session, batch)
+        stopped = services.settled(batch, job) if job is not None else None
+        if stopped is not None:  # shown, not stored: the next step settles it
+            flash(stopped[1], "danger")
         preview = batch.preview_data()
         errors = [services.error_text(e) for e in preview.get("errors", [])]
         return self._render(
@@ -206,11 +209,12 @@ class ListImportView(BaseView):
             job=job,
             preview=preview,
             errors=errors,
-            busy=ImportStatus(batch.status).busy,
+            busy=ImportStatus(batch.status).busy and stopped is None,
             can_confirm=batch.status == ImportStatus.PREVIEWED.value
             and not batch.invalid_rows
             and self.appbuilder.sm.has_access("can_write", self.class_permission_name),
-            can_remap=batch.status
+            can_remap=stopped is not None
+            or batch.status
             in {
                 ImportStatus.UPLOADED.value,
                 ImportStatus.PREVIEWED.value,
@@ -265,15 +269,20 @@ class ListImportView(BaseView):
 
 
 def batch_payload(batch: ImportBatch, job: Any = None, *, full: bool = False) -> dict[str, Any]:
-    """An import as JSON (progress polling and the REST API)."""
+    """An import as JSON (progress polling and the REST API). An import whose job died shows
+    as it will be settled (read only: the next step stores it)."""
+    status, message = ImportStatus(batch.status), batch.message or ""
+    outcome = services.settled(batch, job) if job is not None else None
+    if outcome is not None:
+        status, message = outcome
     payload: dict[str, Any] = {
         "id": batch.id,
         "list": batch.list_name,
         "file_name": batch.file_name,
-        "status": batch.status,
-        "status_label": batch.status_label,
-        "message": batch.message or "",
-        "progress": 100 if not ImportStatus(batch.status).busy else (job.progress if job else 0),
+        "status": status.value,
+        "status_label": str(status.label),
+        "message": message,
+        "progress": 100 if not status.busy else (job.progress if job else 0),
         "progress_message": job.message if job else "",
         "counts": {
             "total": batch.total_rows,

@@ -55,6 +55,10 @@ def test_polling_an_import_whose_job_died_writes_nothing(world, app, api_token, 
     assert api.status_code == progress.status_code == page.status_code == 200
     assert writes == []
     assert _status(app, batch_id) == "previewing"
+    # Shown as it will be settled, so that the page stops polling and offers a new check.
+    assert api.json["status"] == progress.json["status"] == "uploaded"
+    assert progress.json["message"] and progress.json["progress"] == 100
+    assert f"/excel/units/{batch_id}/mapping" in page.get_data(as_text=True)
     # The user checks the file again: that step settles the dead job and runs a new one.
     browser.post(f"/excel/units/{batch_id}/mapping", data={"sheet": "实施单位"})
     assert _status(app, batch_id) == "previewed"
