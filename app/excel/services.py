@@ -42,6 +42,7 @@ from app.core.audit import AuditAction, record
 from app.core.bulk import rare_collections
 from app.core.errors import DomainError, InvalidTransition, OutOfReach, ValidationError
 from app.core.models import AppUser, utcnow
+from app.core.unit_of_work import on_commit, unit_of_work
 from app.excel import reader
 from app.excel.models import ImportBatch
 from app.excel.reader import BadFile, SheetLayout
@@ -128,7 +129,8 @@ def upload(
     session: Session, *, actor: Actor, spec: ListSpec, file_name: str, stream: IO[bytes]
 ) -> ImportBatch:
     """Store the file, check it and propose the mapping. Bad files raise :class:`BadFile`
-    (and leave nothing behind but the audit record of the refused attempt)."""
+    and leave nothing behind but the audit record of the refused attempt, added to the session:
+    the caller commits it (its unit of work catches the error inside the block)."""
     limits = _limits()
     temporary, size, sha256 = _store(stream, limits["max_bytes"])
     path = stored_path(temporary)
@@ -146,7 +148,7 @@ def upload(
                 :256
             ],
         )
-        session.commit()
+        session.flush()
         raise
     stored_name = f"{temporary.split('.')[0]}.{facts.kind}"
     os.replace(path, stored_path(stored_name))
@@ -178,7 +180,6 @@ def upload(
         summary=_("Uploaded %(file)s for import", file=batch.file_name)[:256],
         after={"import": batch.id, "sha256": sha256, "size": size},
     )
-    session.commit()
     return batch
 
 
@@ -270,6 +271,7 @@ def set_mapping(
 ) -> MappingReport:
     """Apply the user's choice of sheets and corrections of the mapping (sheet → column index →
     column key, or None to ignore the column). A column key may be mapped once per sheet."""
+    settle(session, batch)
     _require(
         batch,
         ImportStatus.UPLOADED,
@@ -293,7 +295,7 @@ def set_mapping(
                 data["mapping"].pop(str(index), None)
     batch.layouts = json.dumps(sheets, ensure_ascii=False)
     batch.status = ImportStatus.UPLOADED.value
-    session.commit()
+    session.flush()
     return mapping_report(batch, spec)
 
 
@@ -301,6 +303,7 @@ def set_mapping(
 
 
 def start_preview(session: Session, *, actor: Actor, batch: ImportBatch, spec: ListSpec) -> str:
+    settle(session, batch)
     _require(
         batch,
         ImportStatus.UPLOADED,
@@ -322,6 +325,7 @@ def start_preview(session: Session, *, actor: Actor, batch: ImportBatch, spec: L
 
 
 def start_confirm(session: Session, *, actor: Actor, batch: ImportBatch) -> str:
+    settle(session, batch)
     _require(batch, ImportStatus.PREVIEWED)
     if batch.invalid_rows:
         raise InvalidTransition(_("Correct the rows with errors first: nothing can be applied."))
@@ -330,12 +334,12 @@ def start_confirm(session: Session, *, actor: Actor, batch: ImportBatch) -> str:
 
 
 def _enqueue(session: Session, actor: Actor, batch: ImportBatch, job: str) -> str:
-    """Store the job id with the import (same commit as its new status), then start the job."""
+    """Store the job id with the import (in the caller's transaction, with its new status);
+    the job starts once that transaction has committed (it reads the committed import)."""
     batch.job_id = job_id = jobs.new_job_id()
     batch_id = batch.id
-    session.commit()
-    jobs.enqueue(job, actor=actor, job_id=job_id, batch_id=batch_id)
-    session.expire_all()
+    session.flush()
+    on_commit(session, lambda: jobs.enqueue(job, actor=actor, job_id=job_id, batch_id=batch_id))
     return job_id
 
 
@@ -349,26 +353,30 @@ def _require(batch: ImportBatch, *states: ImportStatus) -> None:
         )
 
 
-def preview_job(batch_id: int) -> None:
-    """Check every row and keep the counts, errors, changes and plan fingerprint."""
-    from app.core.actor import current_actor
+def preview_job(batch_id: int, *, actor: Actor) -> None:
+    """Check every row and keep the counts, errors, changes and plan fingerprint.
+
+    A job (a use-case boundary): the analysis runs as ``actor`` in a dry run (nothing of it
+    may stay), its outcome is written in one unit of work."""
     from app.extensions import db
 
     session = db.session
-    actor = current_actor()
-    batch = session.get(ImportBatch, batch_id)
-    spec = spec_for(batch.list_name)
     try:
-        with rare_collections():
+        with unit_of_work(session, actor, dry_run=True), rare_collections():
+            batch = session.get(ImportBatch, batch_id)
+            spec = spec_for(batch.list_name)
             result = analyse(session, actor=actor, batch=batch, spec=spec, apply=False)
     except DomainError as error:
-        session.rollback()
-        batch = session.get(ImportBatch, batch_id)
-        batch.status, batch.message = ImportStatus.REJECTED.value, str(error)[:500]
-        session.commit()
+        with unit_of_work(session, actor):
+            batch = session.get(ImportBatch, batch_id)
+            batch.status, batch.message = ImportStatus.REJECTED.value, str(error)[:500]
         return
-    session.rollback()  # an analysis reads only; nothing of it may stay
-    batch = session.get(ImportBatch, batch_id)
+    with unit_of_work(session, actor):
+        _store_preview(session, batch_id, spec, result)
+
+
+def _store_preview(session: Session, batch_id: int, spec: ListSpec, result: Analysis) -> None:
+    batch = session.get_one(ImportBatch, batch_id)
     result.store_on(batch)
     batch.status = (ImportStatus.REJECTED if result.invalid else ImportStatus.PREVIEWED).value
     batch.previewed_at = utcnow()
@@ -389,73 +397,74 @@ def preview_job(batch_id: int) -> None:
             invalid=result.invalid,
         )[:256],
     )
-    session.commit()
 
 
-def confirm_job(batch_id: int) -> None:
-    """Apply the import in ONE transaction, or nothing."""
-    from app.core.actor import current_actor
+def confirm_job(batch_id: int, *, actor: Actor) -> None:
+    """Apply the import in ONE transaction (one unit of work, as ``actor``), or nothing; a
+    failure is then recorded on the import in a unit of work of its own."""
     from app.extensions import db
 
     session = db.session
-    actor = current_actor()
     batch = session.get(ImportBatch, batch_id)
     spec = spec_for(batch.list_name)
     previewed_hash = batch.plan_hash
     plan = _plan_path(batch)
     try:
-        with rare_collections():
-            if plan.exists():
-                result = apply_plan(session, actor=actor, batch=batch, spec=spec, plan=plan)
-            else:  # no plan kept (or the list checks every row again): analyse the file again
-                result = analyse(session, actor=actor, batch=batch, spec=spec, apply=True)
-                if result.plan_hash != previewed_hash:
-                    raise _Superseded()
-        if result.invalid:
-            raise _Superseded()
-        batch = session.get(ImportBatch, batch_id)
-        batch.status = ImportStatus.APPLIED.value
-        batch.confirmed_at = utcnow()
-        plan.unlink(missing_ok=True)
-        batch.message = None
-        record(
-            session,
-            AuditAction.IMPORT,
-            object_type=spec.object_type,
-            object_id=batch.id,
-            summary=_(
-                "Applied import %(file)s: %(new)d new, %(changed)d changed",
-                file=batch.file_name,
-                new=result.new,
-                changed=result.changed,
-            )[:256],
-            after={
-                "import": batch.id,
-                "new": result.new,
-                "changed": result.changed,
-                "unchanged": result.unchanged,
-            },
-        )
-        session.commit()
+        with unit_of_work(session, actor):
+            with rare_collections():
+                if plan.exists():
+                    result = apply_plan(session, actor=actor, batch=batch, spec=spec, plan=plan)
+                else:  # no plan kept (or the list checks every row again): analyse the file again
+                    result = analyse(session, actor=actor, batch=batch, spec=spec, apply=True)
+                    if result.plan_hash != previewed_hash:
+                        raise _Superseded()
+            if result.invalid:
+                raise _Superseded()
+            batch = session.get(ImportBatch, batch_id)
+            batch.status = ImportStatus.APPLIED.value
+            batch.confirmed_at = utcnow()
+            batch.message = None
+            record(
+                session,
+                AuditAction.IMPORT,
+                object_type=spec.object_type,
+                object_id=batch.id,
+                summary=_(
+                    "Applied import %(file)s: %(new)d new, %(changed)d changed",
+                    file=batch.file_name,
+                    new=result.new,
+                    changed=result.changed,
+                )[:256],
+                after={
+                    "import": batch.id,
+                    "new": result.new,
+                    "changed": result.changed,
+                    "unchanged": result.unchanged,
+                },
+            )
+            on_commit(session, lambda: plan.unlink(missing_ok=True))
     except _Superseded:
-        session.rollback()
-        _mark(
-            session,
-            batch_id,
-            ImportStatus.SUPERSEDED,
-            _(
-                "The data changed after the preview (or the file now has errors); nothing was "
-                "applied. Check the file again."
-            ),
-        )
+        with unit_of_work(session, actor):
+            _mark(
+                session,
+                batch_id,
+                ImportStatus.SUPERSEDED,
+                _(
+                    "The data changed after the preview (or the file now has errors); nothing "
+                    "was applied. Check the file again."
+                ),
+            )
     except Exception as error:
-        session.rollback()
-        _mark(
-            session,
-            batch_id,
-            ImportStatus.FAILED,
-            _("The import stopped and nothing was applied: %(reason)s", reason=str(error)[:300]),
-        )
+        with unit_of_work(session, actor):
+            _mark(
+                session,
+                batch_id,
+                ImportStatus.FAILED,
+                _(
+                    "The import stopped and nothing was applied: %(reason)s",
+                    reason=str(error)[:300],
+                ),
+            )
         if not isinstance(error, DomainError):
             raise
 
@@ -467,26 +476,53 @@ class _Superseded(Exception):
 def _mark(session: Session, batch_id: int, status: ImportStatus, message: str) -> None:
     batch = session.get_one(ImportBatch, batch_id)
     batch.status, batch.message = status.value, message[:500]
-    session.commit()
+
+
+def _dead_job(batch: ImportBatch) -> tuple[bool, jobs.JobStatus | None]:
+    """Whether ``batch`` is busy with a job that died (or is unknown), and that job's state."""
+    state = jobs.status(batch.job_id)
+    busy = ImportStatus(batch.status).busy
+    return busy and (state is None or state.state == jobs.FAILED), state
 
 
 def refresh(session: Session, batch: ImportBatch) -> jobs.JobStatus | None:
-    """The job's progress; a busy import whose job died is marked failed (nothing changed)."""
-    state = jobs.status(batch.job_id)
-    if ImportStatus(batch.status).busy and (state is None or state.state == jobs.FAILED):
-        session.refresh(batch)
-        if ImportStatus(batch.status).busy:
-            batch.status = (
-                ImportStatus.FAILED
-                if batch.status == ImportStatus.CONFIRMING.value
-                else ImportStatus.UPLOADED
-            ).value
-            batch.message = _(
-                "The background job stopped (%(reason)s); nothing was applied.",
-                reason=(state.error if state else "") or _("lost"),
-            )[:500]
-            session.commit()
+    """The job's progress, for a status poll: it reads only. A busy import whose job died is
+    reported as a failed job (see :func:`settled`); the next step the user takes settles it
+    (:func:`settle`)."""
+    dead, state = _dead_job(batch)
+    if dead and state is None:
+        return jobs.JobStatus(batch.job_id or "", jobs.FAILED, error=_("lost"))
     return state
+
+
+def settled(batch: ImportBatch, state: jobs.JobStatus | None) -> tuple[ImportStatus, str] | None:
+    """The status and message of a busy import whose job (``state``) died, as :func:`settle`
+    will store them (a poll shows them without writing); None while the job lives."""
+    if not ImportStatus(batch.status).busy or (state is not None and state.state != jobs.FAILED):
+        return None
+    status = (
+        ImportStatus.FAILED
+        if batch.status == ImportStatus.CONFIRMING.value
+        else ImportStatus.UPLOADED
+    )
+    message = _(
+        "The background job stopped (%(reason)s); nothing was applied.",
+        reason=(state.error if state else "") or _("lost"),
+    )[:500]
+    return status, message
+
+
+def settle(session: Session, batch: ImportBatch) -> None:
+    """Mark a busy import whose job died as failed (nothing was applied), so that the user can
+    go on; called by the steps that change an import (in their unit of work), never by a poll."""
+    dead, _state = _dead_job(batch)
+    if not dead:
+        return
+    session.refresh(batch)
+    outcome = settled(batch, jobs.status(batch.job_id))
+    if outcome is not None:
+        batch.status, batch.message = outcome[0].value, outcome[1]
+        session.flush()
 
 
 # -- the analysis -------------------------------------------------------------------------------
@@ -999,7 +1035,6 @@ def export(
         summary=_("Export of %(list)s (%(n)d rows)", list=spec.title, n=counter["n"])[:256],
         after={"filters": filters[:500], "rows": counter["n"]},
     )
-    session.commit()
     return output, counter["n"]
 
 
