@@ -115,10 +115,20 @@ def _store(stream: IO[bytes], limit: int) -> tuple[str, int, str]:
 
 def _limits() -> dict[str, int]:
     config = current_app.config
+
+    def megabytes(name: str, default: int) -> int:
+        return int(float(config.get(name, default)) * 1048576)
+
     return {
-        "max_bytes": int(float(config.get("IMPORT_MAX_MB", 20)) * 1048576),
-        "max_uncompressed": int(float(config.get("IMPORT_MAX_UNCOMPRESSED_MB", 400)) * 1048576),
+        "max_bytes": megabytes("IMPORT_MAX_MB", 20),
+        "max_uncompressed": megabytes("IMPORT_MAX_UNCOMPRESSED_MB", 400),
+        "max_part": megabytes("IMPORT_MAX_PART_MB", 256),
+        "max_shared_strings": megabytes("IMPORT_MAX_SHARED_STRINGS_MB", 64),
     }
+
+
+def _max_cells() -> int:
+    return int(current_app.config.get("IMPORT_MAX_SLICE_CELLS", 5_000_000))
 
 
 # -- step 1: upload -----------------------------------------------------------------------------
@@ -134,10 +144,14 @@ def upload(
     path = stored_path(temporary)
     try:
         facts = reader.inspect_file(str(path), **limits)
-        layouts = reader.detect_layouts(str(path), spec, facts, cap=limits["max_uncompressed"])
+        layouts = reader.detect_layouts(
+            str(path), spec, facts, cap=limits["max_uncompressed"], max_cells=_max_cells()
+        )
         _check_layouts(spec, layouts)
-    except DomainError as error:
+    except BaseException as error:
         path.unlink(missing_ok=True)
+        if not isinstance(error, DomainError):
+            raise
         record(
             session,
             AuditAction.IMPORT,
@@ -713,10 +727,11 @@ def _read_rows(
 ) -> Iterator[tuple[Row, float]]:
     """Converted rows of the selected sheets with the fraction of the work done."""
     facts = reader.FileFacts(kind)
-    cap = _limits()["max_uncompressed"]
+    cap, max_cells = _limits()["max_uncompressed"], _max_cells()
     for position, layout in enumerate(layouts):
         convert_row = _row_converter(spec, layout, choices)
-        for number, cells, formulas, done in reader.data_rows(path, facts, layout, cap=cap):
+        rows = reader.data_rows(path, facts, layout, cap=cap, max_cells=max_cells)
+        for number, cells, formulas, done in rows:
             row = convert_row(number, cells, formulas)
             if row is not None:
                 yield row, (position + done) / len(layouts)
@@ -941,11 +956,12 @@ def _write_annotated_copy(batch: ImportBatch, result: Analysis) -> str:
     path = str(stored_path(batch.stored_name))
     layouts = [SheetLayout.from_dict(d) for d in batch.layout_data() if d.get("selected")]
     facts = reader.FileFacts(batch.file_kind)
-    cap = _limits()["max_uncompressed"]
+    cap, max_cells = _limits()["max_uncompressed"], _max_cells()
 
     def sheets() -> Iterator[tuple[str, Iterator[list[Any]]]]:
         for layout in layouts:
-            yield layout.name, _absolute_rows(reader.sheet_rows(path, facts, layout.name, cap=cap))
+            rows = reader.sheet_rows(path, facts, layout.name, cap=cap, max_cells=max_cells)
+            yield layout.name, _absolute_rows(rows)
 
     output = write_annotated(sheets(), result.annotations)
     name = f"{batch.stored_name.split('.')[0]}-errors.xlsx"
