@@ -78,7 +78,10 @@ class ListImportView(BaseView):
     @has_access
     def history(self) -> Any:
         """The import history, the upload form and the template and export links."""
-        page = max(int(request.args.get("page", 0) or 0), 0)
+        return self._history()
+
+    def _history(self) -> Any:
+        page = max(request.args.get("page", 0, type=int) or 0, 0)  # not a number: page 1
         query = services.history(db.session, actor=current_actor(), spec=self.spec)
         batches = db.session.execute(query.offset(page * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars()
         batches = list(batches)
@@ -142,10 +145,10 @@ class ListImportView(BaseView):
                 file_name=upload.filename,
                 stream=upload.stream,
             )
-        except DomainError as error:
+        except DomainError as error:  # a refused file: the history page, with the reason
             db.session.rollback()
             flash(str(error), "danger")
-            return redirect(url_for(f"{self.endpoint}.history"))
+            return self._history(), error.status
         return redirect(url_for(f"{self.endpoint}.mapping", batch_id=batch.id))
 
     @expose("/<int:batch_id>/mapping", methods=["GET", "POST"])
