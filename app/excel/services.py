@@ -45,7 +45,15 @@ from app.core.models import AppUser, utcnow
 from app.excel import reader
 from app.excel.models import ImportBatch
 from app.excel.reader import BadFile, SheetLayout
-from app.excel.spec import TEXT, CellError, ListSpec, Row, cell_converter, convert
+from app.excel.spec import (
+    TEXT,
+    CellError,
+    ListSpec,
+    Row,
+    cell_converter,
+    clean_text,
+    convert,
+)
 from app.excel.states import ImportStatus
 from app.excel.writer import write_annotated, write_list
 
@@ -140,6 +148,7 @@ def upload(
     """Store the file, check it and propose the mapping. Bad files raise :class:`BadFile`
     (and leave nothing behind but the audit record of the refused attempt)."""
     limits = _limits()
+    file_name = clean_text(file_name or "")  # shown in the history and the audit log
     temporary, size, sha256 = _store(stream, limits["max_bytes"])
     path = stored_path(temporary)
     try:
@@ -747,7 +756,11 @@ def _row_converter(
         (index, key, spec.column(key), choices.get(key))
         for index, key in sorted(layout.mapping.items())
     ]
-    texts = [(i, key, column.max_length or 0) for i, key, column, _c in plan if column.kind == TEXT]
+    texts = [
+        (i, key, column.max_length or 0, column.keeps_lines)
+        for i, key, column, _c in plan
+        if column.kind == TEXT
+    ]
     others = [
         (i, key, cell_converter(column, allowed))
         for i, key, column, allowed in plan
@@ -757,7 +770,9 @@ def _row_converter(
     width = max(positions.values(), default=-1) + 1
     sheet, normalise, padding = layout.name, spec.normalise, [None] * width
     order = [key for _index, key, _column, _allowed in plan]  # values keep the sheet's order
-    too_long = {key: _("At most %(n)d characters.", n=limit) for _i, key, limit in texts if limit}
+    too_long = {
+        key: _("At most %(n)d characters.", n=limit) for _i, key, limit, _lines in texts if limit
+    }
 
     def convert_row(number: int, cells: list[Any], formulas: set[tuple[int, int]]) -> Row | None:
         if len(cells) < width:
@@ -765,10 +780,10 @@ def _row_converter(
         values: dict[str, Any] = dict.fromkeys(order)
         errors: dict[str, str] = {}
         filled = False
-        for index, key, limit in texts:
+        for index, key, limit, lines in texts:
             value = cells[index]
             if value.__class__ is str:
-                value = value.strip()
+                value = clean_text(value, multiline=lines)
                 if not value:
                     continue
                 if limit and len(value) > limit:

@@ -235,3 +235,37 @@ def test_a_history_page_that_is_not_a_number_shows_the_first_page(world, login, 
     client = login("province_admin")
     response = client.get(f"/excel/implementation_list/?page={page}")
     assert response.status_code == 200  # was 500 (int("abc"))
+
+
+def test_clean_text_strips_invisible_characters_and_keeps_lines_only_where_they_belong():
+    from app.excel.spec import Column, clean_text, convert
+
+    assert clean_text("秀英区\u202e民政\u200b局\u0007\ufeff ") == "秀英区民政局"
+    assert clean_text("第一行\r\n第二行\t乙", multiline=True) == "第一行\n第二行\t乙"
+    assert clean_text("第一行\r\n第二行\t乙") == "第一行 第二行 乙"
+    assert convert(Column("basis", "设定依据"), "《条例》\n第三条\u202e") == "《条例》\n第三条"
+    assert convert(Column("name", "单位名称", max_length=128), "甲\n乙\u2066") == "甲 乙"
+    assert convert(Column("name", "单位名称"), "\u200b\u0007") is None
+
+
+def test_invisible_characters_are_stripped_from_imported_cells_and_file_names(
+    world, api_token, app
+):
+    code = credit_code("460105", 7)
+    data = _rewrite(
+        unit_rows(["秀英区民政局", code, "460105", "政府部门", None, "张三"]),
+        {SHEET: lambda xml: xml.replace("民政".encode(), "民\u202e政\u200b_x0007_".encode())},
+    )
+    client, headers = app.test_client(), api_token("province_admin")
+    preview = post_file(client, headers, data, name="单位\u202e\u0007xlsx.exe.xlsx").json
+    assert preview["counts"]["new"] == 1, preview
+    with app.app_context():
+        batch = db.session.get(ImportBatch, preview["id"])
+        assert batch.file_name == "单位xlsx.exe.xlsx"
+    client.post(f"/api/v1/unit_list/import/{preview['id']}/confirm", headers=headers)
+    with app.app_context():
+        from app.core.models import Unit
+
+        assert (
+            db.session.scalar(select(Unit.name).where(Unit.credit_code == code)) == "秀英区民政局"
+        )
