@@ -388,7 +388,13 @@ def _layout(
 
 
 def sheet_rows(
-    path: str, facts: FileFacts, name: str, *, cap: int, max_cells: int = slices.MAX_CELLS
+    path: str,
+    facts: FileFacts,
+    name: str,
+    *,
+    cap: int,
+    max_cells: int = slices.MAX_CELLS,
+    parts: dict[str, Any] | None = None,
 ) -> Iterator[tuple[int, list[Any], set[tuple[int, int]], float]]:
     """(0-based row index, cells by absolute column index, formula cells (row, column) near it,
     fraction of the sheet read) of every used row of a sheet, one at a time.
@@ -396,11 +402,16 @@ def sheet_rows(
     An .xlsx sheet is read slice by slice (bounded memory, the next slice loaded meanwhile);
     an .xls sheet (at most 65,536 rows) is read whole. Any error of reading is a
     :class:`BadFile` (the rows already yielded are then not to be trusted: callers refuse the
-    whole file).
+    whole file). ``parts``: a dict kept by the caller across the sheets of one file, so that the
+    workbook's styles and shared strings are read once for all of them.
     """
     with reading(cap, max_cells):
         if facts.kind == XLSX:
-            source = slices.XlsxSlices(path, name, cap=cap, max_cells=max_cells)
+            kept = parts if parts is not None else {}
+            source = slices.XlsxSlices(
+                path, name, cap=cap, max_cells=max_cells, parts_of=kept.get("slices")
+            )
+            kept["slices"] = source
             for part in slices.prefetched(source):
                 yield from _rows_of(part.sheet, part.formulas, part.done)
             return
@@ -427,10 +438,16 @@ def _rows_of(
 
 
 def data_rows(
-    path: str, facts: FileFacts, layout: SheetLayout, *, cap: int, max_cells: int = slices.MAX_CELLS
+    path: str,
+    facts: FileFacts,
+    layout: SheetLayout,
+    *,
+    cap: int,
+    max_cells: int = slices.MAX_CELLS,
+    parts: dict[str, Any] | None = None,
 ) -> Iterator[tuple[int, list[Any], set[tuple[int, int]], float]]:
     """The rows below the header: (1-based row number, cells, formula cells, fraction read)."""
-    rows = sheet_rows(path, facts, layout.name, cap=cap, max_cells=max_cells)
+    rows = sheet_rows(path, facts, layout.name, cap=cap, max_cells=max_cells, parts=parts)
     for index, cells, formulas, done in rows:
         if index >= layout.data_row:
             yield index + 1, cells, formulas, done

@@ -736,10 +736,10 @@ def _read_rows(
 ) -> Iterator[tuple[Row, float]]:
     """Converted rows of the selected sheets with the fraction of the work done."""
     facts = reader.FileFacts(kind)
-    cap, max_cells = _limits()["max_uncompressed"], _max_cells()
+    cap, max_cells, parts = _limits()["max_uncompressed"], _max_cells(), {}
     for position, layout in enumerate(layouts):
         convert_row = _row_converter(spec, layout, choices)
-        rows = reader.data_rows(path, facts, layout, cap=cap, max_cells=max_cells)
+        rows = reader.data_rows(path, facts, layout, cap=cap, max_cells=max_cells, parts=parts)
         for number, cells, formulas, done in rows:
             row = convert_row(number, cells, formulas)
             if row is not None:
@@ -971,11 +971,13 @@ def _write_annotated_copy(batch: ImportBatch, result: Analysis) -> str:
     path = str(stored_path(batch.stored_name))
     layouts = [SheetLayout.from_dict(d) for d in batch.layout_data() if d.get("selected")]
     facts = reader.FileFacts(batch.file_kind)
-    cap, max_cells = _limits()["max_uncompressed"], _max_cells()
+    cap, max_cells, parts = _limits()["max_uncompressed"], _max_cells(), {}
 
     def sheets() -> Iterator[tuple[str, Iterator[list[Any]]]]:
         for layout in layouts:
-            rows = reader.sheet_rows(path, facts, layout.name, cap=cap, max_cells=max_cells)
+            rows = reader.sheet_rows(
+                path, facts, layout.name, cap=cap, max_cells=max_cells, parts=parts
+            )
             yield layout.name, _absolute_rows(rows)
 
     output = write_annotated(sheets(), result.annotations)

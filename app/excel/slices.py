@@ -94,18 +94,26 @@ def parse_xml(data: bytes) -> ET.Element:
 
 def check_cells(rows: bytes, first: int, last: int, cap: int) -> None:
     """Refuse a slice whose cells calamine would lay out (a dense range from the first to the
-    last cell it refers to) past ``cap``. A cheap bound first (how many letters and digits the
-    references have); only a slice past it has its references read one by one."""
+    last cell it refers to) past ``cap``. Every row of a slice has its number (written in where
+    the file had none). A cheap bound first (how many letters and digits the references have);
+    only a slice past it, or with cells without a reference, is counted row by row."""
+    cells = rows.count(b"<c ") + rows.count(b"<c>") + rows.count(b":c ") + rows.count(b":c>")
+    numbered = rows.count(b' r="') + rows.count(b" r='")
+    unnumbered = cells - (numbered - rows.count(b"<row") - rows.count(b":row"))
     width = 16384 if _THREE_LETTERS.search(rows) else 702 if _TWO_LETTERS.search(rows) else 26
     digits = len(str(max(first, last, 1)))
     longer = re.search(rb"\sr=[\"'][A-Z]+\d{%d}" % (digits + 1), rows)
-    if not longer and 10**digits * width <= cap:
+    if not longer and unnumbered <= 0 and 10**digits * width <= cap:
         return
     refs = _REFS.findall(rows)
-    cells = rows.count(b"<c ") + rows.count(b"<c>") + rows.count(b":c ") + rows.count(b":c>")
     numbers = [int(number) for _letters, number in refs] + [first, last]
     columns = [column_index(letters.decode()) for letters, _number in refs] or [0]
-    width = max(columns) - min(columns) + 1 + max(cells - len(refs), 0)
+    width = max(columns) - min(columns) + 1
+    if unnumbered > 0:  # a cell without a reference follows the one before it in its row
+        width += max(
+            row.count(b"<c ") + row.count(b"<c>") + row.count(b":c ") + row.count(b":c>")
+            for row in rows.split(b"row>")
+        )
     total = (max(numbers) - min(numbers) + 1) * width
     if total > cap:
         raise TooManyCells(total, cap)
