@@ -79,16 +79,19 @@ def _write(package: zipfile.ZipFile, name: str, content: object) -> None:
 
 
 def _rows(count: int, numbered: bool, between: bytes = b"") -> object:
+    """A sheet of ``count`` rows; rows without numbers are all the same (as in the assessment's
+    file, which they make compress to almost nothing)."""
+
     def write(stream) -> None:
         stream.write(HEAD + (b'<row r="1">' if numbered else b"<row>") + HEADER + b"</row>")
         block = []
+        same = '<row><c t="inlineStr"><is><t>秀英区民政局</t></is></c><c><v>1</v></c></row>'
         for n in range(2, count + 2):
-            row = b'<row r="%d">' % n if numbered else b"<row>"
-            block.append(
-                row
-                + f'<c t="inlineStr"><is><t>第{n}局</t></is></c><c><v>{n}</v></c></row>'.encode()
-                + between
-            )
+            if numbered:
+                row = f'<row r="{n}"><c t="inlineStr"><is><t>第{n}局</t></is></c></row>'
+            else:
+                row = same
+            block.append(row.encode() + between)
             if len(block) == 10_000:
                 stream.write(b"".join(block))
                 block = []
@@ -133,8 +136,8 @@ def _laughing(xml: bytes) -> bytes:
 def build(folder: Path) -> dict[str, str]:
     """The hostile files (name → path)."""
     files = {
-        "rows without r, 329 MB of XML": {"实施单位": _rows(2_400_000, False)},
-        "rows without r, 200 MB of XML (read)": {"实施单位": _rows(1_450_000, False)},
+        "rows without r, over the part cap": {"实施单位": _rows(4_400_000, False)},
+        "rows without r, under the part cap": {"实施单位": _rows(2_400_000, False)},
         "comments holding </row>, 100 MB": {"实施单位": _rows(450_000, True, b"<!-- </row> -->")},
         "63 MB shared strings, 40 sheets": {f"表{n}": _shared_sheet(n) for n in range(40)},
         "300 MB zero part (zip bomb)": {"实施单位": _rows(10, True)},
@@ -187,7 +190,9 @@ def measure(path: str) -> dict:
         "max_shared_strings": config.IMPORT_MAX_SHARED_STRINGS_MB * mb,
     }
     cap, cells = limits["max_uncompressed"], config.IMPORT_MAX_SLICE_CELLS
-    result = {"size_mb": Path(path).stat().st_size / mb}
+    with zipfile.ZipFile(path) as archive:
+        inflated = max(info.file_size for info in archive.infolist())
+    result = {"size_mb": Path(path).stat().st_size / mb, "part_mb": inflated / mb}
     with app.test_request_context():
         start_mb = _peak_mb()
         started = time.perf_counter()
@@ -242,12 +247,13 @@ def main() -> None:
                 continue
             result = json.loads(child.stdout.strip().splitlines()[-1])
             print(
-                f"{name:<40} {result['size_mb']:6.2f} MB  upload {result['upload_s']:5.2f} s "
+                f"{name:<36} {result['size_mb']:6.2f} MB (part {result['part_mb']:4.0f} MB)  "
+                f"upload {result['upload_s']:5.2f} s "
                 f"+{result['upload_growth_mb']:4.0f} MB  {result['upload']}"
             )
             if result["read"]:
-                print(f"{'':<40} {'':>9}  job    {result['read_s']:5.2f} s  {result['read']}")
-            print(f"{'':<40} {'':>9}  peak RSS growth {result['growth_mb']:.0f} MB")
+                print(f"{'':<59}job    {result['read_s']:5.2f} s  {result['read']}")
+            print(f"{'':<59}peak RSS growth {result['growth_mb']:.0f} MB")
             if result["growth_mb"] > BOUND_MB:
                 failed.append(name)
     if failed:

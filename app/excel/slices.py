@@ -11,9 +11,10 @@ the rows of the current one (calamine releases the GIL while it parses), so read
 with checking and at most two slices are in memory.
 
 Cutting by bytes is only safe where a ``</row>`` in the bytes is the end of a row: a slice with
-a comment, a CDATA section or a processing instruction, or with rows that carry no ``r``
-attribute (rare writers), is cut by an XML parser instead (:class:`_ParsedSheetXml`: expat,
-streamed, the missing row numbers written in) from there to the end of the sheet. Every slice is
+a comment, a CDATA section or a processing instruction is cut by an XML parser instead
+(:class:`_ParsedSheetXml`: expat, streamed) from there to the end of the sheet. Rows that carry
+no ``r`` attribute (rare writers) get the number calamine would give them written in, so their
+slices read as the whole sheet does. Every slice is
 bounded: at most ``MAX_PENDING`` bytes of XML wait for a cut (a longer row or comment is refused)
 and the cells calamine would lay out for a slice are counted before it does (``max_cells``).
 No document type declaration (and so no entity) is accepted in any part.
@@ -52,6 +53,8 @@ _DECLARATION = re.compile(rb"\s*<\?xml\s[^>]*\?>")
 # A start tag (attribute values may hold ">"); group 1 is "/" for an empty element.
 _TAG = re.compile(rb"<[^\s>/!?]+(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*(/?)>")
 _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row r=\"(\d+)\"")
+_ROW_TAG = re.compile(rb"<((?:\w+:)?row)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)(\s*/?>)")
+_R_ATTRIBUTE = re.compile(rb"\sr\s*=\s*[\"'](\d+)[\"']")
 _REFS = re.compile(rb"\sr=[\"']([A-Z]+)(\d+)[\"']")
 _TWO_LETTERS = re.compile(rb"\sr=[\"'][A-Z]{2}")
 _THREE_LETTERS = re.compile(rb"\sr=[\"'][A-Z]{3}")
@@ -278,18 +281,48 @@ class _SheetXml:
 
     def _cut(self, rows: bytes) -> bytes:
         """Hand out ``rows`` (the start of the buffer) once they are safe to cut by bytes."""
-        if (
-            b"<!" in rows
-            or b"<?" in rows
-            or rows.count(self.row_start) != rows.count(self.numbered)
-        ):
+        if b"<!" in rows or b"<?" in rows:
             raise _Unsafe(self.start)
+        if rows.count(self.row_start) != rows.count(self.numbered):
+            numbered = self._numbered(rows)
+            self.start += len(rows)
+            return numbered
         self.start += len(rows)
         first = _ROW_NUMBER.match(rows, rows.find(self.row_start))
         last = _ROW_NUMBER.match(rows, rows.rfind(self.row_start))
         self.first = int(first.group(1)) if first else 0
         self.last = int(last.group(1)) if last else self.first
         return rows
+
+    def _numbered(self, rows: bytes) -> bytes:
+        """``rows`` with the number calamine gives a row without ``r`` (the one after the row
+        before) written in. Tags are found by bytes: with no comment, CDATA section or
+        processing instruction, every "<" in the XML starts a tag."""
+        number, first, count = self.last, None, 0
+
+        def tag(match: re.Match[bytes]) -> bytes:
+            nonlocal number, first, count
+            count += 1
+            given = _R_ATTRIBUTE.search(match.group(2))
+            if given:
+                number = int(given.group(1))
+                written = match.group(0)
+            else:
+                number += 1
+                written = b'<%s r="%d"%s%s' % (
+                    match.group(1),
+                    number,
+                    match.group(2),
+                    match.group(3),
+                )
+            first = number if first is None else first
+            return written
+
+        numbered = _ROW_TAG.sub(tag, rows)
+        if count != rows.count(self.row_start):  # a row tag the pattern does not read
+            raise _Unsafe(self.start)
+        self.first, self.last = first or 0, number
+        return numbered
 
     def next_rows(self, size: int) -> bytes | None:
         """Whole rows worth about ``size`` bytes of XML, or None at the end of the data."""
