@@ -56,8 +56,9 @@ _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row r=\"(\d+)\"")
 _ROW_TAG = re.compile(rb"<((?:\w+:)?row)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)(\s*/?>)")
 _R_ATTRIBUTE = re.compile(rb"\sr\s*=\s*[\"'](\d+)[\"']")
 _REFS = re.compile(rb"\sr=[\"']([A-Z]+)(\d+)[\"']")
-_TWO_LETTERS = re.compile(rb"\sr=[\"'][A-Z]{2}")
-_THREE_LETTERS = re.compile(rb"\sr=[\"'][A-Z]{3}")
+# Searched with a literal start (" r=\""), which re scans for quickly: 12 MB in ~10 ms.
+_TWO_LETTERS = re.compile(rb' r="[A-Z]{2}')
+_THREE_LETTERS = re.compile(rb' r="[A-Z]{3}')
 
 
 class SliceError(Exception):
@@ -95,17 +96,21 @@ def parse_xml(data: bytes) -> ET.Element:
         raise SliceError(str(error)) from None
 
 
-def check_cells(rows: bytes, first: int, last: int, cap: int) -> None:
+def check_cells(rows: bytes, first: int, last: int, cap: int, prefix: bytes = b"") -> None:
     """Refuse a slice whose cells calamine would lay out (a dense range from the first to the
     last cell it refers to) past ``cap``. Every row of a slice has its number (written in where
     the file had none). A cheap bound first (how many letters and digits the references have);
     only a slice past it, or with cells without a reference, is counted row by row."""
-    cells = rows.count(b"<c ") + rows.count(b"<c>") + rows.count(b":c ") + rows.count(b":c>")
-    numbered = rows.count(b' r="') + rows.count(b" r='")
-    unnumbered = cells - (numbered - rows.count(b"<row") - rows.count(b":row"))
-    width = 16384 if _THREE_LETTERS.search(rows) else 702 if _TWO_LETTERS.search(rows) else 26
+    # (~8 ms for each scan of a 12 MB slice: as few as possible)
+    cell = b"<" + prefix + b"c"
+    cells = rows.count(cell + b" ") + rows.count(cell + b">")
+    numbered = rows.count(b' r="')
+    unnumbered = cells - (numbered - rows.count(b"<" + prefix + b"row"))
+    width = 26
+    if _TWO_LETTERS.search(rows):
+        width = 16384 if _THREE_LETTERS.search(rows) else 702
     digits = len(str(max(first, last, 1)))
-    longer = re.search(rb"\sr=[\"'][A-Z]+\d{%d}" % (digits + 1), rows)
+    longer = b" r='" in rows or re.search(rb' r="[A-Z]+\d{%d}' % (digits + 1), rows)
     if not longer and unnumbered <= 0 and 10**digits * width <= cap:
         return
     refs = _REFS.findall(rows)
@@ -113,10 +118,7 @@ def check_cells(rows: bytes, first: int, last: int, cap: int) -> None:
     columns = [column_index(letters.decode()) for letters, _number in refs] or [0]
     width = max(columns) - min(columns) + 1
     if unnumbered > 0:  # a cell without a reference follows the one before it in its row
-        width += max(
-            row.count(b"<c ") + row.count(b"<c>") + row.count(b":c ") + row.count(b":c>")
-            for row in rows.split(b"row>")
-        )
+        width += max(row.count(cell + b" ") + row.count(cell + b">") for row in rows.split(b"row>"))
     total = (max(numbers) - min(numbers) + 1) * width
     if total > cap:
         raise TooManyCells(total, cap)
@@ -233,6 +235,7 @@ class _SheetXml:
         if root is None:
             raise _Unsafe(0)
         prefix = (root.group(1) + b":") if root.group(1) else b""
+        self.prefix = prefix
         self.row_end = b"</" + prefix + b"row>"
         self.data_end = b"</" + prefix + b"sheetData>"
         self.row_start = b"<" + prefix + b"row"
@@ -411,6 +414,7 @@ class _ParsedSheetXml:
         if tag is None:
             raise SliceError("sheetData tag")
         name = self.data_name.encode()
+        self.prefix = name[: -len(b"sheetData")]
         self.prefix_xml = _DIMENSION.sub(b"", bytes(self.data[: self.data_at]))
         self.open_tag = b"<" + name + b">"
         if not tag.group(1):
@@ -671,7 +675,7 @@ class XlsxSlices:
             rows = self.xml.next_rows(self.slice_bytes)
         if rows is None:
             return None
-        check_cells(rows, self.xml.first, self.xml.last, self.max_cells)
+        check_cells(rows, self.xml.first, self.xml.last, self.max_cells, self.xml.prefix)
         # One pass for "<f" (formulas are rare); only then look for the formula tag itself.
         has_formula = b"<f" in rows and (b"<f>" in rows or b"<f " in rows)
         formulas = _slice_formula_cells(rows) if has_formula else set()
