@@ -783,7 +783,8 @@ def _row_converter(
         for index, key, limit, lines in texts:
             value = cells[index]
             if value.__class__ is str:
-                value = clean_text(value, multiline=lines)
+                # (the common case inline: no call per cell)
+                value = value.strip() if value.isprintable() else clean_text(value, multiline=lines)
                 if not value:
                     continue
                 if limit and len(value) > limit:
