@@ -192,7 +192,7 @@ class ListApi(BaseApi):
             else:
                 refused = None
         if refused is not None:
-            return self._error(refused)
+            return render_domain_error(refused)
         try:
             with unit_of_work(db.session, actor):  # the upload stays when its mapping is refused
                 selected = (

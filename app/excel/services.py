@@ -46,7 +46,15 @@ from app.core.unit_of_work import on_commit, unit_of_work
 from app.excel import reader
 from app.excel.models import ImportBatch
 from app.excel.reader import BadFile, SheetLayout
-from app.excel.spec import TEXT, CellError, ListSpec, Row, cell_converter, convert
+from app.excel.spec import (
+    TEXT,
+    CellError,
+    ListSpec,
+    Row,
+    cell_converter,
+    clean_text,
+    convert,
+)
 from app.excel.states import ImportStatus
 from app.excel.writer import write_annotated, write_list
 
@@ -116,10 +124,20 @@ def _store(stream: IO[bytes], limit: int) -> tuple[str, int, str]:
 
 def _limits() -> dict[str, int]:
     config = current_app.config
+
+    def megabytes(name: str, default: int) -> int:
+        return int(float(config.get(name, default)) * 1048576)
+
     return {
-        "max_bytes": int(float(config.get("IMPORT_MAX_MB", 20)) * 1048576),
-        "max_uncompressed": int(float(config.get("IMPORT_MAX_UNCOMPRESSED_MB", 400)) * 1048576),
+        "max_bytes": megabytes("IMPORT_MAX_MB", 20),
+        "max_uncompressed": megabytes("IMPORT_MAX_UNCOMPRESSED_MB", 400),
+        "max_part": megabytes("IMPORT_MAX_PART_MB", 256),
+        "max_shared_strings": megabytes("IMPORT_MAX_SHARED_STRINGS_MB", 64),
     }
+
+
+def _max_cells() -> int:
+    return int(current_app.config.get("IMPORT_MAX_SLICE_CELLS", 5_000_000))
 
 
 # -- step 1: upload -----------------------------------------------------------------------------
@@ -132,14 +150,19 @@ def upload(
     and leave nothing behind but the audit record of the refused attempt, added to the session:
     the caller commits it (its unit of work catches the error inside the block)."""
     limits = _limits()
+    file_name = clean_text(file_name or "")  # shown in the history and the audit log
     temporary, size, sha256 = _store(stream, limits["max_bytes"])
     path = stored_path(temporary)
     try:
         facts = reader.inspect_file(str(path), **limits)
-        layouts = reader.detect_layouts(str(path), spec, facts, cap=limits["max_uncompressed"])
+        layouts = reader.detect_layouts(
+            str(path), spec, facts, cap=limits["max_uncompressed"], max_cells=_max_cells()
+        )
         _check_layouts(spec, layouts)
-    except DomainError as error:
+    except BaseException as error:
         path.unlink(missing_ok=True)
+        if not isinstance(error, DomainError):
+            raise
         record(
             session,
             AuditAction.IMPORT,
@@ -753,10 +776,12 @@ def _read_rows(
 ) -> Iterator[tuple[Row, float]]:
     """Converted rows of the selected sheets with the fraction of the work done."""
     facts = reader.FileFacts(kind)
-    cap = _limits()["max_uncompressed"]
+    cap, max_cells = _limits()["max_uncompressed"], _max_cells()
+    parts: dict[str, Any] = {}
     for position, layout in enumerate(layouts):
         convert_row = _row_converter(spec, layout, choices)
-        for number, cells, formulas, done in reader.data_rows(path, facts, layout, cap=cap):
+        rows = reader.data_rows(path, facts, layout, cap=cap, max_cells=max_cells, parts=parts)
+        for number, cells, formulas, done in rows:
             row = convert_row(number, cells, formulas)
             if row is not None:
                 yield row, (position + done) / len(layouts)
@@ -772,7 +797,11 @@ def _row_converter(
         (index, key, spec.column(key), choices.get(key))
         for index, key in sorted(layout.mapping.items())
     ]
-    texts = [(i, key, column.max_length or 0) for i, key, column, _c in plan if column.kind == TEXT]
+    texts = [
+        (i, key, column.max_length or 0, column.keeps_lines)
+        for i, key, column, _c in plan
+        if column.kind == TEXT
+    ]
     others = [
         (i, key, cell_converter(column, allowed))
         for i, key, column, allowed in plan
@@ -782,7 +811,9 @@ def _row_converter(
     width = max(positions.values(), default=-1) + 1
     sheet, normalise, padding = layout.name, spec.normalise, [None] * width
     order = [key for _index, key, _column, _allowed in plan]  # values keep the sheet's order
-    too_long = {key: _("At most %(n)d characters.", n=limit) for _i, key, limit in texts if limit}
+    too_long = {
+        key: _("At most %(n)d characters.", n=limit) for _i, key, limit, _lines in texts if limit
+    }
 
     def convert_row(number: int, cells: list[Any], formulas: set[tuple[int, int]]) -> Row | None:
         if len(cells) < width:
@@ -790,10 +821,11 @@ def _row_converter(
         values: dict[str, Any] = dict.fromkeys(order)
         errors: dict[str, str] = {}
         filled = False
-        for index, key, limit in texts:
+        for index, key, limit, lines in texts:
             value = cells[index]
             if value.__class__ is str:
-                value = value.strip()
+                # (the common case inline: no call per cell)
+                value = value.strip() if value.isprintable() else clean_text(value, multiline=lines)
                 if not value:
                     continue
                 if limit and len(value) > limit:
@@ -983,11 +1015,15 @@ def _write_annotated_copy(batch: ImportBatch, result: Analysis) -> str:
     path = str(stored_path(batch.stored_name))
     layouts = [SheetLayout.from_dict(d) for d in batch.layout_data() if d.get("selected")]
     facts = reader.FileFacts(batch.file_kind)
-    cap = _limits()["max_uncompressed"]
+    cap, max_cells = _limits()["max_uncompressed"], _max_cells()
+    parts: dict[str, Any] = {}
 
     def sheets() -> Iterator[tuple[str, Iterator[list[Any]]]]:
         for layout in layouts:
-            yield layout.name, _absolute_rows(reader.sheet_rows(path, facts, layout.name, cap=cap))
+            rows = reader.sheet_rows(
+                path, facts, layout.name, cap=cap, max_cells=max_cells, parts=parts
+            )
+            yield layout.name, _absolute_rows(rows)
 
     output = write_annotated(sheets(), result.annotations)
     name = f"{batch.stored_name.split('.')[0]}-errors.xlsx"

@@ -79,7 +79,10 @@ class ListImportView(BaseView):
     @has_access
     def history(self) -> Any:
         """The import history, the upload form and the template and export links."""
-        page = max(int(request.args.get("page", 0) or 0), 0)
+        return self._history()
+
+    def _history(self) -> Any:
+        page = max(request.args.get("page", 0, type=int) or 0, 0)  # not a number: page 1
         query = services.history(db.session, actor=current_actor(), spec=self.spec)
         batches = db.session.execute(query.offset(page * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars()
         batches = list(batches)
@@ -149,8 +152,9 @@ class ListImportView(BaseView):
                 refused = error
             else:
                 refused = None
-        if refused is not None:
-            return render_domain_error(refused, redirect_to=url_for(f"{self.endpoint}.history"))
+        if refused is not None:  # the history page again, with the reason (the audit is kept)
+            flash_domain_error(refused)
+            return self._history(), refused.status
         return redirect(url_for(f"{self.endpoint}.mapping", batch_id=batch.id))
 
     @expose("/<int:batch_id>/mapping", methods=["GET", "POST"])
