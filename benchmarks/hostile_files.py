@@ -178,8 +178,8 @@ def measure(path: str) -> dict:
     """In this process: the upload's reading, then (if accepted) the job's reading."""
     import config
     from app import create_app
-    from app.excel import reader
     from app.core.spreadsheet import UnitListSpec
+    from app.excel import reader
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_ENABLED": False})
     mb = 1048576
