@@ -66,6 +66,12 @@ LICENCE_SAMPLE_MAX_BYTES = _int("LICENCE_SAMPLE_MAX_MB", 5) * 1024 * 1024
 IMPORT_MAX_MB = _int("IMPORT_MAX_MB", 20)
 IMPORT_MAX_UNCOMPRESSED_MB = _int("IMPORT_MAX_UNCOMPRESSED_MB", 400)
 IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 300_000)
+# Hostile workbooks: the cap on one part (a worksheet's XML), on the shared-strings table (every
+# sheet's slices read it) and on the cells calamine lays out for one slice of rows (its ranges are
+# dense: two far-apart cells would make billions).
+IMPORT_MAX_PART_MB = _int("IMPORT_MAX_PART_MB", 256)
+IMPORT_MAX_SHARED_STRINGS_MB = _int("IMPORT_MAX_SHARED_STRINGS_MB", 64)
+IMPORT_MAX_SLICE_CELLS = _int("IMPORT_MAX_SLICE_CELLS", 5_000_000)
 # The import API waits this long for a check to finish before answering 202 (then poll).
 IMPORT_API_WAIT = _int("IMPORT_API_WAIT", 20)
 

@@ -38,12 +38,13 @@ from wtforms.validators import ValidationError as FormValidationError
 
 from app.accounts import policy, sessions
 from app.accounts.states import SessionEnd
-from app.core.actor import Actor, acting_as
+from app.core.actor import Actor
 from app.core.audit import AuditAction, record
 from app.core.calendar import format_datetime
 from app.core.errors import DomainError
 from app.core.models import AppUser, utcnow
 from app.core.reach import Reach
+from app.core.unit_of_work import unit_of_work
 
 
 def _user_for_password_form() -> Any:
@@ -465,7 +466,7 @@ class ZwSecurityManager(SecurityManager):
             ip=request.remote_addr or "" if has_request_context() else "",
             reach=Reach.unrestricted(),
         )
-        with acting_as(who):
+        with unit_of_work(self.session, who):
             record(
                 self.session,
                 AuditAction.LOGOUT,
@@ -473,7 +474,6 @@ class ZwSecurityManager(SecurityManager):
                 object_id=user.id,
                 summary=user.username,
             )
-            self.session.commit()
 
     def auth_user_db(self, username: str, password: str) -> Any:
         """FAB's password check, with the account lockout and every attempt audited.
@@ -488,7 +488,7 @@ class ZwSecurityManager(SecurityManager):
             user_id=None, username=(username or "")[:128], ip=ip, reach=Reach.unrestricted()
         )
         locked = False
-        with acting_as(attempt):
+        with unit_of_work(self.session, attempt):
             # FAB also accepts the e-mail address as the login name: the lock follows the account.
             known = (
                 (self.find_user(username=username) or self.find_user(email=username))
@@ -500,7 +500,7 @@ class ZwSecurityManager(SecurityManager):
                     locked = True
                 else:
                     policy.unlock(self.session, known, expired=True)
-                    self.session.commit()
+                    self.session.flush()
             if locked:
                 # Spend the same time as a real check, and change nothing.
                 check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "x")
@@ -514,7 +514,6 @@ class ZwSecurityManager(SecurityManager):
                     and (known.fail_login_count or 0) >= policy.setting("LOCKOUT_THRESHOLD")
                 ):
                     policy.lock(self.session, known)
-                    self.session.commit()
         outcome = AuditAction.LOGIN if user else AuditAction.LOGIN_FAILED
         who = Actor(
             user_id=user.id if user else None,
@@ -522,7 +521,7 @@ class ZwSecurityManager(SecurityManager):
             ip=ip,
             reach=Reach.unrestricted(),
         )
-        with acting_as(who):
+        with unit_of_work(self.session, who):
             record(
                 self.session,
                 outcome,
@@ -530,5 +529,4 @@ class ZwSecurityManager(SecurityManager):
                 object_id=user.id if user else "",
                 summary=(username or "") + (" (locked)" if locked else ""),
             )
-            self.session.commit()
         return user

@@ -27,9 +27,10 @@ from app.catalogue.models import (
     ItemVersion,
 )
 from app.core import calendar
-from app.core.actor import Actor, acting_as, actor_for_user, system_actor
+from app.core.actor import Actor, actor_for_user, system_actor
 from app.core.calendar import WorkingCalendar
 from app.core.models import AppUser, Region, Unit, utcnow
+from app.core.unit_of_work import unit_of_work
 
 DATA = Path(__file__).with_name("data") / "demo_items.csv"
 ENTRY_COUNT = 320
@@ -178,7 +179,7 @@ def _adjustments(session: Session) -> int:
         return day
 
     def change(item: ImplementationItem, values: dict, text: str) -> AdjustmentRequest:
-        with acting_as(operator):
+        with unit_of_work(session, operator):
             return services.create_adjustment(
                 session,
                 actor=operator,
@@ -193,7 +194,7 @@ def _adjustments(session: Session) -> int:
     def step(
         actor: Actor, fn: Callable[..., object], adjustment: AdjustmentRequest, **kwargs: object
     ) -> None:
-        with acting_as(actor):  # as a form would: with the version just loaded
+        with unit_of_work(session, actor):  # as a form would: with the version just loaded
             fn(session, actor=actor, adjustment=adjustment, version=adjustment.version, **kwargs)
 
     made = 0
@@ -218,7 +219,7 @@ def _adjustments(session: Session) -> int:
     step(operator, services.submit, e, today=back(4))
     step(reviewer, services.pass_legality, e, today=back(4))
     step(admin, services.approve, e, today=back(2))
-    with acting_as(operator):
+    with unit_of_work(session, operator):
         s = services.create_adjustment(
             session,
             actor=operator,
@@ -233,7 +234,7 @@ def _adjustments(session: Session) -> int:
     step(reviewer, services.pass_legality, s, today=today)
     step(admin, services.approve, s, today=today)
     # an urgent suspension in legality review (flagged).
-    with acting_as(operator):
+    with unit_of_work(session, operator):
         u = services.create_adjustment(
             session,
             actor=operator,
@@ -248,7 +249,7 @@ def _adjustments(session: Session) -> int:
     step(operator, services.submit, u, today=today)
     made += 7
     if drafts:
-        with acting_as(operator):
+        with unit_of_work(session, operator):
             g = services.create_adjustment(
                 session,
                 actor=operator,
@@ -282,13 +283,13 @@ def _filings(session: Session) -> int:
         if code not in regions:
             continue
         actor = _actor(session, username) if username else system_actor()
-        with acting_as(actor):
+        with unit_of_work(session, actor):
             filing = services.file_list(
                 session, actor=actor, region=regions[code], note="演示：年度实施清单备案"
             )
         made += 1
         if decision:
-            with acting_as(admin):
+            with unit_of_work(session, admin):
                 services.decide_filing(
                     session,
                     actor=admin,

@@ -1,15 +1,14 @@
 """Who is acting right now: the one source for audit records and reach.
 
-A web request acts as its logged-in user (set in a ``before_request`` hook); a CLI command or a
-background job acts explicitly through :func:`acting_as`. Services receive their ``actor`` as a
-keyword argument and never read ``flask.request`` themselves.
+A use case binds its actor to the session it writes with
+(:func:`app.core.unit_of_work.unit_of_work`); the audit hook and the flush-time reach check ask
+:func:`session_actor`. A web request that binds none (FAB's own ModelView / ModelRestApi
+writes) acts as its signed-in user, resolved at the request boundary from FAB's ``g.user``.
+Services receive their ``actor`` as a keyword argument and never read ``flask.request``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +36,8 @@ class Actor:
 
 
 SYSTEM_NAME = "system"
-_current: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("zwfw_actor", default=None)
+#: The key of ``session.info`` under which a unit of work binds its actor.
+SESSION_ACTOR = "zwfw_actor"
 
 
 def system_actor(ip: str = "") -> Actor:
@@ -61,15 +61,11 @@ def actor_for_user(user: Any, ip: str = "") -> Actor:
 
 
 def current_actor() -> Actor:
-    """The acting user.
-
-    An explicit :func:`acting_as` wins; in a web request it is the logged-in user (``g.user``,
-    which FAB also sets for a JWT-authenticated API call), else anonymous; outside any request
-    or job it is the system (CLI commands, migrations, seeding).
+    """The request's actor: in a web request the logged-in user (``g.user``, which FAB also sets
+    for a JWT-authenticated API call), else anonymous; outside any request it is the system
+    (migrations, seeding, a session no unit of work bound). A boundary passes it to its unit of
+    work; hooks ask :func:`session_actor`.
     """
-    actor = _current.get()
-    if actor is not None:
-        return actor
     if has_request_context():
         ip = request.remote_addr or ""
         user = getattr(g, "user", None)
@@ -82,18 +78,8 @@ def current_actor() -> Actor:
     return system_actor()
 
 
-def set_current_actor(actor: Actor | None) -> contextvars.Token:
-    return _current.set(actor)
-
-
-def reset_current_actor(token: contextvars.Token) -> None:
-    _current.reset(token)
-
-
-@contextlib.contextmanager
-def acting_as(actor: Actor) -> Iterator[Actor]:
-    token = _current.set(actor)
-    try:
-        yield actor
-    finally:
-        _current.reset(token)
+def session_actor(session: Any) -> Actor:
+    """Who writes through ``session``: the actor its unit of work bound, else the request's
+    (:func:`current_actor`). The audit hook and the flush-time reach check read this."""
+    actor = session.info.get(SESSION_ACTOR)
+    return actor if actor is not None else current_actor()

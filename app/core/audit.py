@@ -41,7 +41,7 @@ from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app.core.actor import Actor, current_actor
+from app.core.actor import Actor, session_actor
 from app.core.bulk import insert_rows
 from app.core.models import AuditLog, utcnow
 
@@ -244,7 +244,7 @@ def append_serialized(
     session: Session, rows: list[tuple[str, str, str, str, str | None, str | None]]
 ) -> None:
     """:func:`append_many` as the session's actor."""
-    append_many(session, current_actor(), rows)
+    append_many(session, session_actor(session), rows)
 
 
 def append_many(

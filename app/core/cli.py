@@ -14,8 +14,10 @@ from flask_migrate import upgrade
 from sqlalchemy import delete, func, select, text
 
 from app.core import calendar
+from app.core.actor import system_actor
 from app.core.audit import ChainReport
 from app.core.roles import sync_roles
+from app.core.unit_of_work import unit_of_work
 from app.extensions import appbuilder, db
 
 
@@ -27,8 +29,8 @@ def prepare_database() -> dict[str, int]:
     BaseSecurityManager.create_db(sm)
     appbuilder.add_permissions(update_perms=True)
     counts = sync_roles(sm)
-    calendar.seed_from_package(db.session)
-    db.session.commit()
+    with unit_of_work(db.session, system_actor()):
+        calendar.seed_from_package(db.session)
     _first_audit_checkpoint()
     return counts
 
@@ -82,9 +84,9 @@ def seed_demo_data() -> None:
 
     refuse_demo_in_production()
 
-    added = demo.seed_regions(db.session, demo.DEMO_PROVINCE)
-    units = demo.seed_demo_units(db.session)
-    db.session.commit()
+    with unit_of_work(db.session, system_actor()):
+        added = demo.seed_regions(db.session, demo.DEMO_PROVINCE)
+        units = demo.seed_demo_units(db.session)
     users = demo.seed_demo_users(db.session, appbuilder.sm, current_app.config["DEMO_PASSWORD"])
     click.echo(f"regions added: {added}, units added: {units}, users added: {len(users)}")
     for package in DOMAINS[1:]:
@@ -92,6 +94,8 @@ def seed_demo_data() -> None:
             module = importlib.import_module(f"{package}.demo")
         except ModuleNotFoundError:
             continue
+        # A domain's demo is a script of use cases, each in a unit of work of its acting user;
+        # what it sets up around them is the system's.
         summary = module.seed_demo(db.session)
         db.session.commit()
         click.echo(f"{package}: {summary}")
@@ -119,8 +123,8 @@ def register_commands(app: Flask) -> None:
         """Load a province's region tree (2-digit code, e.g. 46) from the shipped tables."""
         from app.core import demo
 
-        added = demo.seed_regions(db.session, province_code, with_townships=not no_townships)
-        db.session.commit()
+        with unit_of_work(db.session, system_actor()):
+            added = demo.seed_regions(db.session, province_code, with_townships=not no_townships)
         click.echo(f"regions added: {added}")
 
     @app.cli.command("audit-verify")

@@ -11,8 +11,11 @@ Two backends behind one small API (:func:`enqueue`, :func:`status`, :func:`repor
 ``JOBS_EAGER`` runs the job synchronously inside :func:`enqueue` (tests, CLI scripts).
 
 A job is a dotted path to a plain function taking keyword arguments; it runs inside an
-application context *as the user who started it* (:func:`app.core.actor.acting_as`), so reach,
-audit and the flush-time checks behave exactly as in the request that enqueued it.
+application context and receives ``actor=`` (the user who started it). A job function is a
+use-case boundary: it does its work in :func:`app.core.unit_of_work.unit_of_work` with that
+actor, so reach, audit and the flush-time checks behave exactly as in the request that enqueued
+it, and it commits there (never half-way). Its progress goes through :func:`report_progress`,
+which writes outside the database transaction (a state file or the RQ job's meta).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
-from app.core.actor import Actor, acting_as, actor_for_user, system_actor
+from app.core.actor import Actor, actor_for_user, system_actor
 
 QUEUED, RUNNING, FINISHED, FAILED = "queued", "running", "finished", "failed"
 # A running thread job that has not reported for this long died with its process.
@@ -80,7 +83,7 @@ def new_job_id() -> str:
 
 
 def enqueue(func_path: str, *, actor: Actor, job_id: str | None = None, **kwargs: Any) -> str:
-    """Run ``func_path(**kwargs)`` in the background as ``actor``; return the job id.
+    """Run ``func_path(actor=actor, **kwargs)`` in the background; return the job id.
 
     Pass ``job_id`` (from :func:`new_job_id`) to store it with the work's record before the
     job can start.
@@ -158,8 +161,8 @@ def _run(app: Flask, job_id: str, func_path: str, actor: Actor, kwargs: dict[str
     _prune_states(app)
     _write_state(app, JobStatus(job_id, RUNNING, 0, updated=time.time()))
     try:
-        with app.app_context(), acting_as(actor):
-            _resolve(func_path)(**kwargs)
+        with app.app_context():
+            _resolve(func_path)(actor=actor, **kwargs)
         _write_state(app, JobStatus(job_id, FINISHED, 100, updated=time.time()))
     except Exception as error:  # a job must never kill its worker; the failure is reported
         app.logger.error("job %s (%s) failed: %s", job_id, func_path, traceback.format_exc())
@@ -185,17 +188,11 @@ def _thread_queue(app: Flask) -> queue.Queue:
 
 
 def _worker(work: queue.Queue) -> None:
-    from app.core.actor import reset_current_actor, set_current_actor
-
-    token = set_current_actor(None)  # no actor leaks from the thread that started us
-    try:
-        while True:
-            app, job_id, func_path, actor, kwargs = work.get()
-            with contextlib.suppress(Exception):
-                _run(app, job_id, func_path, actor, kwargs)
-            work.task_done()
-    finally:
-        reset_current_actor(token)
+    while True:
+        app, job_id, func_path, actor, kwargs = work.get()
+        with contextlib.suppress(Exception):
+            _run(app, job_id, func_path, actor, kwargs)
+        work.task_done()
 
 
 _local_app: dict[str, Flask] = {}
@@ -205,9 +202,7 @@ def run_rq_job(func_path: str, user_id: int | None, ip: str, kwargs: dict[str, A
     """The RQ entry point: build (or reuse) the app, restore the actor, run the job."""
     app = current_app._get_current_object() if has_app_context() else _rq_app()  # type: ignore[attr-defined]
     with app.app_context():
-        actor = _actor_for(user_id, ip)
-        with acting_as(actor):
-            _resolve(func_path)(**kwargs)
+        _resolve(func_path)(actor=_actor_for(user_id, ip), **kwargs)
 
 
 def _rq_app() -> Flask:

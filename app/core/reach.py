@@ -299,15 +299,19 @@ def _previous_values(obj: Any, column: str) -> list[Any]:
     return [value for value in values if value is not None]
 
 
-def current_reach() -> Reach:
-    from app.core.actor import current_actor
+def current_reach(session: Session | None = None) -> Reach:
+    """The reach of whoever acts through ``session`` (the application's session by default):
+    the actor its unit of work bound, else the request's."""
+    from app.core.actor import session_actor
+    from app.extensions import db
 
-    return current_actor().reach
+    return session_actor(db.session if session is None else session).reach
 
 
 def check_writes(session: Session) -> None:
-    """Refuse a flush that would create or change a row outside the actor's reach."""
-    reach = current_reach()
+    """Refuse a flush that would create or change a row outside the reach of the actor writing
+    through ``session`` (the one its unit of work bound)."""
+    reach = current_reach(session)
     if reach.is_unrestricted:
         return
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
@@ -372,7 +376,7 @@ class ReachInterface(SQLAInterface):
 
     def scope(self, query: Any) -> Any:
         """This interface's rows: the records in reach (or, for a related list, visible)."""
-        reach = current_reach()
+        reach = current_reach(self.session)
         if self.choices:
             return reach.scope_visible(query, self.obj)
         return reach.scope(query, self.obj)

@@ -22,6 +22,7 @@ from app.core.actor import current_actor
 from app.core.errors import DomainError, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.unit_of_work import unit_of_work
 from app.excel import services
 from app.excel.spec import ListSpec
 from app.excel.states import ImportStatus
@@ -57,7 +58,7 @@ class ListApi(BaseApi):
                 db.session, actor=current_actor(), batch_id=batch_id, spec=self.spec
             )
             job = services.refresh(db.session, batch)
-            busy = ImportStatus(batch.status).busy
+            busy = ImportStatus(batch.status).busy and services.settled(batch, job) is None
             if not busy or time.monotonic() > deadline:
                 return self.response(202 if busy else 200, **batch_payload(batch, job, full=True))
             time.sleep(0.5)
@@ -108,13 +109,14 @@ class ListApi(BaseApi):
             if query is None:
                 return self.response_400(message=_("Bad filters."))
         try:
-            output, _count = services.export(
-                db.session,
-                actor=current_actor(),
-                spec=self.spec,
-                query=query,
-                filters=request.query_string.decode("utf-8", "replace"),
-            )
+            with unit_of_work(db.session, current_actor()):  # the export's audit record
+                output, _count = services.export(
+                    db.session,
+                    actor=current_actor(),
+                    spec=self.spec,
+                    query=query,
+                    filters=request.query_string.decode("utf-8", "replace"),
+                )
         except DomainError as error:
             return render_domain_error(error)
         return xlsx_response(output, services.export_filename(self.spec))
@@ -176,24 +178,37 @@ class ListApi(BaseApi):
         if upload is None:
             return self.response_400(message=_("Send the workbook as multipart field “file”."))
         actor = current_actor()
+        with unit_of_work(db.session, actor):
+            try:
+                batch = services.upload(
+                    db.session,
+                    actor=actor,
+                    spec=self.spec,
+                    file_name=upload.filename or "",
+                    stream=upload.stream,
+                )
+            except DomainError as error:  # the refused attempt's audit record is kept
+                refused = error
+            else:
+                refused = None
+        if refused is not None:
+            return render_domain_error(refused)
         try:
-            batch = services.upload(
-                db.session,
-                actor=actor,
-                spec=self.spec,
-                file_name=upload.filename or "",
-                stream=upload.stream,
-            )
-            selected = json.loads(request.form["sheets"]) if request.form.get("sheets") else None
-            mapping = self._mapping(batch, json.loads(request.form.get("mapping") or "{}"))
-            report = services.set_mapping(
-                db.session,
-                actor=actor,
-                batch=batch,
-                spec=self.spec,
-                selected=selected,
-                mapping=mapping,
-            )
+            with unit_of_work(db.session, actor):  # the upload stays when its mapping is refused
+                selected = (
+                    json.loads(request.form["sheets"]) if request.form.get("sheets") else None
+                )
+                mapping = self._mapping(batch, json.loads(request.form.get("mapping") or "{}"))
+                report = services.set_mapping(
+                    db.session,
+                    actor=actor,
+                    batch=batch,
+                    spec=self.spec,
+                    selected=selected,
+                    mapping=mapping,
+                )
+                if report.ok:
+                    services.start_preview(db.session, actor=actor, batch=batch, spec=self.spec)
             if not report.ok:
                 return self.response(
                     422,
@@ -204,7 +219,6 @@ class ListApi(BaseApi):
                     ),
                     unmapped=report.unmapped,
                 )
-            services.start_preview(db.session, actor=actor, batch=batch, spec=self.spec)
         except DomainError as error:
             return render_domain_error(error)
         except (ValueError, TypeError, AttributeError):
@@ -248,7 +262,8 @@ class ListApi(BaseApi):
             batch = services.get_batch(
                 db.session, actor=current_actor(), batch_id=batch_id, spec=self.spec
             )
-            services.start_confirm(db.session, actor=current_actor(), batch=batch)
+            with unit_of_work(db.session, current_actor()):
+                services.start_confirm(db.session, actor=current_actor(), batch=batch)
         except DomainError as error:
             return render_domain_error(error)
         return self._wait(batch_id)

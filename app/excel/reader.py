@@ -7,10 +7,16 @@ decides what it really is from its first bytes (not its name), and for a zip-bas
 decompresses every member once with a cap on the total size, so a zip bomb is refused without
 being inflated, and collects the merged cells of the worksheets. The cells holding formulas
 (calamine only sees their cached result) are found where the rows are read.
+
+Whatever goes wrong while a file is read (damaged XML, a missing part, an entity declaration,
+calamine's own errors) is a :class:`BadFile` saying the file cannot be read (:func:`reading`),
+never an error of the server; the caps (per part, shared strings, in total, cells per slice)
+are :class:`BadFile` too, with their own message.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import zipfile
 from collections.abc import Iterator
@@ -37,6 +43,34 @@ class BadFile(DomainError):
     status = 422
 
 
+def unreadable(reason: object) -> BadFile:
+    return BadFile(_("The file cannot be read: %(reason)s") % {"reason": str(reason)[:120]})
+
+
+@contextlib.contextmanager
+def reading(cap: int = 0, max_cells: int = 0) -> Iterator[None]:
+    """Turn every error of reading a file into a :class:`BadFile` (the caps' own messages, or
+    "the file cannot be read"); a :class:`DomainError` passes as it is."""
+    try:
+        yield
+    except DomainError:
+        raise
+    except slices.TooBig:
+        raise _too_big(cap) from None
+    except slices.TooManyCells as error:
+        raise _too_many_cells(error.cells, error.cap or max_cells) from None
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except zipfile.BadZipFile:
+        raise BadFile(_("The workbook is damaged (the zip container cannot be read).")) from None
+    except MemoryError:
+        raise unreadable(_("too large to read")) from None
+    # calamine, expat, zipfile and the slicer raise many types (calamine's panics derive from
+    # BaseException)
+    except BaseException as error:
+        raise unreadable(str(error) or type(error).__name__) from None
+
+
 @dataclass
 class FileFacts:
     kind: str  # XLSX or XLS
@@ -44,7 +78,14 @@ class FileFacts:
     merges: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = field(default_factory=dict)
 
 
-def inspect_file(path: str, *, max_bytes: int, max_uncompressed: int) -> FileFacts:
+def inspect_file(
+    path: str,
+    *,
+    max_bytes: int,
+    max_uncompressed: int,
+    max_part: int | None = None,
+    max_shared_strings: int | None = None,
+) -> FileFacts:
     """What the file really is; raise :class:`BadFile` with a clear message otherwise."""
     import os
 
@@ -67,15 +108,20 @@ def inspect_file(path: str, *, max_bytes: int, max_uncompressed: int) -> FileFac
                 "and try again."
             )
         )
-    try:
-        return FileFacts(XLSX, _scan_zip(path, max_uncompressed))
-    except zipfile.BadZipFile:
-        raise BadFile(_("The workbook is damaged (the zip container cannot be read).")) from None
+    caps = (max_uncompressed, max_part or max_uncompressed, max_shared_strings or max_uncompressed)
+    with reading(max_uncompressed):
+        return FileFacts(XLSX, _scan_zip(path, *caps))
 
 
-def _scan_zip(path: str, cap: int) -> dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]:
-    """Inflate every member once, with a cap; collect each worksheet's merged cells (written
-    after its rows)."""
+_DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+def _scan_zip(
+    path: str, cap: int, part_cap: int, strings_cap: int
+) -> dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """Inflate every member once, with caps on the total and on each part (the shared strings
+    have their own, every sheet's slices read them); refuse document type declarations (entity
+    payloads); collect each worksheet's merged cells (written after its rows)."""
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
@@ -93,15 +139,24 @@ def _scan_zip(path: str, cap: int) -> dict[str, list[tuple[tuple[int, int], tupl
         merges_by_member: dict[str, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
         for info in infos:
             is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+            is_xml = info.filename.endswith((".xml", ".rels"))
+            limit = strings_cap if info.filename.endswith("sharedStrings.xml") else part_cap
             tail = b""
             after_rows: list[bytes] | None = None
+            size = 0
             # The declared sizes can lie: count what really comes out, and stop at the cap.
             with archive.open(info) as member:
                 while chunk := member.read(4 << 20):
                     total += len(chunk)
+                    size += len(chunk)
                     if total > cap:
                         raise too_big
+                    if size > limit:
+                        raise _part_too_big(info.filename, limit)
+                    if is_xml and any(d in chunk or d in tail + chunk[:16] for d in _DECLARATIONS):
+                        raise unreadable(_("it declares entities (a document type)"))
                     if not is_sheet:
+                        tail = chunk[-16:]
                         continue
                     # Search the chunk, and its seam with the previous one, without copying
                     # the chunk.
@@ -204,7 +259,9 @@ class SheetLayout:
         )
 
 
-def detect_layouts(path: str, spec: ListSpec, facts: FileFacts, *, cap: int) -> list[SheetLayout]:
+def detect_layouts(
+    path: str, spec: ListSpec, facts: FileFacts, *, cap: int, max_cells: int = slices.MAX_CELLS
+) -> list[SheetLayout]:
     """Every sheet's header row and a proposed column mapping (from headers and synonyms).
 
     The header is the row among the first rows whose cells name the most of the spec's columns,
@@ -217,50 +274,62 @@ def detect_layouts(path: str, spec: ListSpec, facts: FileFacts, *, cap: int) -> 
     for column in spec.columns:
         for name in column.names():
             lookup.setdefault(name, column.key)
-    layouts = []
-    workbook = open_workbook(path)
-    try:
-        for meta in workbook.sheets_metadata:
-            if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
-                continue
-            hidden = str(meta.visible).rsplit(".", 1)[-1] != "Visible"
-            top, grid, merges = _head(path, workbook, meta.name, facts, cap)
-            layouts.append(_layout(top, grid, merges, meta.name, hidden, lookup))
-    finally:
-        workbook.close()
+    with reading(cap, max_cells):
+        if facts.kind == XLSX:
+            return _xlsx_layouts(path, facts, lookup, cap, max_cells)
+        layouts = []
+        workbook = open_workbook(path)
+        try:
+            for meta in workbook.sheets_metadata:
+                if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
+                    continue
+                hidden = str(meta.visible).rsplit(".", 1)[-1] != "Visible"
+                sheet = workbook.get_sheet_by_name(meta.name)
+                top, grid = _top_rows(sheet)
+                merges = sheet.merged_cell_ranges or []
+                layouts.append(_layout(top, grid, merges, meta.name, hidden, lookup))
+        finally:
+            workbook.close()
+        return layouts
+
+
+def _xlsx_layouts(
+    path: str, facts: FileFacts, lookup: dict[str, str], cap: int, max_cells: int
+) -> list[SheetLayout]:
+    """The layouts of an .xlsx file's worksheets from the first slice of each: the workbook's
+    parts (shared strings above all) are read once for all its sheets, and calamine never
+    opens the whole workbook inside the request."""
+    with zipfile.ZipFile(path) as archive:
+        sheets, _parts, hidden = slices.worksheets(archive)
+    layouts, previous = [], None
+    for name in sheets:
+        source = slices.XlsxSlices(
+            path,
+            name,
+            cap=cap,
+            slice_bytes=HEAD_SLICE_BYTES,
+            max_cells=max_cells,
+            parts_of=previous,
+        )
+        try:
+            loaded = source.next_slice()
+        finally:
+            source.close()
+        previous = source
+        top, grid = _top_rows(loaded.sheet) if loaded else (0, [])
+        merges = facts.merges.get(name, [])
+        layouts.append(_layout(top, grid, merges, name, name in hidden, lookup))
     return layouts
 
 
-def _head(
-    path: str, workbook: Any, name: str, facts: FileFacts, cap: int
-) -> tuple[int, list[list[Any]], list[tuple[tuple[int, int], tuple[int, int]]]]:
-    """The first used row's index, the first rows (absolute columns) and the merged ranges."""
-    sheet, merges = None, None
-    if facts.kind == XLSX:
-        try:
-            source = slices.XlsxSlices(path, name, cap=cap, slice_bytes=HEAD_SLICE_BYTES)
-            try:
-                loaded = source.next_slice()
-            finally:
-                source.close()
-            sheet = loaded.sheet if loaded else None
-            merges = facts.merges.get(name, [])
-            if sheet is None:
-                return 0, [], []
-        except slices.SliceError:
-            sheet = None
-        except slices.TooBig:
-            raise _too_big(cap) from None
-    if sheet is None:
-        sheet = workbook.get_sheet_by_name(name)
-        merges = sheet.merged_cell_ranges or []
+def _top_rows(sheet: Any) -> tuple[int, list[list[Any]]]:
+    """The first used row's index and the first rows (absolute columns) of a sheet."""
     start = sheet.start
     if start is None or sheet.height == 0:
-        return 0, [], []
+        return 0, []
     top, left = start
     pad = [None] * left
-    grid = [pad + row for row in sheet.to_python(nrows=HEADER_SCAN_ROWS)]
-    return top, grid, merges
+    return top, [pad + row for row in sheet.to_python(nrows=HEADER_SCAN_ROWS)]
 
 
 def _layout(
@@ -319,54 +388,39 @@ def _layout(
 
 
 def sheet_rows(
-    path: str, facts: FileFacts, name: str, *, cap: int
+    path: str,
+    facts: FileFacts,
+    name: str,
+    *,
+    cap: int,
+    max_cells: int = slices.MAX_CELLS,
+    parts: dict[str, Any] | None = None,
 ) -> Iterator[tuple[int, list[Any], set[tuple[int, int]], float]]:
     """(0-based row index, cells by absolute column index, formula cells (row, column) near it,
     fraction of the sheet read) of every used row of a sheet, one at a time.
 
     An .xlsx sheet is read slice by slice (bounded memory, the next slice loaded meanwhile);
-    an .xls sheet (at most 65,536 rows) and an .xlsx sheet the slicer cannot cut are read whole.
+    an .xls sheet (at most 65,536 rows) is read whole. Any error of reading is a
+    :class:`BadFile` (the rows already yielded are then not to be trusted: callers refuse the
+    whole file). ``parts``: a dict kept by the caller across the sheets of one file, so that the
+    workbook's styles and shared strings are read once for all of them.
     """
-    formulas: set[tuple[int, int]] = set()
-    if facts.kind == XLSX:
+    with reading(cap, max_cells):
+        if facts.kind == XLSX:
+            kept = parts if parts is not None else {}
+            source = slices.XlsxSlices(
+                path, name, cap=cap, max_cells=max_cells, parts_of=kept.get("slices")
+            )
+            kept["slices"] = source
+            for part in slices.prefetched(source):
+                yield from _rows_of(part.sheet, part.formulas, part.done)
+            return
+        workbook = open_workbook(path)
         try:
-            source = slices.XlsxSlices(path, name, cap=cap)
-        except slices.SliceError:
-            source = None
-        except slices.TooBig:
-            raise _too_big(cap) from None
-        if source is not None:
-            yielded = False
-            try:
-                for part in slices.prefetched(source):
-                    for item in _rows_of(part.sheet, part.formulas, part.done):
-                        yielded = True
-                        yield item
-                return
-            except slices.SliceError:
-                if yielded:  # cut half-way: the rest cannot be placed reliably
-                    raise BadFile(
-                        _("The workbook cannot be read (irregular sheet XML); save it again.")
-                    ) from None
-            except slices.TooBig:
-                raise _too_big(cap) from None
-        formulas = _sheet_formulas(path, name)
-    workbook = open_workbook(path)
-    try:
-        sheet = workbook.get_sheet_by_name(name)
-    finally:
-        workbook.close()
-    yield from _rows_of(sheet, formulas, 1.0)
-
-
-def _sheet_formulas(path: str, name: str) -> set[tuple[int, int]]:
-    """(0-based row, 0-based column) of every cell with a formula in one worksheet."""
-    with zipfile.ZipFile(path) as archive:
-        member = slices.sheet_members(archive)[0].get(name)
-        if member is None:
-            return set()
-        with archive.open(member) as handle:
-            return slices.formula_cells(handle)
+            sheet = workbook.get_sheet_by_name(name)
+        finally:
+            workbook.close()
+        yield from _rows_of(sheet, set(), 1.0)
 
 
 def _rows_of(
@@ -384,10 +438,17 @@ def _rows_of(
 
 
 def data_rows(
-    path: str, facts: FileFacts, layout: SheetLayout, *, cap: int
+    path: str,
+    facts: FileFacts,
+    layout: SheetLayout,
+    *,
+    cap: int,
+    max_cells: int = slices.MAX_CELLS,
+    parts: dict[str, Any] | None = None,
 ) -> Iterator[tuple[int, list[Any], set[tuple[int, int]], float]]:
     """The rows below the header: (1-based row number, cells, formula cells, fraction read)."""
-    for index, cells, formulas, done in sheet_rows(path, facts, layout.name, cap=cap):
+    rows = sheet_rows(path, facts, layout.name, cap=cap, max_cells=max_cells, parts=parts)
+    for index, cells, formulas, done in rows:
         if index >= layout.data_row:
             yield index + 1, cells, formulas, done
 
@@ -399,6 +460,27 @@ def _too_big(cap: int) -> BadFile:
             "(a compressed bomb or far too much data)."
         )
         % {"limit": round(cap / 1048576)}
+    )
+
+
+def _part_too_big(part: str, cap: int) -> BadFile:
+    return BadFile(
+        _(
+            "The part %(part)s of the workbook unpacks to more than %(limit)d MB and is refused "
+            "(a compressed bomb or far too much data)."
+        )
+        % {"part": part[:80], "limit": round(cap / 1048576)}
+    )
+
+
+def _too_many_cells(cells: int, cap: int) -> BadFile:
+    return BadFile(
+        _(
+            "A sheet spreads its cells over %(cells)s positions in one stretch of rows (the "
+            "limit is %(limit)s); the file is refused. Delete the stray far-away cells and save "
+            "it again."
+        )
+        % {"cells": f"{cells:,}", "limit": f"{cap:,}"}
     )
 
 

@@ -42,10 +42,19 @@ from app.core.audit import AuditAction, record
 from app.core.bulk import rare_collections
 from app.core.errors import DomainError, InvalidTransition, OutOfReach, ValidationError
 from app.core.models import AppUser, utcnow
+from app.core.unit_of_work import on_commit, unit_of_work
 from app.excel import reader
 from app.excel.models import ImportBatch
 from app.excel.reader import BadFile, SheetLayout
-from app.excel.spec import TEXT, CellError, ListSpec, Row, cell_converter, convert
+from app.excel.spec import (
+    TEXT,
+    CellError,
+    ListSpec,
+    Row,
+    cell_converter,
+    clean_text,
+    convert,
+)
 from app.excel.states import ImportStatus
 from app.excel.writer import write_annotated, write_list
 
@@ -115,10 +124,20 @@ def _store(stream: IO[bytes], limit: int) -> tuple[str, int, str]:
 
 def _limits() -> dict[str, int]:
     config = current_app.config
+
+    def megabytes(name: str, default: int) -> int:
+        return int(float(config.get(name, default)) * 1048576)
+
     return {
-        "max_bytes": int(float(config.get("IMPORT_MAX_MB", 20)) * 1048576),
-        "max_uncompressed": int(float(config.get("IMPORT_MAX_UNCOMPRESSED_MB", 400)) * 1048576),
+        "max_bytes": megabytes("IMPORT_MAX_MB", 20),
+        "max_uncompressed": megabytes("IMPORT_MAX_UNCOMPRESSED_MB", 400),
+        "max_part": megabytes("IMPORT_MAX_PART_MB", 256),
+        "max_shared_strings": megabytes("IMPORT_MAX_SHARED_STRINGS_MB", 64),
     }
+
+
+def _max_cells() -> int:
+    return int(current_app.config.get("IMPORT_MAX_SLICE_CELLS", 5_000_000))
 
 
 # -- step 1: upload -----------------------------------------------------------------------------
@@ -128,16 +147,22 @@ def upload(
     session: Session, *, actor: Actor, spec: ListSpec, file_name: str, stream: IO[bytes]
 ) -> ImportBatch:
     """Store the file, check it and propose the mapping. Bad files raise :class:`BadFile`
-    (and leave nothing behind but the audit record of the refused attempt)."""
+    and leave nothing behind but the audit record of the refused attempt, added to the session:
+    the caller commits it (its unit of work catches the error inside the block)."""
     limits = _limits()
+    file_name = clean_text(file_name or "")  # shown in the history and the audit log
     temporary, size, sha256 = _store(stream, limits["max_bytes"])
     path = stored_path(temporary)
     try:
         facts = reader.inspect_file(str(path), **limits)
-        layouts = reader.detect_layouts(str(path), spec, facts, cap=limits["max_uncompressed"])
+        layouts = reader.detect_layouts(
+            str(path), spec, facts, cap=limits["max_uncompressed"], max_cells=_max_cells()
+        )
         _check_layouts(spec, layouts)
-    except DomainError as error:
+    except BaseException as error:
         path.unlink(missing_ok=True)
+        if not isinstance(error, DomainError):
+            raise
         record(
             session,
             AuditAction.IMPORT,
@@ -146,7 +171,7 @@ def upload(
                 :256
             ],
         )
-        session.commit()
+        session.flush()
         raise
     stored_name = f"{temporary.split('.')[0]}.{facts.kind}"
     os.replace(path, stored_path(stored_name))
@@ -178,7 +203,6 @@ def upload(
         summary=_("Uploaded %(file)s for import", file=batch.file_name)[:256],
         after={"import": batch.id, "sha256": sha256, "size": size},
     )
-    session.commit()
     return batch
 
 
@@ -270,6 +294,7 @@ def set_mapping(
 ) -> MappingReport:
     """Apply the user's choice of sheets and corrections of the mapping (sheet → column index →
     column key, or None to ignore the column). A column key may be mapped once per sheet."""
+    settle(session, batch)
     _require(
         batch,
         ImportStatus.UPLOADED,
@@ -293,7 +318,7 @@ def set_mapping(
                 data["mapping"].pop(str(index), None)
     batch.layouts = json.dumps(sheets, ensure_ascii=False)
     batch.status = ImportStatus.UPLOADED.value
-    session.commit()
+    session.flush()
     return mapping_report(batch, spec)
 
 
@@ -301,6 +326,7 @@ def set_mapping(
 
 
 def start_preview(session: Session, *, actor: Actor, batch: ImportBatch, spec: ListSpec) -> str:
+    settle(session, batch)
     _require(
         batch,
         ImportStatus.UPLOADED,
@@ -322,6 +348,7 @@ def start_preview(session: Session, *, actor: Actor, batch: ImportBatch, spec: L
 
 
 def start_confirm(session: Session, *, actor: Actor, batch: ImportBatch) -> str:
+    settle(session, batch)
     _require(batch, ImportStatus.PREVIEWED)
     if batch.invalid_rows:
         raise InvalidTransition(_("Correct the rows with errors first: nothing can be applied."))
@@ -330,12 +357,12 @@ def start_confirm(session: Session, *, actor: Actor, batch: ImportBatch) -> str:
 
 
 def _enqueue(session: Session, actor: Actor, batch: ImportBatch, job: str) -> str:
-    """Store the job id with the import (same commit as its new status), then start the job."""
+    """Store the job id with the import (in the caller's transaction, with its new status);
+    the job starts once that transaction has committed (it reads the committed import)."""
     batch.job_id = job_id = jobs.new_job_id()
     batch_id = batch.id
-    session.commit()
-    jobs.enqueue(job, actor=actor, job_id=job_id, batch_id=batch_id)
-    session.expire_all()
+    session.flush()
+    on_commit(session, lambda: jobs.enqueue(job, actor=actor, job_id=job_id, batch_id=batch_id))
     return job_id
 
 
@@ -349,26 +376,30 @@ def _require(batch: ImportBatch, *states: ImportStatus) -> None:
         )
 
 
-def preview_job(batch_id: int) -> None:
-    """Check every row and keep the counts, errors, changes and plan fingerprint."""
-    from app.core.actor import current_actor
+def preview_job(batch_id: int, *, actor: Actor) -> None:
+    """Check every row and keep the counts, errors, changes and plan fingerprint.
+
+    A job (a use-case boundary): the analysis runs as ``actor`` in a dry run (nothing of it
+    may stay), its outcome is written in one unit of work."""
     from app.extensions import db
 
     session = db.session
-    actor = current_actor()
-    batch = session.get(ImportBatch, batch_id)
-    spec = spec_for(batch.list_name)
     try:
-        with rare_collections():
+        with unit_of_work(session, actor, dry_run=True), rare_collections():
+            batch = session.get(ImportBatch, batch_id)
+            spec = spec_for(batch.list_name)
             result = analyse(session, actor=actor, batch=batch, spec=spec, apply=False)
     except DomainError as error:
-        session.rollback()
-        batch = session.get(ImportBatch, batch_id)
-        batch.status, batch.message = ImportStatus.REJECTED.value, str(error)[:500]
-        session.commit()
+        with unit_of_work(session, actor):
+            batch = session.get(ImportBatch, batch_id)
+            batch.status, batch.message = ImportStatus.REJECTED.value, str(error)[:500]
         return
-    session.rollback()  # an analysis reads only; nothing of it may stay
-    batch = session.get(ImportBatch, batch_id)
+    with unit_of_work(session, actor):
+        _store_preview(session, batch_id, spec, result)
+
+
+def _store_preview(session: Session, batch_id: int, spec: ListSpec, result: Analysis) -> None:
+    batch = session.get_one(ImportBatch, batch_id)
     result.store_on(batch)
     batch.status = (ImportStatus.REJECTED if result.invalid else ImportStatus.PREVIEWED).value
     batch.previewed_at = utcnow()
@@ -389,73 +420,74 @@ def preview_job(batch_id: int) -> None:
             invalid=result.invalid,
         )[:256],
     )
-    session.commit()
 
 
-def confirm_job(batch_id: int) -> None:
-    """Apply the import in ONE transaction, or nothing."""
-    from app.core.actor import current_actor
+def confirm_job(batch_id: int, *, actor: Actor) -> None:
+    """Apply the import in ONE transaction (one unit of work, as ``actor``), or nothing; a
+    failure is then recorded on the import in a unit of work of its own."""
     from app.extensions import db
 
     session = db.session
-    actor = current_actor()
     batch = session.get(ImportBatch, batch_id)
     spec = spec_for(batch.list_name)
     previewed_hash = batch.plan_hash
     plan = _plan_path(batch)
     try:
-        with rare_collections():
-            if plan.exists():
-                result = apply_plan(session, actor=actor, batch=batch, spec=spec, plan=plan)
-            else:  # no plan kept (or the list checks every row again): analyse the file again
-                result = analyse(session, actor=actor, batch=batch, spec=spec, apply=True)
-                if result.plan_hash != previewed_hash:
-                    raise _Superseded()
-        if result.invalid:
-            raise _Superseded()
-        batch = session.get(ImportBatch, batch_id)
-        batch.status = ImportStatus.APPLIED.value
-        batch.confirmed_at = utcnow()
-        plan.unlink(missing_ok=True)
-        batch.message = None
-        record(
-            session,
-            AuditAction.IMPORT,
-            object_type=spec.object_type,
-            object_id=batch.id,
-            summary=_(
-                "Applied import %(file)s: %(new)d new, %(changed)d changed",
-                file=batch.file_name,
-                new=result.new,
-                changed=result.changed,
-            )[:256],
-            after={
-                "import": batch.id,
-                "new": result.new,
-                "changed": result.changed,
-                "unchanged": result.unchanged,
-            },
-        )
-        session.commit()
+        with unit_of_work(session, actor):
+            with rare_collections():
+                if plan.exists():
+                    result = apply_plan(session, actor=actor, batch=batch, spec=spec, plan=plan)
+                else:  # no plan kept (or the list checks every row again): analyse the file again
+                    result = analyse(session, actor=actor, batch=batch, spec=spec, apply=True)
+                    if result.plan_hash != previewed_hash:
+                        raise _Superseded()
+            if result.invalid:
+                raise _Superseded()
+            batch = session.get(ImportBatch, batch_id)
+            batch.status = ImportStatus.APPLIED.value
+            batch.confirmed_at = utcnow()
+            batch.message = None
+            record(
+                session,
+                AuditAction.IMPORT,
+                object_type=spec.object_type,
+                object_id=batch.id,
+                summary=_(
+                    "Applied import %(file)s: %(new)d new, %(changed)d changed",
+                    file=batch.file_name,
+                    new=result.new,
+                    changed=result.changed,
+                )[:256],
+                after={
+                    "import": batch.id,
+                    "new": result.new,
+                    "changed": result.changed,
+                    "unchanged": result.unchanged,
+                },
+            )
+            on_commit(session, lambda: plan.unlink(missing_ok=True))
     except _Superseded:
-        session.rollback()
-        _mark(
-            session,
-            batch_id,
-            ImportStatus.SUPERSEDED,
-            _(
-                "The data changed after the preview (or the file now has errors); nothing was "
-                "applied. Check the file again."
-            ),
-        )
+        with unit_of_work(session, actor):
+            _mark(
+                session,
+                batch_id,
+                ImportStatus.SUPERSEDED,
+                _(
+                    "The data changed after the preview (or the file now has errors); nothing "
+                    "was applied. Check the file again."
+                ),
+            )
     except Exception as error:
-        session.rollback()
-        _mark(
-            session,
-            batch_id,
-            ImportStatus.FAILED,
-            _("The import stopped and nothing was applied: %(reason)s", reason=str(error)[:300]),
-        )
+        with unit_of_work(session, actor):
+            _mark(
+                session,
+                batch_id,
+                ImportStatus.FAILED,
+                _(
+                    "The import stopped and nothing was applied: %(reason)s",
+                    reason=str(error)[:300],
+                ),
+            )
         if not isinstance(error, DomainError):
             raise
 
@@ -467,26 +499,53 @@ class _Superseded(Exception):
 def _mark(session: Session, batch_id: int, status: ImportStatus, message: str) -> None:
     batch = session.get_one(ImportBatch, batch_id)
     batch.status, batch.message = status.value, message[:500]
-    session.commit()
+
+
+def _dead_job(batch: ImportBatch) -> tuple[bool, jobs.JobStatus | None]:
+    """Whether ``batch`` is busy with a job that died (or is unknown), and that job's state."""
+    state = jobs.status(batch.job_id)
+    busy = ImportStatus(batch.status).busy
+    return busy and (state is None or state.state == jobs.FAILED), state
 
 
 def refresh(session: Session, batch: ImportBatch) -> jobs.JobStatus | None:
-    """The job's progress; a busy import whose job died is marked failed (nothing changed)."""
-    state = jobs.status(batch.job_id)
-    if ImportStatus(batch.status).busy and (state is None or state.state == jobs.FAILED):
-        session.refresh(batch)
-        if ImportStatus(batch.status).busy:
-            batch.status = (
-                ImportStatus.FAILED
-                if batch.status == ImportStatus.CONFIRMING.value
-                else ImportStatus.UPLOADED
-            ).value
-            batch.message = _(
-                "The background job stopped (%(reason)s); nothing was applied.",
-                reason=(state.error if state else "") or _("lost"),
-            )[:500]
-            session.commit()
+    """The job's progress, for a status poll: it reads only. A busy import whose job died is
+    reported as a failed job (see :func:`settled`); the next step the user takes settles it
+    (:func:`settle`)."""
+    dead, state = _dead_job(batch)
+    if dead and state is None:
+        return jobs.JobStatus(batch.job_id or "", jobs.FAILED, error=_("lost"))
     return state
+
+
+def settled(batch: ImportBatch, state: jobs.JobStatus | None) -> tuple[ImportStatus, str] | None:
+    """The status and message of a busy import whose job (``state``) died, as :func:`settle`
+    will store them (a poll shows them without writing); None while the job lives."""
+    if not ImportStatus(batch.status).busy or (state is not None and state.state != jobs.FAILED):
+        return None
+    status = (
+        ImportStatus.FAILED
+        if batch.status == ImportStatus.CONFIRMING.value
+        else ImportStatus.UPLOADED
+    )
+    message = _(
+        "The background job stopped (%(reason)s); nothing was applied.",
+        reason=(state.error if state else "") or _("lost"),
+    )[:500]
+    return status, message
+
+
+def settle(session: Session, batch: ImportBatch) -> None:
+    """Mark a busy import whose job died as failed (nothing was applied), so that the user can
+    go on; called by the steps that change an import (in their unit of work), never by a poll."""
+    dead, _state = _dead_job(batch)
+    if not dead:
+        return
+    session.refresh(batch)
+    outcome = settled(batch, jobs.status(batch.job_id))
+    if outcome is not None:
+        batch.status, batch.message = outcome[0].value, outcome[1]
+        session.flush()
 
 
 # -- the analysis -------------------------------------------------------------------------------
@@ -717,10 +776,12 @@ def _read_rows(
 ) -> Iterator[tuple[Row, float]]:
     """Converted rows of the selected sheets with the fraction of the work done."""
     facts = reader.FileFacts(kind)
-    cap = _limits()["max_uncompressed"]
+    cap, max_cells = _limits()["max_uncompressed"], _max_cells()
+    parts: dict[str, Any] = {}
     for position, layout in enumerate(layouts):
         convert_row = _row_converter(spec, layout, choices)
-        for number, cells, formulas, done in reader.data_rows(path, facts, layout, cap=cap):
+        rows = reader.data_rows(path, facts, layout, cap=cap, max_cells=max_cells, parts=parts)
+        for number, cells, formulas, done in rows:
             row = convert_row(number, cells, formulas)
             if row is not None:
                 yield row, (position + done) / len(layouts)
@@ -736,7 +797,11 @@ def _row_converter(
         (index, key, spec.column(key), choices.get(key))
         for index, key in sorted(layout.mapping.items())
     ]
-    texts = [(i, key, column.max_length or 0) for i, key, column, _c in plan if column.kind == TEXT]
+    texts = [
+        (i, key, column.max_length or 0, column.keeps_lines)
+        for i, key, column, _c in plan
+        if column.kind == TEXT
+    ]
     others = [
         (i, key, cell_converter(column, allowed))
         for i, key, column, allowed in plan
@@ -746,7 +811,9 @@ def _row_converter(
     width = max(positions.values(), default=-1) + 1
     sheet, normalise, padding = layout.name, spec.normalise, [None] * width
     order = [key for _index, key, _column, _allowed in plan]  # values keep the sheet's order
-    too_long = {key: _("At most %(n)d characters.", n=limit) for _i, key, limit in texts if limit}
+    too_long = {
+        key: _("At most %(n)d characters.", n=limit) for _i, key, limit, _lines in texts if limit
+    }
 
     def convert_row(number: int, cells: list[Any], formulas: set[tuple[int, int]]) -> Row | None:
         if len(cells) < width:
@@ -754,10 +821,11 @@ def _row_converter(
         values: dict[str, Any] = dict.fromkeys(order)
         errors: dict[str, str] = {}
         filled = False
-        for index, key, limit in texts:
+        for index, key, limit, lines in texts:
             value = cells[index]
             if value.__class__ is str:
-                value = value.strip()
+                # (the common case inline: no call per cell)
+                value = value.strip() if value.isprintable() else clean_text(value, multiline=lines)
                 if not value:
                     continue
                 if limit and len(value) > limit:
@@ -947,11 +1015,15 @@ def _write_annotated_copy(batch: ImportBatch, result: Analysis) -> str:
     path = str(stored_path(batch.stored_name))
     layouts = [SheetLayout.from_dict(d) for d in batch.layout_data() if d.get("selected")]
     facts = reader.FileFacts(batch.file_kind)
-    cap = _limits()["max_uncompressed"]
+    cap, max_cells = _limits()["max_uncompressed"], _max_cells()
+    parts: dict[str, Any] = {}
 
     def sheets() -> Iterator[tuple[str, Iterator[list[Any]]]]:
         for layout in layouts:
-            yield layout.name, _absolute_rows(reader.sheet_rows(path, facts, layout.name, cap=cap))
+            rows = reader.sheet_rows(
+                path, facts, layout.name, cap=cap, max_cells=max_cells, parts=parts
+            )
+            yield layout.name, _absolute_rows(rows)
 
     output = write_annotated(sheets(), result.annotations)
     name = f"{batch.stored_name.split('.')[0]}-errors.xlsx"
@@ -999,7 +1071,6 @@ def export(
         summary=_("Export of %(list)s (%(n)d rows)", list=spec.title, n=counter["n"])[:256],
         after={"filters": filters[:500], "rows": counter["n"]},
     )
-    session.commit()
     return output, counter["n"]
 
 

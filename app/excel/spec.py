@@ -38,6 +38,28 @@ _SPACES = re.compile(r"\s+")
 _FULL_WIDTH = str.maketrans({"（": "(", "）": ")", "：": ":", "／": "/", "＊": "*"})
 
 
+# Characters that change how text is shown without being seen: bidi embeddings, overrides,
+# isolates and marks (U+202E shows "exe.txt" for "txt.exe"), zero-width characters, the BOM, and
+# the C0/C1 control characters (BEL ...). Tab, line feed and carriage return are handled apart.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+_BREAKS = re.compile(r"[\t\r\n]+")
+
+
+def clean_text(text: str, *, multiline: bool = False) -> str:
+    """Imported text as it is stored: without invisible formatting and control characters
+    (stripped, not refused: they come from copying, rarely on purpose), trimmed. A multi-line
+    column keeps its line breaks (CR LF → LF) and tabs; in any other, they become one space."""
+    if text.isprintable():  # the common case, checked in C (no control or format character)
+        return text.strip()
+    text = _INVISIBLE.sub("", text)
+    if multiline:
+        return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return _BREAKS.sub(" ", text).strip()
+
+
 def normalise_header(text: Any) -> str:
     """A header as compared: no spaces or line breaks, no required-marks, ASCII brackets."""
     value = _SPACES.sub("", str(text or "")).translate(_FULL_WIDTH).strip("*").lower()
@@ -64,6 +86,14 @@ class Column:
     readonly: bool = False
     # Other spellings of a closed list's values met in real files ("1" for 一级, 即办 for 即办件).
     aliases: tuple[tuple[str, str], ...] = ()
+    # Whether line breaks and tabs are kept (None: a free text without max_length is multi-line).
+    multiline: bool | None = None
+
+    @property
+    def keeps_lines(self) -> bool:
+        if self.multiline is not None:
+            return self.multiline
+        return self.kind == TEXT and self.max_length is None
 
     def names(self) -> set[str]:
         return {normalise_header(self.header), normalise_header(self.key)} | {
@@ -96,7 +126,9 @@ def convert(column: Column, value: Any, choices: Sequence[str] | None = None) ->
     elif isinstance(value, dt.timedelta):
         raise CellError(_("The cell holds a duration, not text."))
     else:
-        text = str(value).strip()
+        text = clean_text(str(value), multiline=column.keeps_lines)
+        if not text:
+            return None
     if column.kind == BOOLEAN:
         text = {"Y": YES, "N": NO, "1": YES, "0": NO, "TRUE": YES, "FALSE": NO}.get(
             text.upper(), text

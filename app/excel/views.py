@@ -24,6 +24,7 @@ from app.core.actor import current_actor
 from app.core.errors import DomainError, flash_domain_error, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.unit_of_work import unit_of_work
 from app.excel import services
 from app.excel.models import ImportBatch
 from app.excel.reader import SheetLayout
@@ -78,7 +79,10 @@ class ListImportView(BaseView):
     @has_access
     def history(self) -> Any:
         """The import history, the upload form and the template and export links."""
-        page = max(int(request.args.get("page", 0) or 0), 0)
+        return self._history()
+
+    def _history(self) -> Any:
+        page = max(request.args.get("page", 0, type=int) or 0, 0)  # not a number: page 1
         query = services.history(db.session, actor=current_actor(), spec=self.spec)
         batches = db.session.execute(query.offset(page * PAGE_SIZE).limit(PAGE_SIZE + 1)).scalars()
         batches = list(batches)
@@ -108,13 +112,14 @@ class ListImportView(BaseView):
             filters = self.list_datamodel.get_filters(list(self.search_columns))
             get_filter_args(filters, disallow_if_not_in_search=False)
             query = self.list_datamodel.apply_filters(query, filters)
-        output, _count = services.export(
-            db.session,
-            actor=current_actor(),
-            spec=self.spec,
-            query=query,
-            filters=request.query_string.decode("utf-8", "replace"),
-        )
+        with unit_of_work(db.session, current_actor()):  # the export's audit record
+            output, _count = services.export(
+                db.session,
+                actor=current_actor(),
+                spec=self.spec,
+                query=query,
+                filters=request.query_string.decode("utf-8", "replace"),
+            )
         return xlsx_response(output, services.export_filename(self.spec))
 
     @expose("/upload", methods=["POST"])
@@ -134,16 +139,22 @@ class ListImportView(BaseView):
         if upload is None or not upload.filename:
             flash(_("Choose a file to upload."), "warning")
             return redirect(url_for(f"{self.endpoint}.history"))
-        try:
-            batch = services.upload(
-                db.session,
-                actor=current_actor(),
-                spec=self.spec,
-                file_name=upload.filename,
-                stream=upload.stream,
-            )
-        except DomainError as error:
-            return render_domain_error(error, redirect_to=url_for(f"{self.endpoint}.history"))
+        with unit_of_work(db.session, current_actor()):
+            try:
+                batch = services.upload(
+                    db.session,
+                    actor=current_actor(),
+                    spec=self.spec,
+                    file_name=upload.filename,
+                    stream=upload.stream,
+                )
+            except DomainError as error:  # the refused attempt's audit record is kept
+                refused = error
+            else:
+                refused = None
+        if refused is not None:  # the history page again, with the reason (the audit is kept)
+            flash_domain_error(refused)
+            return self._history(), refused.status
         return redirect(url_for(f"{self.endpoint}.mapping", batch_id=batch.id))
 
     @expose("/<int:batch_id>/mapping", methods=["GET", "POST"])
@@ -162,18 +173,20 @@ class ListImportView(BaseView):
                         choices[index] = request.form[field] or None
                 mapping[data["name"]] = choices
             try:
-                report = services.set_mapping(
-                    db.session,
-                    actor=current_actor(),
-                    batch=batch,
-                    spec=self.spec,
-                    selected=selected,
-                    mapping=mapping,
-                )
-                if report.ok:
-                    services.start_preview(
-                        db.session, actor=current_actor(), batch=batch, spec=self.spec
+                with unit_of_work(db.session, current_actor()):
+                    report = services.set_mapping(
+                        db.session,
+                        actor=current_actor(),
+                        batch=batch,
+                        spec=self.spec,
+                        selected=selected,
+                        mapping=mapping,
                     )
+                    if report.ok:
+                        services.start_preview(
+                            db.session, actor=current_actor(), batch=batch, spec=self.spec
+                        )
+                if report.ok:
                     return redirect(url_for(f"{self.endpoint}.show", batch_id=batch_id))
             except DomainError as error:
                 flash_domain_error(error)  # the mapping page again, with the message
@@ -188,6 +201,9 @@ class ListImportView(BaseView):
         """The preview: counts, errors, changes; the confirm button; the progress bar."""
         batch = self._batch(batch_id)
         job = services.refresh(db.session, batch)
+        stopped = services.settled(batch, job) if job is not None else None
+        if stopped is not None:  # shown, not stored: the next step settles it
+            flash(stopped[1], "danger")
         preview = batch.preview_data()
         errors = [services.error_text(e) for e in preview.get("errors", [])]
         return self._render(
@@ -196,11 +212,12 @@ class ListImportView(BaseView):
             job=job,
             preview=preview,
             errors=errors,
-            busy=ImportStatus(batch.status).busy,
+            busy=ImportStatus(batch.status).busy and stopped is None,
             can_confirm=batch.status == ImportStatus.PREVIEWED.value
             and not batch.invalid_rows
             and self.appbuilder.sm.has_access("can_write", self.class_permission_name),
-            can_remap=batch.status
+            can_remap=stopped is not None
+            or batch.status
             in {
                 ImportStatus.UPLOADED.value,
                 ImportStatus.PREVIEWED.value,
@@ -222,7 +239,8 @@ class ListImportView(BaseView):
     def confirm(self, batch_id: int) -> Any:
         batch = self._batch(batch_id)
         try:
-            services.start_confirm(db.session, actor=current_actor(), batch=batch)
+            with unit_of_work(db.session, current_actor()):
+                services.start_confirm(db.session, actor=current_actor(), batch=batch)
         except DomainError as error:
             return render_domain_error(
                 error, redirect_to=url_for(f"{self.endpoint}.show", batch_id=batch_id)
@@ -256,15 +274,20 @@ class ListImportView(BaseView):
 
 
 def batch_payload(batch: ImportBatch, job: Any = None, *, full: bool = False) -> dict[str, Any]:
-    """An import as JSON (progress polling and the REST API)."""
+    """An import as JSON (progress polling and the REST API). An import whose job died shows
+    as it will be settled (read only: the next step stores it)."""
+    status, message = ImportStatus(batch.status), batch.message or ""
+    outcome = services.settled(batch, job) if job is not None else None
+    if outcome is not None:
+        status, message = outcome
     payload: dict[str, Any] = {
         "id": batch.id,
         "list": batch.list_name,
         "file_name": batch.file_name,
-        "status": batch.status,
-        "status_label": batch.status_label,
-        "message": batch.message or "",
-        "progress": 100 if not ImportStatus(batch.status).busy else (job.progress if job else 0),
+        "status": status.value,
+        "status_label": str(status.label),
+        "message": message,
+        "progress": 100 if not status.busy else (job.progress if job else 0),
         "progress_message": job.message if job else "",
         "counts": {
             "total": batch.total_rows,

@@ -15,6 +15,7 @@ from app.core.base_views import ZwModelRestApi
 from app.core.errors import DomainError, ValidationError, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.unit_of_work import unit_of_work
 from app.extensions import db
 from app.ratings import services
 from app.ratings.models import Rating, RectificationTicket
@@ -67,27 +68,28 @@ class RatingApi(ZwModelRestApi):
             rated_at = dt.datetime.fromisoformat(str(body.get("rated_at") or ""))
         except ValueError:
             return render_domain_error(ValidationError({"rated_at": "2026-03-02T10:30"}))
+        actor = current_actor()
         try:
-            rating = services.record_rating(
-                db.session,
-                services.RatingData(
-                    rating_no=str(body.get("rating_no") or ""),
-                    item_id=int(body.get("item_id") or 0),
-                    channel=str(body.get("channel") or ""),
-                    level=str(body.get("level") or ""),
-                    rated_at=rated_at,
-                    text=str(body.get("text") or ""),
-                    hall=str(body.get("hall") or ""),
-                    window=str(body.get("window") or ""),
-                    case_no=str(body.get("case_no") or ""),
-                    rater_name=str(body.get("rater_name") or ""),
-                    phone=str(body.get("phone") or ""),
-                    rater_type=str(body.get("rater_type") or RaterType.PERSON.value),
-                    id_number=str(body.get("id_number") or ""),
-                ),
-                actor=current_actor(),
-            )
-            db.session.commit()
+            with unit_of_work(db.session, actor):
+                rating = services.record_rating(
+                    db.session,
+                    services.RatingData(
+                        rating_no=str(body.get("rating_no") or ""),
+                        item_id=int(body.get("item_id") or 0),
+                        channel=str(body.get("channel") or ""),
+                        level=str(body.get("level") or ""),
+                        rated_at=rated_at,
+                        text=str(body.get("text") or ""),
+                        hall=str(body.get("hall") or ""),
+                        window=str(body.get("window") or ""),
+                        case_no=str(body.get("case_no") or ""),
+                        rater_name=str(body.get("rater_name") or ""),
+                        phone=str(body.get("phone") or ""),
+                        rater_type=str(body.get("rater_type") or RaterType.PERSON.value),
+                        id_number=str(body.get("id_number") or ""),
+                    ),
+                    actor=actor,
+                )
         except DomainError as error:
             return render_domain_error(error)
         ticket = rating.ticket
@@ -143,9 +145,9 @@ class RectificationTicketApi(ZwModelRestApi):
         self, pk: int, operation: Callable[[RectificationTicket, dict[str, Any]], Any]
     ) -> Any:
         try:
-            ticket = services.load_ticket(db.session, pk, actor=current_actor())
-            operation(ticket, request.get_json(silent=True) or {})
-            db.session.commit()
+            with unit_of_work(db.session, current_actor()):
+                ticket = services.load_ticket(db.session, pk, actor=current_actor())
+                operation(ticket, request.get_json(silent=True) or {})
         except DomainError as error:
             return render_domain_error(error)
         return self.response(200, id=ticket.id, state=ticket.state, version=ticket.version)
@@ -241,8 +243,8 @@ class RectificationTicketApi(ZwModelRestApi):
     def contact(self, pk: int) -> Any:
         """The rater's contact in clear, for the one handling the ticket (audited)."""
         try:
-            contact = services.reveal_rater(db.session, pk, actor=current_actor())
-            db.session.commit()
+            with unit_of_work(db.session, current_actor()):
+                contact = services.reveal_rater(db.session, pk, actor=current_actor())
         except DomainError as error:
             return render_domain_error(error)
         return self.response(

@@ -22,6 +22,7 @@ from app.core.base_views import ZwModelView
 from app.core.errors import DomainError, ValidationError, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.unit_of_work import unit_of_work
 from app.excel.models import ImportBatch
 from app.extensions import db
 from app.ratings import services
@@ -113,11 +114,15 @@ class RatingView(ZwModelView):
     def record(self) -> Any:
         """Hall staff record one paper or evaluator rating by hand."""
         actor = current_actor()
-        items = db.session.execute(
-            actor.reach.scope(select(ImplementationItem), ImplementationItem)
-            .order_by(ImplementationItem.implementation_code)
-            .limit(1000)
-        ).scalars()
+        items = (
+            db.session.execute(
+                actor.reach.scope(select(ImplementationItem), ImplementationItem)
+                .order_by(ImplementationItem.implementation_code)
+                .limit(1000)
+            )
+            .scalars()
+            .all()
+        )
         form = request.form
         errors: dict[str, str] = {}
         if request.method == "POST":
@@ -127,28 +132,27 @@ class RatingView(ZwModelView):
                 errors["rated_at"] = _("Write the time as 2026-03-02 10:30.")
             else:
                 try:
-                    rating = services.record_rating(
-                        db.session,
-                        services.RatingData(
-                            rating_no=form.get("rating_no") or "",
-                            item_id=int(form.get("item_id") or 0),
-                            channel=form.get("channel") or "",
-                            level=form.get("level") or "",
-                            rated_at=rated_at,
-                            text=form.get("text") or "",
-                            hall=form.get("hall") or "",
-                            window=form.get("window") or "",
-                            case_no=form.get("case_no") or "",
-                            rater_name=form.get("rater_name") or "",
-                            phone=form.get("phone") or "",
-                            rater_type=form.get("rater_type") or RaterType.PERSON.value,
-                            id_number=form.get("id_number") or "",
-                        ),
-                        actor=actor,
-                    )
-                    db.session.commit()
+                    with unit_of_work(db.session, actor):
+                        rating = services.record_rating(
+                            db.session,
+                            services.RatingData(
+                                rating_no=form.get("rating_no") or "",
+                                item_id=int(form.get("item_id") or 0),
+                                channel=form.get("channel") or "",
+                                level=form.get("level") or "",
+                                rated_at=rated_at,
+                                text=form.get("text") or "",
+                                hall=form.get("hall") or "",
+                                window=form.get("window") or "",
+                                case_no=form.get("case_no") or "",
+                                rater_name=form.get("rater_name") or "",
+                                phone=form.get("phone") or "",
+                                rater_type=form.get("rater_type") or RaterType.PERSON.value,
+                                id_number=form.get("id_number") or "",
+                            ),
+                            actor=actor,
+                        )
                 except ValidationError as error:
-                    db.session.rollback()
                     errors = dict(error.errors) or {"": str(error)}
                 except DomainError as error:
                     return render_domain_error(error)
@@ -165,6 +169,9 @@ class RatingView(ZwModelView):
             errors=errors,
             now=calendar.local_now().strftime("%Y-%m-%dT%H:%M"),
         )
+
+
+STEP_FORMS = ("verify", "decide_invalid", "rectify", "call_back", "coordinator_close")
 
 
 class RectificationTicketView(ZwModelView):
@@ -239,8 +246,8 @@ class RectificationTicketView(ZwModelView):
         """The rater's contact in clear, for the one handling the ticket (audited)."""
         ticket = _load_ticket(pk)
         try:
-            contact = services.reveal_rater(db.session, ticket.id, actor=current_actor())
-            db.session.commit()
+            with unit_of_work(db.session, current_actor()):
+                contact = services.reveal_rater(db.session, ticket.id, actor=current_actor())
         except DomainError as error:
             return render_domain_error(error, redirect_to=url_for(".show", pk=ticket.id))
         return self._render_show(ticket, contact=contact)
@@ -251,47 +258,49 @@ class RectificationTicketView(ZwModelView):
         ticket = _load_ticket(pk)
         form, actor = request.form, current_actor()
         version, note = form.get("version"), (form.get("note") or "").strip()
+        if name not in STEP_FORMS:
+            abort(404)
         try:
-            if name == "verify":
-                services.verify(
-                    db.session,
-                    ticket.id,
-                    valid=form.get("valid") == "1",
-                    invalid_reason=form.get("invalid_reason"),
-                    note=note,
-                    version=version,
-                    actor=actor,
-                )
-            elif name == "decide_invalid":
-                services.decide_invalid(
-                    db.session,
-                    ticket.id,
-                    agree=form.get("agree") == "1",
-                    note=note,
-                    version=version,
-                    actor=actor,
-                )
-            elif name == "rectify":
-                services.rectify(db.session, ticket.id, measures=note, version=version, actor=actor)
-            elif name == "call_back":
-                reached = form.get("reached") == "1"
-                satisfied = {"1": True, "0": False}.get(form.get("satisfied") or "")
-                services.call_back(
-                    db.session,
-                    ticket.id,
-                    reached=reached,
-                    satisfied=satisfied,
-                    note=note,
-                    version=version,
-                    actor=actor,
-                )
-            elif name == "coordinator_close":
-                services.coordinator_close(
-                    db.session, ticket.id, note=note, version=version, actor=actor
-                )
-            else:
-                abort(404)
-            db.session.commit()
+            with unit_of_work(db.session, actor):
+                if name == "verify":
+                    services.verify(
+                        db.session,
+                        ticket.id,
+                        valid=form.get("valid") == "1",
+                        invalid_reason=form.get("invalid_reason"),
+                        note=note,
+                        version=version,
+                        actor=actor,
+                    )
+                elif name == "decide_invalid":
+                    services.decide_invalid(
+                        db.session,
+                        ticket.id,
+                        agree=form.get("agree") == "1",
+                        note=note,
+                        version=version,
+                        actor=actor,
+                    )
+                elif name == "rectify":
+                    services.rectify(
+                        db.session, ticket.id, measures=note, version=version, actor=actor
+                    )
+                elif name == "call_back":
+                    reached = form.get("reached") == "1"
+                    satisfied = {"1": True, "0": False}.get(form.get("satisfied") or "")
+                    services.call_back(
+                        db.session,
+                        ticket.id,
+                        reached=reached,
+                        satisfied=satisfied,
+                        note=note,
+                        version=version,
+                        actor=actor,
+                    )
+                else:
+                    services.coordinator_close(
+                        db.session, ticket.id, note=note, version=version, actor=actor
+                    )
         except DomainError as error:
             return render_domain_error(error, redirect_to=url_for(".show", pk=ticket.id))
         flash(_("The step is recorded."), "success")
@@ -328,8 +337,8 @@ class RatingImportsView(BaseView):
     @has_access
     def withdraw(self, pk: int) -> Any:
         try:
-            count = services.withdraw_import(db.session, pk, actor=current_actor())
-            db.session.commit()
+            with unit_of_work(db.session, current_actor()):
+                count = services.withdraw_import(db.session, pk, actor=current_actor())
         except DomainError as error:
             return render_domain_error(error, redirect_to=url_for(".list"))
         flash(_("%(n)d rating(s) withdrawn.", n=count), "success")
@@ -470,12 +479,12 @@ class RatingFiguresView(BaseView):
 
         rows, total, group_by, label, _start, _end = self._compute()
         cells = [figures.as_cells(f) for f in rows] + [[_("Total"), *figures.as_cells(total)[1:]]]
-        audit(
-            db.session,
-            AuditAction.EXPORT,
-            object_type="RatingFigures",
-            summary=f"rating figures by {group_by}, {label}",
-        )
-        db.session.commit()
+        with unit_of_work(db.session, current_actor()):
+            audit(
+                db.session,
+                AuditAction.EXPORT,
+                object_type="RatingFigures",
+                summary=f"rating figures by {group_by}, {label}",
+            )
         output = stream_workbook("好差评统计", [str(h) for h in FIGURE_HEADERS], cells)
         return xlsx_response(output, f"好差评统计-{label}.xlsx")

@@ -7,8 +7,9 @@ from typing import Any
 
 from app.accounts import services
 from app.accounts.models import AccountRequest
-from app.core.actor import acting_as, actor_for_user, system_actor
+from app.core.actor import actor_for_user, system_actor
 from app.core.models import AppUser, utcnow
+from app.core.unit_of_work import unit_of_work
 
 STRONG = "Strong#Pass2026"
 
@@ -28,7 +29,7 @@ def file_new(app: Any, world: Any, username: str = "wang_wei", **fields: Any) ->
             window_no=fields.get("window_no", "A05"),
             username=username,
         )
-        with acting_as(actor):
+        with unit_of_work(db.session, actor):
             item = services.file_request(db.session, data, actor=actor)
         db.session.commit()
         return item.id
@@ -41,7 +42,7 @@ def approve(app: Any, request_id: int, approver_id: int) -> tuple[int, str | Non
     with app.app_context():
         approver = db.session.get(AppUser, approver_id)
         actor = actor_for_user(approver)
-        with acting_as(actor):
+        with unit_of_work(db.session, actor):
             version = db.session.get(AccountRequest, request_id).version  # as loaded
             decision = services.approve(
                 db.session,
@@ -64,7 +65,7 @@ def window_user_of(app: Any, request_id: int) -> int:
 def set_user(app: Any, user_id: int, **values: Any) -> None:
     from app.extensions import db
 
-    with app.app_context(), acting_as(system_actor()):
+    with app.app_context(), unit_of_work(db.session, system_actor()):
         user = db.session.get(AppUser, user_id)
         for key, value in values.items():
             setattr(user, key, value)

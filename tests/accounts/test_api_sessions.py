@@ -315,8 +315,9 @@ def test_bad_token_message_follows_the_language(app, world):
 
 def test_token_of_a_deleted_user_answers_401_without_its_id(app, world):
     from app.core import roles
-    from app.core.actor import acting_as, system_actor
+    from app.core.actor import system_actor
     from app.core.models import AppUser
+    from app.core.unit_of_work import unit_of_work
     from app.extensions import appbuilder, db
 
     with app.app_context():
@@ -331,7 +332,7 @@ def test_token_of_a_deleted_user_answers_401_without_its_id(app, world):
         )
         user_id = user.id
     tokens = _sign_in(app, "leaver")
-    with app.app_context(), acting_as(system_actor()):
+    with app.app_context(), unit_of_work(db.session, system_actor()):
         db.session.delete(db.session.get(AppUser, user_id))
         db.session.commit()
     response = app.test_client().get(UNIT_LIST, headers=_bearer(tokens["access_token"]))

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from app.catalogue import codes, services
 from app.catalogue.models import AdjustmentStep, BasicCatalogueEntry, Filing, ItemVersion
-from app.core.actor import acting_as, system_actor
+from app.core.actor import system_actor
 from app.core.audit import AuditAction
 from app.core.errors import Forbidden, InvalidTransition, OutOfReach, StaleRecord, ValidationError
 from app.core.models import AuditLog, Region
+from app.core.unit_of_work import unit_of_work
 from app.extensions import db
 from tests.catalogue import factories as f
 
@@ -92,7 +93,7 @@ def test_unit_operator_cannot_add_items_to_another_unit(ctx, world) -> None:
     from app.core.models import Unit
 
     other = db.session.get(Unit, world.unit("haitang_market"))
-    with acting_as(operator), pytest.raises(OutOfReach):
+    with unit_of_work(db.session, operator), pytest.raises(OutOfReach):
         services.create_implementation_item(
             db.session, actor=operator, basic_entry=entry, unit=other
         )
@@ -125,7 +126,7 @@ def test_stale_version_is_refused(ctx, world) -> None:
 def _change(world, **kwargs):
     row = kwargs.pop("row", None) or f.item(world, published=True)
     operator = f.actor("unit_operator")
-    with acting_as(operator):
+    with unit_of_work(db.session, operator):
         adjustment = services.create_adjustment(
             db.session,
             actor=operator,
@@ -146,7 +147,7 @@ def _run(username: str, fn, **kwargs):
     record = kwargs.get("adjustment") or kwargs.get("filing")
     if record is not None and fn is not services.file_list:
         kwargs.setdefault("version", record.version)
-    with acting_as(actor):
+    with unit_of_work(db.session, actor):
         result = fn(db.session, actor=actor, **kwargs)
     db.session.flush()
     return result

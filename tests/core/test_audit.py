@@ -138,15 +138,16 @@ def test_bulk_appended_rows_with_awkward_text_verify_against_the_reference_hash(
     """append_serialized builds each row's hash payload itself; verify_chain recomputes it with
     row_hash from what was stored: quotes, backslashes, control characters, Chinese text, empty
     and missing JSON must all give the same bytes."""
-    from app.core.actor import acting_as, system_actor
+    from app.core.actor import system_actor
     from app.core.audit import append_serialized, dumps, row_hash
+    from app.core.unit_of_work import unit_of_work
 
     awkward = ['say "hi"', "back\\slash", "tab\tnew\nline\x01", "海口市秀英区", "", "\u2028"]
     rows = [
         ("transition", "ImplementationItem", str(n), text, None, dumps({"v": text, "n": n}))
         for n, text in enumerate(awkward)
     ] + [("update", "Unit", "7", "x", dumps({"a": None}), "{}")]
-    with acting_as(system_actor()):
+    with unit_of_work(db.session, system_actor()):
         before = db.session.scalar(select(AuditLog.id).order_by(AuditLog.id.desc()).limit(1))
         append_serialized(db.session, rows)
         db.session.commit()
@@ -273,10 +274,11 @@ def test_audit_list_counts_at_most_the_cap(world, login, app):
 
 
 def test_audit_export_of_rows_with_control_characters_opens_in_excel(world, login, app):
-    from app.core.actor import acting_as, system_actor
+    from app.core.actor import system_actor
     from app.core.audit import AuditAction, record
+    from app.core.unit_of_work import unit_of_work
 
-    with app.app_context(), acting_as(system_actor()):
+    with app.app_context(), unit_of_work(db.session, system_actor()):
         record(
             db.session, AuditAction.UPDATE, object_type="Unit", summary="bell\x07 and\x01 tab\tend"
         )

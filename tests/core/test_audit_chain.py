@@ -40,9 +40,10 @@ def cli(app, *args: str) -> Any:
 
 
 def _append_events(app, n: int) -> None:
-    from app.core.actor import acting_as, system_actor
+    from app.core.actor import system_actor
+    from app.core.unit_of_work import unit_of_work
 
-    with app.app_context(), acting_as(system_actor()):
+    with app.app_context(), unit_of_work(db.session, system_actor()):
         for i in range(n):
             audit.record(db.session, "security", object_type="Test", object_id=i, summary="x")
             db.session.commit()
@@ -267,9 +268,10 @@ def test_verify_without_any_checkpoint_reports_it(world, app, tmp_path, monkeypa
 
 
 def test_rows_are_keyed_by_the_audit_key_on_both_paths(world, app):
-    from app.core.actor import acting_as, system_actor
+    from app.core.actor import system_actor
+    from app.core.unit_of_work import unit_of_work
 
-    with app.app_context(), acting_as(system_actor()):
+    with app.app_context(), unit_of_work(db.session, system_actor()):
         audit.record(db.session, "security", summary="one row")
         audit.append_serialized(db.session, [("security", "Test", "1", "bulk", None, None)] * 3)
         db.session.commit()
@@ -288,12 +290,11 @@ def test_rows_from_before_the_switch_verify_by_the_old_rule_and_only_there(
     """An existing database: its rows were chained with plain SHA-256 (key_version 0 after
     migration 0008). They verify by that rule up to the last one the first checkpoint saw; an
     unkeyed row after it is a rewrite."""
-    from app.core.actor import acting_as, system_actor
 
     engine = create_engine(f"sqlite:///{tmp_path}/legacy.db")
     TABLE.create(engine)
     monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_DIR", str(tmp_path))
-    with app.app_context(), acting_as(system_actor()), Session(engine) as session:
+    with app.app_context(), Session(engine) as session:  # unbound: the system acts
         try:
             prev = audit.GENESIS
             for n in range(3):  # what the application wrote before 0008

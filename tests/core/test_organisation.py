@@ -189,10 +189,11 @@ def test_api_refuses_invalid_credit_code_with_422_and_message(world, api_token, 
 def test_api_write_outside_reach_is_refused_even_with_write_permission(world, api_token, app):
     """A sys_admin has province reach; a coordinator has none to write. Try placing a unit in
     another county through a crafted region id: the flush-time reach check refuses it."""
-    from app.core.actor import Actor, acting_as
+    from app.core.actor import Actor
     from app.core.errors import OutOfReach
     from app.core.reach import Reach
     from app.core.states import ReachKind
+    from app.core.unit_of_work import unit_of_work
 
     with app.app_context():
         region_a = db.session.get(Region, world.region("460105"))
@@ -201,7 +202,7 @@ def test_api_write_outside_reach_is_refused_even_with_write_permission(world, ap
             username="coordinator-a",
             reach=Reach(ReachKind.REGION, region_path=region_a.path),
         )
-        with acting_as(actor):
+        with unit_of_work(db.session, actor):
             unit = db.session.get(Unit, world.unit("xiuying_edu"))
             unit.region_id = world.region("460202")
             with pytest.raises(OutOfReach):

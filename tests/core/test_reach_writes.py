@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import true
 
-from app.core.actor import Actor, acting_as, system_actor
+from app.core.actor import Actor, system_actor
 from app.core.errors import OutOfReach
 from app.core.models import AppUser, ReachRule, Region, Unit
 from app.core.reach import Reach, ReachInterface, current_reach
 from app.core.states import ReachKind
+from app.core.unit_of_work import unit_of_work
 from app.extensions import db
 from tests.factories import PASSWORD
 
@@ -42,7 +43,7 @@ def _unit_reach_of(unit: Unit) -> Actor:
 
 def test_assigning_the_relationship_cannot_move_a_unit_out_of_reach(world, ctx):
     xiuying = db.session.get(Region, world.region("460105"))
-    with acting_as(_coordinator_of(xiuying)):
+    with unit_of_work(db.session, _coordinator_of(xiuying)):
         unit = db.session.get(Unit, world.unit("xiuying_edu"))
         assert unit.region_id == xiuying.id  # loaded: the column will look unchanged
         unit.region = db.session.get(Region, world.region("460202"))
@@ -65,7 +66,7 @@ def test_assigning_the_relationship_cannot_move_a_unit_out_of_reach(world, ctx):
 
 def test_a_unit_reach_user_cannot_move_their_own_unit_to_another_county(world, ctx):
     own = db.session.get(Unit, world.unit("xiuying_market"))
-    with acting_as(_unit_reach_of(own)):
+    with unit_of_work(db.session, _unit_reach_of(own)):
         own.region = db.session.get(Region, world.region("460202"))
         with pytest.raises(OutOfReach):
             db.session.flush()
@@ -101,7 +102,7 @@ def test_a_child_row_cannot_be_moved_to_an_out_of_reach_parent_by_its_foreign_ke
     db.session.add(field)
     db.session.commit()
     field_id, theirs_id = field.id, theirs.id
-    with acting_as(_coordinator_of(db.session.get(Region, world.region("460105")))):
+    with unit_of_work(db.session, _coordinator_of(db.session.get(Region, world.region("460105")))):
         field = db.session.get(LicenceFaceField, field_id)
         assert field.entry is not None  # loaded, so stale after the key changes
         field.entry_id = theirs_id
@@ -249,7 +250,7 @@ def test_nothing_reach_reads_and_writes_nothing(world, ctx):
     nothing = Reach.nothing()
     assert db.session.query(Unit).filter(nothing.criterion(Unit)).count() == 0
     assert not nothing.allows(db.session.get(Unit, world.unit("xiuying_market")), db.session)
-    with acting_as(Actor(user_id=None, username="nobody", reach=Reach.nothing())):
+    with unit_of_work(db.session, Actor(user_id=None, username="nobody", reach=Reach.nothing())):
         assert current_reach() == Reach.nothing()
         unit = db.session.get(Unit, world.unit("xiuying_market"))
         unit.liaison_name = "x"
@@ -276,7 +277,7 @@ def test_a_related_filter_value_that_is_no_key_matches_nothing(world, ctx):
     from app.licences.models import LicenceFaceField
 
     interface = ReachInterface(LicenceFaceField)
-    with acting_as(Actor(user_id=None, username="all", reach=Reach.unrestricted())):
+    with unit_of_work(db.session, Actor(user_id=None, username="all", reach=Reach.unrestricted())):
         assert interface.get_related_obj("entry", "not-a-number") is None
         assert interface.get_related_obj("entry", ["1", "2"]) is None
 
@@ -291,7 +292,7 @@ def test_deadlines_are_in_reach_where_the_row_pointing_at_them_is(world, ctx):
     from app.licences.models import LicenceObjection
     from tests.licences.factories import make_entry, make_objection
 
-    with acting_as(system_actor()):
+    with unit_of_work(db.session, system_actor()):
         own = make_objection(make_entry(world.unit("xiuying_market"), state="approved"))
         province = make_objection(make_entry(world.unit("province"), number=2, state="approved"))
     own_deadlines = {
@@ -308,7 +309,7 @@ def test_deadlines_are_in_reach_where_the_row_pointing_at_them_is(world, ctx):
     assert Reach.unrestricted().criterion(Deadline) is None
     # A new deadline is judged with the row that will point at it, in the same flush.
     assert reach.allows(Deadline(purpose="x", working_days=1), db.session)
-    with acting_as(_coordinator_of(xiuying)):
+    with unit_of_work(db.session, _coordinator_of(xiuying)):
         province_deadline = db.session.get(Deadline, province_deadline.id)
         province_deadline.working_days = 9
         with pytest.raises(OutOfReach):
@@ -319,13 +320,13 @@ def test_deadlines_are_in_reach_where_the_row_pointing_at_them_is(world, ctx):
 def test_a_unit_reach_user_writes_only_rows_of_their_own_unit(world, ctx):
     from app.licences.models import LicenceEntry
 
-    with acting_as(system_actor()):
+    with unit_of_work(db.session, system_actor()):
         mine = _entry("xiuying_market", world, "甲证")
         theirs = _entry("xiuying_edu", world, "乙证", "002")
         db.session.commit()
     mine_id, theirs_id = mine.id, theirs.id
     own_unit = db.session.get(Unit, world.unit("xiuying_market"))
-    with acting_as(_unit_reach_of(own_unit)):
+    with unit_of_work(db.session, _unit_reach_of(own_unit)):
         theirs = db.session.get(LicenceEntry, theirs_id)
         theirs.name = "改名"
         with pytest.raises(OutOfReach):
@@ -348,14 +349,14 @@ def test_a_unit_reach_user_writes_only_rows_of_their_own_unit(world, ctx):
 def test_a_child_row_cannot_be_taken_from_an_out_of_reach_parent(world, ctx):
     from app.licences.models import LicenceFaceField
 
-    with acting_as(system_actor()):
+    with unit_of_work(db.session, system_actor()):
         mine = _entry("xiuying_market", world, "甲证")
         theirs = _entry("haitang_market", world, "乙证", "002")
         field = LicenceFaceField(entry=theirs, position=1, name="姓名", data_type="text")
         db.session.add(field)
         db.session.commit()
     field_id, mine_id = field.id, mine.id
-    with acting_as(_coordinator_of(db.session.get(Region, world.region("460105")))):
+    with unit_of_work(db.session, _coordinator_of(db.session.get(Region, world.region("460105")))):
         from app.licences.models import LicenceEntry
 
         field = db.session.get(LicenceFaceField, field_id)
@@ -367,7 +368,7 @@ def test_a_child_row_cannot_be_taken_from_an_out_of_reach_parent(world, ctx):
 
 def test_regions_are_written_within_the_subtree_only(world, ctx):
     xiuying = db.session.get(Region, world.region("460105"))
-    with acting_as(_coordinator_of(xiuying)):
+    with unit_of_work(db.session, _coordinator_of(xiuying)):
         db.session.get(Region, world.region("460105001")).name = "秀英街道办"
         db.session.commit()
         db.session.get(Region, world.region("460202")).name = "改名"
@@ -379,14 +380,16 @@ def test_regions_are_written_within_the_subtree_only(world, ctx):
 def test_a_related_filter_value_is_found_only_within_the_related_list(world, ctx):
     from app.licences.models import LicenceUsageApplication
 
-    with acting_as(system_actor()):
+    with unit_of_work(db.session, system_actor()):
         draft = _entry("haitang_market", world, "草稿证").id
         published = _entry("haitang_market", world, "公开证", "002")
         published.state = "approved"
         db.session.commit()
         published = published.id
     interface = ReachInterface(LicenceUsageApplication)
-    with acting_as(_unit_reach_of(db.session.get(Unit, world.unit("xiuying_market")))):
+    with unit_of_work(
+        db.session, _unit_reach_of(db.session.get(Unit, world.unit("xiuying_market")))
+    ):
         assert (
             interface.get_related_obj("applicant_unit", str(world.unit("haitang_market"))) is None
         )

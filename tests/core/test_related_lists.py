@@ -43,11 +43,12 @@ PUBLISHED = {"approved", "deprecated"}
 def province(world, app):
     """Licence entries in every state in several counties (with face fields), objections with
     their deadlines in the province and in 海棠区, service items in two counties."""
-    from app.core.actor import acting_as, system_actor
+    from app.core.actor import system_actor
+    from app.core.unit_of_work import unit_of_work
     from tests.catalogue.factories import basic_entry, item
     from tests.licences.factories import make_entry, make_objection
 
-    with app.app_context(), acting_as(system_actor()):
+    with app.app_context(), unit_of_work(db.session, system_actor()):
         entries = {
             "haitang_draft": make_entry(world.unit("haitang_market"), number=1, name="海棠草稿证"),
             "haitang_submitted": make_entry(

@@ -8,19 +8,19 @@ from pathlib import Path
 import pytest
 
 from app.core import jobs
-from app.core.actor import actor_for_user, current_actor
+from app.core.actor import Actor, actor_for_user
 from app.core.models import AppUser
 from app.extensions import db
 from tests.excel.factories import credit_code, unit_rows
 from tests.excel.helpers import post_file
 
 
-def sample_job(path: str) -> None:
+def sample_job(path: str, *, actor: Actor) -> None:
     jobs.report_progress(0.5, "half way")
-    Path(path).write_text(current_actor().username, encoding="utf-8")
+    Path(path).write_text(actor.username, encoding="utf-8")
 
 
-def failing_job(path: str) -> None:
+def failing_job(path: str, *, actor: Actor) -> None:
     raise RuntimeError("boom")
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 
-from app.core.actor import acting_as, actor_for_user
+from app.core.actor import actor_for_user
 from app.core.models import AppUser
+from app.core.unit_of_work import unit_of_work
 from app.excel import services
 from app.extensions import db
 from tests.excel.factories import credit_code, unit_rows
@@ -24,7 +25,7 @@ def test_rows_for_units_outside_the_importers_reach_are_errors(world, ctx):
         ["三亚市海棠区市场监督管理局", _code("haitang_market"), "460105", "政府部门"],
     )
     spec = services.spec_for("units")
-    with acting_as(actor):
+    with unit_of_work(db.session, actor):
         batch = services.upload(
             db.session, actor=actor, spec=spec, file_name="u.xlsx", stream=io.BytesIO(data)
         )
