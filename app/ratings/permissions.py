@@ -10,7 +10,7 @@ from app.core.roles import (
     WINDOW_STAFF,
 )
 
-MENU = "Ratings"
+MENU = "Good and poor ratings"
 ALL_MENUS = (
     f"{MENU}|Ratings list|Poor-rating queue|Poor-rating tickets|Rating figures|Rating imports"
     "|Ratings spreadsheets"

@@ -19,7 +19,11 @@ SEARCH = ("rating_no", "unit", "channel", "level", "poor", "rated_on")
 
 
 def register(appbuilder: AppBuilder) -> None:
-    menu = {"category": "Ratings", "category_label": _l("Ratings"), "category_icon": "fa-star"}
+    menu = {
+        "category": "Good and poor ratings",
+        "category_label": _l("Ratings"),
+        "category_icon": "fa-star",
+    }
     appbuilder.add_view(RatingView, "Ratings list", label=_l("Ratings"), icon="fa-comments", **menu)
     appbuilder.add_view(
         RectificationTicketView,
