@@ -189,7 +189,7 @@ class RectificationTicketView(ZwModelView):
     list_title = _l("Poor-rating tickets")
     show_title = _l("Poor-rating ticket")
     list_columns = ["id", "rating", "unit", "state_label", "deadline_label", "overdue"]
-    search_columns = ["unit", "state", "opened_at"]
+    search_columns = ["rating", "unit", "state", "opened_at"]
     base_order = ("opened_at", "desc")
     show_template = "ratings/ticket_show.html"
     label_columns = {
