@@ -49,7 +49,7 @@ class RatingApi(ZwModelRestApi):
     resource_name = "rating"
     class_permission_name = "Ratings"
     datamodel = ReachInterface(Rating)
-    include_route_methods = {"get", "get_list", "record"}
+    include_route_methods = {"get", "get_list", "info", "record"}
     method_permission_name = {**METHOD_PERMISSIONS, "record": "write"}
     list_columns = _MASKED_RATING
     show_columns = _MASKED_RATING
@@ -103,6 +103,7 @@ class RectificationTicketApi(ZwModelRestApi):
     include_route_methods = {
         "get",
         "get_list",
+        "info",
         "verify",
         "decide_invalid",
         "rectify",
