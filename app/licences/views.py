@@ -21,6 +21,7 @@ from app.core.base_views import ZwModelView, enum_select
 from app.core.errors import DomainError, OutOfReach, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.unit_of_work import unit_of_work
 from app.core.workflow import Workflow
 from app.extensions import db
 from app.licences import services
@@ -347,10 +348,10 @@ class LicenceEntryView(ZwModelView):
     @has_access
     def submit(self, pk: Any) -> Any:
         item = self._item(pk)
-        services.submit(
-            db.session, item, actor=current_actor(), version=request.form.get("version")
-        )
-        db.session.commit()
+        with unit_of_work(db.session, current_actor()):
+            services.submit(
+                db.session, item, actor=current_actor(), version=request.form.get("version")
+            )
         flash(_("Submitted to the licence reviewer."), "success")
         return redirect(url_for(".show", pk=item.id))
 
@@ -358,14 +359,14 @@ class LicenceEntryView(ZwModelView):
     @has_access
     def deprecate(self, pk: Any) -> Any:
         item = self._item(pk)
-        services.deprecate(
-            db.session,
-            item,
-            actor=current_actor(),
-            reason=request.form.get("reason"),
-            version=request.form.get("version"),
-        )
-        db.session.commit()
+        with unit_of_work(db.session, current_actor()):
+            services.deprecate(
+                db.session,
+                item,
+                actor=current_actor(),
+                reason=request.form.get("reason"),
+                version=request.form.get("version"),
+            )
         flash(_("The entry is deprecated; it stays readable."), "success")
         return redirect(url_for(".show", pk=item.id))
 
@@ -546,10 +547,10 @@ class LicenceUsageApplicationView(ZwModelView):
         item = self.datamodel.get(pk)
         if item is None:
             abort(404)
-        services.submit(
-            db.session, item, actor=current_actor(), version=request.form.get("version")
-        )
-        db.session.commit()
+        with unit_of_work(db.session, current_actor()):
+            services.submit(
+                db.session, item, actor=current_actor(), version=request.form.get("version")
+            )
         flash(_("Submitted to the licence reviewer."), "success")
         return redirect(url_for(".show", pk=item.id))
 
@@ -672,10 +673,10 @@ class LicenceObjectionView(ZwModelView):
     @has_access
     def mark(self, pk: Any) -> Any:
         item = self._item(pk)
-        services.mark_objection(
-            db.session, item, actor=current_actor(), version=request.form.get("version")
-        )
-        db.session.commit()
+        with unit_of_work(db.session, current_actor()):
+            services.mark_objection(
+                db.session, item, actor=current_actor(), version=request.form.get("version")
+            )
         flash(_("The licence is marked as disputed."), "success")
         return redirect(url_for(".show", pk=item.id))
 
@@ -683,17 +684,17 @@ class LicenceObjectionView(ZwModelView):
     @has_access
     def resolve(self, pk: Any) -> Any:
         item = self._item(pk)
-        services.resolve_objection(
-            db.session,
-            item,
-            actor=current_actor(),
-            outcome=request.form.get("outcome"),
-            note=request.form.get("outcome_note"),
-            told_on=_date(request.form.get("applicant_told_on")),
-            told_how=request.form.get("applicant_told_how"),
-            version=request.form.get("version"),
-        )
-        db.session.commit()
+        with unit_of_work(db.session, current_actor()):
+            services.resolve_objection(
+                db.session,
+                item,
+                actor=current_actor(),
+                outcome=request.form.get("outcome"),
+                note=request.form.get("outcome_note"),
+                told_on=_date(request.form.get("applicant_told_on")),
+                told_how=request.form.get("applicant_told_how"),
+                version=request.form.get("version"),
+            )
         flash(_("The outcome is recorded."), "success")
         return redirect(url_for(".show", pk=item.id))
 
@@ -822,29 +823,29 @@ class LicenceReviewView(BaseView):
         item = self._load(self.KINDS[kind], pk)
         actor = current_actor()
         decision = request.form.get("decision")
+        if decision not in ("approve", "reject"):
+            abort(400)
         try:
-            if decision == "approve":
-                services.approve(
-                    db.session,
-                    item,
-                    actor=actor,
-                    scope=request.form.get("scope"),
-                    end_date=_date(request.form.get("end_date")),
-                    version=request.form.get("version"),
-                )
-                message = _("Approved.")
-            elif decision == "reject":
-                services.reject(
-                    db.session,
-                    item,
-                    actor=actor,
-                    reason=request.form.get("reason"),
-                    version=request.form.get("version"),
-                )
-                message = _("Rejected; the unit is asked to revise.")
-            else:
-                abort(400)
-            db.session.commit()
+            with unit_of_work(db.session, actor):
+                if decision == "approve":
+                    services.approve(
+                        db.session,
+                        item,
+                        actor=actor,
+                        scope=request.form.get("scope"),
+                        end_date=_date(request.form.get("end_date")),
+                        version=request.form.get("version"),
+                    )
+                    message = _("Approved.")
+                else:
+                    services.reject(
+                        db.session,
+                        item,
+                        actor=actor,
+                        reason=request.form.get("reason"),
+                        version=request.form.get("version"),
+                    )
+                    message = _("Rejected; the unit is asked to revise.")
         except DomainError as error:
             return render_domain_error(error, redirect_to=url_for(f".review_{kind}", pk=pk))
         flash(message, "success")
