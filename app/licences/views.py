@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from app.core import calendar
 from app.core.actor import current_actor
-from app.core.base_views import ZwModelView, enum_select
+from app.core.base_views import ZwModelView
 from app.core.errors import DomainError, OutOfReach, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
@@ -25,7 +25,13 @@ from app.core.unit_of_work import unit_of_work
 from app.core.workflow import Workflow
 from app.extensions import db
 from app.licences import services
-from app.licences.forms import sample_field
+from app.licences.forms import (
+    entry_fields,
+    face_field_fields,
+    objection_fields,
+    status_event_fields,
+    usage_application_fields,
+)
 from app.licences.models import (
     LicenceEntry,
     LicenceFaceField,
@@ -34,19 +40,7 @@ from app.licences.models import (
     LicenceStatusEvent,
     LicenceUsageApplication,
 )
-from app.licences.states import (
-    OBJECTION,
-    REVIEW,
-    FaceFieldType,
-    HolderCategory,
-    ObjectionOutcome,
-    ObjectionSource,
-    ReviewState,
-    StatusEventType,
-    TrustLevel,
-    UsageMode,
-    ValidityRule,
-)
+from app.licences.states import OBJECTION, REVIEW, ObjectionOutcome, ReviewState
 
 
 def _uploaded_sample() -> tuple[str, bytes] | None:
@@ -161,9 +155,8 @@ class LicenceFaceFieldView(ZwModelView):
     formatters_columns = {"required": lambda value: _("Yes") if value else _("No")}
 
     def __init__(self, **kwargs: Any) -> None:
-        fields = {"data_type": enum_select(_l("Data type"), FaceFieldType)}
-        self.add_form_extra_fields = dict(fields)
-        self.edit_form_extra_fields = dict(fields)
+        self.add_form_extra_fields = face_field_fields()
+        self.edit_form_extra_fields = face_field_fields()
         super().__init__(**kwargs)
 
     def validate(self, item: LicenceFaceField) -> None:
@@ -273,14 +266,8 @@ class LicenceEntryView(ZwModelView):
     show_template = "licences/entry_show.html"
 
     def __init__(self, **kwargs: Any) -> None:
-        fields = {
-            "holder_category": enum_select(_l("Holder category"), HolderCategory),
-            "validity_rule": enum_select(_l("Validity rule"), ValidityRule),
-            "trust_level": enum_select(_l("Trust level"), TrustLevel),
-            "sample_upload": sample_field(),
-        }
-        self.add_form_extra_fields = dict(fields)
-        self.edit_form_extra_fields = dict(fields)
+        self.add_form_extra_fields = entry_fields()
+        self.edit_form_extra_fields = entry_fields()
         super().__init__(**kwargs)
 
     def validate(self, item: LicenceEntry) -> None:
@@ -513,9 +500,8 @@ class LicenceUsageApplicationView(ZwModelView):
     order_rel_fields = ENTRY_CHOICE_ORDER
 
     def __init__(self, **kwargs: Any) -> None:
-        fields = {"mode": enum_select(_l("Usage mode"), UsageMode)}
-        self.add_form_extra_fields = dict(fields)
-        self.edit_form_extra_fields = dict(fields)
+        self.add_form_extra_fields = usage_application_fields()
+        self.edit_form_extra_fields = usage_application_fields()
         super().__init__(**kwargs)
 
     def validate(self, item: LicenceUsageApplication) -> None:
@@ -632,9 +618,7 @@ class LicenceObjectionView(ZwModelView):
     }
 
     def __init__(self, **kwargs: Any) -> None:
-        self.add_form_extra_fields = {
-            "source": enum_select(_l("Raised by (kind)"), ObjectionSource),
-        }
+        self.add_form_extra_fields = objection_fields()
         super().__init__(**kwargs)
 
     formatters_columns = {
@@ -740,7 +724,7 @@ class LicenceStatusEventView(ZwModelView):
     }
 
     def __init__(self, **kwargs: Any) -> None:
-        self.add_form_extra_fields = {"event_type": enum_select(_l("Event"), StatusEventType)}
+        self.add_form_extra_fields = status_event_fields()
         super().__init__(**kwargs)
 
     def validate(self, item: LicenceStatusEvent) -> None:
