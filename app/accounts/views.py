@@ -189,8 +189,7 @@ class AccountRequestView(ZwModelView):
                         version=version,
                     )
         except DomainError as error:
-            if error.status == 404:
-                db.session.rollback()
+            if error.status == 404:  # the unit of work has rolled back
                 abort(404)
             return render_domain_error(error, redirect_to=back)
         if decision is None:
