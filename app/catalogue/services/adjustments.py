@@ -12,11 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.catalogue.models import (
-    AdjustmentRequest,
-    AdjustmentStep,
-    ImplementationItem,
-)
+from app.catalogue.models import AdjustmentRequest, AdjustmentStep, ImplementationItem
 from app.catalogue.services.items import (
     clean_item_values,
     item_value_errors,

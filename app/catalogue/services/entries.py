@@ -11,17 +11,10 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import InstanceState, Session
 
 from app.catalogue import codes
-from app.catalogue.models import (
-    BasicCatalogueEntry,
-    ImplementationItem,
-    ItemType,
-)
+from app.catalogue.models import BasicCatalogueEntry, ImplementationItem, ItemType
 from app.catalogue.services.items import require_role
 from app.catalogue.services.publication import publish
-from app.catalogue.states import (
-    CatalogueSource,
-    EntryStatus,
-)
+from app.catalogue.states import CatalogueSource, EntryStatus
 from app.core import roles
 from app.core.actor import Actor
 from app.core.errors import ValidationError, join_messages

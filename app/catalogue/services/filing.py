@@ -13,17 +13,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.catalogue.models import (
-    Filing,
-    ImplementationItem,
-)
+from app.catalogue.models import Filing, ImplementationItem
 from app.catalogue.services.items import PERSONALIZED_FIELDS, item_values
 from app.catalogue.services.publication import FieldChange, diff
-from app.catalogue.states import (
-    FILING,
-    FilingState,
-    ItemStatus,
-)
+from app.catalogue.states import FILING, FilingState, ItemStatus
 from app.core import workflow
 from app.core.actor import Actor
 from app.core.errors import InvalidTransition, ValidationError

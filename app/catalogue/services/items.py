@@ -11,18 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.catalogue import codes
-from app.catalogue.models import (
-    BasicCatalogueEntry,
-    ImplementationItem,
-    ItemType,
-)
-from app.catalogue.states import (
-    PROPOSERS,
-    EntryStatus,
-    HandlingType,
-    ItemStatus,
-    OnlineDepth,
-)
+from app.catalogue.models import BasicCatalogueEntry, ImplementationItem, ItemType
+from app.catalogue.states import PROPOSERS, EntryStatus, HandlingType, ItemStatus, OnlineDepth
 from app.core import roles
 from app.core.actor import Actor
 from app.core.errors import Forbidden, InvalidTransition, ValidationError, join_messages

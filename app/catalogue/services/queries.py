@@ -8,15 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from app.catalogue.models import (
-    AdjustmentRequest,
-    AdjustmentStep,
-)
+from app.catalogue.models import AdjustmentRequest, AdjustmentStep
 from app.catalogue.services.adjustments import _today
-from app.catalogue.states import (
-    OPEN_STATES,
-    AdjustmentState,
-)
+from app.catalogue.states import OPEN_STATES, AdjustmentState
 from app.core import roles
 from app.core.actor import Actor
 from app.core.calendar import WorkingCalendar

@@ -33,15 +33,7 @@ from app.excel.services.plan import (
     _put,
     _Superseded,
 )
-from app.excel.spec import (
-    TEXT,
-    CellError,
-    ListSpec,
-    Row,
-    cell_converter,
-    clean_text,
-    convert,
-)
+from app.excel.spec import TEXT, CellError, ListSpec, Row, cell_converter, clean_text, convert
 from app.excel.writer import write_annotated
 
 BATCH_ROWS = 2000

@@ -24,10 +24,7 @@ from app.excel.reader import BadFile, SheetLayout
 from app.excel.services.analysis import Analysis, _write_annotated_copy, analyse, apply_plan
 from app.excel.services.files import _limits, _max_cells, _store, spec_for, stored_path
 from app.excel.services.plan import _plan_path, _Superseded
-from app.excel.spec import (
-    ListSpec,
-    clean_text,
-)
+from app.excel.spec import ListSpec, clean_text
 from app.excel.states import ImportStatus
 
 # -- step 1: upload -----------------------------------------------------------------------------

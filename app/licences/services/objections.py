@@ -14,17 +14,9 @@ from app.core.actor import Actor
 from app.core.calendar import schedule_deadline
 from app.core.errors import ValidationError, join_messages
 from app.core.models import Deadline, utcnow
-from app.licences.models import (
-    LicenceEntry,
-    LicenceObjection,
-)
+from app.licences.models import LicenceEntry, LicenceObjection
 from app.licences.services.codes import _clean, licence_number_message
-from app.licences.states import (
-    OBJECTION,
-    ObjectionOutcome,
-    ObjectionSource,
-    ObjectionState,
-)
+from app.licences.states import OBJECTION, ObjectionOutcome, ObjectionSource, ObjectionState
 
 # -- objections (art. 18) ----------------------------------------------------------------------
 

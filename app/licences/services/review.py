@@ -17,18 +17,11 @@ from app.core.actor import Actor
 from app.core.calendar import WorkingCalendar
 from app.core.errors import ValidationError
 from app.core.models import utcnow
-from app.licences.models import (
-    LicenceEntry,
-    LicenceUsageApplication,
-)
+from app.licences.models import LicenceEntry, LicenceUsageApplication
 from app.licences.services.codes import _clean
 from app.licences.services.registration import Reviewed, _by, snapshot
 from app.licences.services.usage import prepare_usage_application
-from app.licences.states import (
-    PENDING_STATES,
-    REVIEW,
-    ReviewState,
-)
+from app.licences.states import PENDING_STATES, REVIEW, ReviewState
 
 
 def submit(

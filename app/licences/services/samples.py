@@ -17,10 +17,7 @@ from app.core.errors import InvalidTransition, ValidationError
 from app.core.services import check_version
 from app.licences.models import LicenceEntry
 from app.licences.services.registration import _revise_if_rejected
-from app.licences.states import (
-    EDITABLE_STATES,
-    ReviewState,
-)
+from app.licences.states import EDITABLE_STATES, ReviewState
 
 # -- sample files ----------------------------------------------------------------------------
 

@@ -10,18 +10,10 @@ from app.core import calendar
 from app.core.actor import Actor
 from app.core.errors import InvalidTransition, OutOfReach, ValidationError, join_messages
 from app.core.models import Unit
-from app.licences.models import (
-    LicenceEntry,
-    LicenceItemLink,
-    LicenceUsageApplication,
-)
+from app.licences.models import LicenceEntry, LicenceItemLink, LicenceUsageApplication
 from app.licences.services.codes import _clean
 from app.licences.services.registration import _revise_if_rejected
-from app.licences.states import (
-    EDITABLE_STATES,
-    ReviewState,
-    UsageMode,
-)
+from app.licences.states import EDITABLE_STATES, ReviewState, UsageMode
 
 # -- usage applications (art. 15) ------------------------------------------------------------
 
