@@ -19,7 +19,13 @@ from flask_appbuilder.api import expose, protect
 from flask_babel import gettext as _
 
 from app.catalogue import services
-from app.catalogue.models import AdjustmentRequest, BasicCatalogueEntry, Filing, ImplementationItem
+from app.catalogue.models import (
+    GUIDE_ELEMENTS,
+    AdjustmentRequest,
+    BasicCatalogueEntry,
+    Filing,
+    ImplementationItem,
+)
 from app.catalogue.states import AdjustmentState
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelRestApi
@@ -54,14 +60,7 @@ class BasicCatalogueApi(ZwModelRestApi):
         "source",
         "status",
         "competent_department",
-        "legal_basis",
-        "acceptance_conditions",
-        "application_materials",
-        "legal_time_limit_days",
-        "handling_process",
-        "fee_standard",
-        "complaint_phone",
-        "form_content",
+        *GUIDE_ELEMENTS,
         "version",
     ]
     add_columns = [
@@ -71,14 +70,7 @@ class BasicCatalogueApi(ZwModelRestApi):
         "source",
         "status",
         "competent_department",
-        "legal_basis",
-        "acceptance_conditions",
-        "application_materials",
-        "legal_time_limit_days",
-        "handling_process",
-        "fee_standard",
-        "complaint_phone",
-        "form_content",
+        *GUIDE_ELEMENTS,
     ]
     edit_columns = add_columns + ["version"]
     order_columns = ["basic_code", "name"]

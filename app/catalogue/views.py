@@ -18,6 +18,7 @@ from wtforms.validators import Optional
 
 from app.catalogue import forms, services
 from app.catalogue.models import (
+    GUIDE_ELEMENTS,
     AdjustmentRequest,
     BasicCatalogueEntry,
     Filing,
@@ -140,16 +141,7 @@ class BasicCatalogueView(ZwModelView):
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "item_type": [["application_driven", FilterEqual, True], ["active", FilterEqual, True]]
     }
-    standardized = [
-        "legal_basis",
-        "acceptance_conditions",
-        "application_materials",
-        "legal_time_limit_days",
-        "handling_process",
-        "fee_standard",
-        "complaint_phone",
-        "form_content",
-    ]
+    standardized = list(GUIDE_ELEMENTS)
     add_columns = [
         "basic_code",
         "name",

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import InstanceState, Session
 
 from app.catalogue import codes
-from app.catalogue.models import BasicCatalogueEntry, ImplementationItem, ItemType
+from app.catalogue.models import GUIDE_ELEMENTS, BasicCatalogueEntry, ImplementationItem, ItemType
 from app.catalogue.services.items import require_role
 from app.catalogue.services.publication import publish
 from app.catalogue.states import CatalogueSource, EntryStatus
@@ -93,14 +93,7 @@ def create_basic_entry(
 ENTRY_STANDARDIZED_COLUMNS = (
     "name",
     "item_type_id",
-    "legal_basis",
-    "acceptance_conditions",
-    "application_materials",
-    "legal_time_limit_days",
-    "handling_process",
-    "fee_standard",
-    "complaint_phone",
-    "form_content",
+    *GUIDE_ELEMENTS,
 )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.catalogue import codes
-from app.catalogue.models import BasicCatalogueEntry, ImplementationItem, ItemType
+from app.catalogue.models import GUIDE_ELEMENTS, BasicCatalogueEntry, ImplementationItem, ItemType
 from app.catalogue.states import PROPOSERS, EntryStatus, HandlingType, ItemStatus, OnlineDepth
 from app.core import roles
 from app.core.actor import Actor
@@ -64,14 +64,7 @@ STANDARDIZED_FIELDS = (
     "item_name",
     "basic_code",
     "item_type_name",
-    "legal_basis",
-    "acceptance_conditions",
-    "application_materials",
-    "legal_time_limit_days",
-    "handling_process",
-    "fee_standard",
-    "complaint_phone",
-    "form_content",
+    *GUIDE_ELEMENTS,
 )
 PERSONALIZED_FIELDS = (
     "service_hours",
