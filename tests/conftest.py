@@ -246,3 +246,33 @@ def api_token(app: Any) -> Any:
         return {"Authorization": f"Bearer {response.json['access_token']}"}
 
     return _token
+
+
+@pytest.fixture
+def fail_after(monkeypatch: Any) -> Any:
+    """Make ``module.name`` (a service a boundary calls) do its work, flush it, and then fail
+    as a later step of the use case would. Returns the list of audit-row counts written in the
+    transaction at the moment of each failure, so a test can show there was something to lose.
+    """
+    from sqlalchemy import func, select
+
+    from app.core.errors import ValidationError
+    from app.core.models import AuditLog
+    from app.extensions import db
+
+    def _patch(module: Any, name: str) -> list[int]:
+        original = getattr(module, name)
+        written: list[int] = []
+
+        def failing(*args: Any, **kwargs: Any) -> Any:
+            before = db.session.scalar(select(func.count()).select_from(AuditLog))
+            original(*args, **kwargs)
+            db.session.flush()
+            after = db.session.scalar(select(func.count()).select_from(AuditLog))
+            written.append(after - before)
+            raise ValidationError(message="a later step of the use case failed")
+
+        monkeypatch.setattr(module, name, failing)
+        return written
+
+    return _patch

@@ -14,6 +14,7 @@ from app.core.base_views import ZwModelRestApi
 from app.core.errors import DomainError, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.unit_of_work import unit_of_work
 from app.extensions import appbuilder, db
 
 
@@ -93,15 +94,16 @@ class AccountRequestApi(ZwModelRestApi):
             409: {description: not pending, or stale version}
         """
         payload = request.get_json(silent=True) or {}
+        actor = current_actor()
         try:
-            decision = services.approve(
-                db.session,
-                pk,
-                actor=current_actor(),
-                security_manager=appbuilder.sm,
-                version=payload.get("version"),
-            )
-            db.session.commit()
+            with unit_of_work(db.session, actor):
+                decision = services.approve(
+                    db.session,
+                    actor.reach.one(db.session, AccountRequest, pk),
+                    actor=actor,
+                    security_manager=appbuilder.sm,
+                    version=payload.get("version"),
+                )
         except DomainError as error:
             return render_domain_error(error)
         result: dict[str, Any] = {"id": pk, "state": decision.request.state}
@@ -127,15 +129,16 @@ class AccountRequestApi(ZwModelRestApi):
             422: {description: no reason}
         """
         payload = request.get_json(silent=True) or {}
+        actor = current_actor()
         try:
-            item = services.reject(
-                db.session,
-                pk,
-                str(payload.get("reason") or ""),
-                actor=current_actor(),
-                version=payload.get("version"),
-            )
-            db.session.commit()
+            with unit_of_work(db.session, actor):
+                item = services.reject(
+                    db.session,
+                    actor.reach.one(db.session, AccountRequest, pk),
+                    actor=actor,
+                    reason=str(payload.get("reason") or ""),
+                    version=payload.get("version"),
+                )
         except DomainError as error:
             return render_domain_error(error)
         return self.response(200, result={"id": item.id, "state": item.state})

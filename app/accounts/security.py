@@ -443,6 +443,8 @@ class ZwSecurityManager(SecurityManager):
             and (request.blueprint == "ResetMyPasswordView" if has_request_context() else False)
         )
         policy.set_password(self.session, user, password, by_self=by_self)
+        # FAB's security-manager API: its reset-password views call this and expect it saved,
+        # so the hook is the boundary of that use case (FAB's own commit, like add/edit).
         self.session.commit()
 
     def update_user_auth_stat(self, user: Any, success: bool = True) -> None:

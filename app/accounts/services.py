@@ -176,15 +176,15 @@ class Decision:
 
 def approve(
     session: Session,
-    request_id: int,
+    item: AccountRequest,
     *,
     actor: Actor,
     security_manager: Any,
     version: int | str | None = None,
 ) -> Decision:
-    """Approve a pending request: create, move or disable the login. Returns the one-time
-    password of a new account (shown once to the coordinator, never stored in clear)."""
-    item: AccountRequest = actor.reach.one(session, AccountRequest, request_id)
+    """Approve a pending request (loaded by the caller within the actor's reach): create, move
+    or disable the login. Returns the one-time password of a new account (shown once to the
+    coordinator, never stored in clear)."""
     step = workflow.check(session, item, REQUEST["approve"], actor=actor, version=version)
     validate_request(session, item)
     if username_unavailable(session, item):
@@ -210,13 +210,13 @@ def approve(
 
 def reject(
     session: Session,
-    request_id: int,
-    reason: str,
+    item: AccountRequest,
     *,
     actor: Actor,
+    reason: str,
     version: int | str | None = None,
 ) -> AccountRequest:
-    item: AccountRequest = actor.reach.one(session, AccountRequest, request_id)
+    """Reject a pending request (loaded by the caller) with the reason the unit is told."""
     reason = (reason or "").strip()
     step = workflow.check(
         session, item, REQUEST["reject"], actor=actor, version=version, reason=reason

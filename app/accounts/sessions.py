@@ -12,6 +12,11 @@ refuses the token once the row has ended, and ends the row when it was idle too 
 time is measured from ``last_seen_at``, which is written at most every ``TOUCH_SECONDS``: an API
 session therefore ends after between ``SESSION_IDLE_MINUTES`` minus one minute and
 ``SESSION_IDLE_MINUTES`` of inactivity, never later.
+
+Transactions: this bookkeeping is not a use case. It runs at sign-in (a Flask-Login signal),
+before every request and from the JWT user loader, before any use case of the request opens its
+``unit_of_work``; it commits its own row at once (a session that was opened or ended must stay
+so whatever the request does next), and those commits are the only ones here.
 """
 
 from __future__ import annotations
@@ -82,7 +87,7 @@ def end_current_session(reason: SessionEnd) -> None:
         ).scalar_one_or_none()
         if row is not None and row.active:
             _end(row, reason)
-            db.session.commit()
+            db.session.commit()  # session bookkeeping, its own boundary (module doc)
     for key in [k for k in session if k not in ("csrf_token", "locale")]:
         session.pop(key, None)
 
@@ -126,7 +131,7 @@ def enforce() -> Any:
     current = utcnow()
     if (current - row.last_seen_at).total_seconds() > TOUCH_SECONDS:
         row.last_seen_at = current
-        db.session.commit()
+        db.session.commit()  # session bookkeeping before the request's use case (module doc)
     if policy.must_change_password(user) and request.endpoint not in ALLOWED_WHILE_CHANGING:
         if request.path.startswith("/api/"):
             return jsonify(message=_("Change your password before going on.")), 403
@@ -178,7 +183,7 @@ def _open_session(user: Any, kind: SessionKind) -> str:
             **_client(),
         )
     )
-    db.session.commit()
+    db.session.commit()  # the session row exists before the request goes on (module doc)
     return sid
 
 
@@ -201,12 +206,12 @@ def check_api_session(jwt_data: dict[str, Any], user: Any) -> bool:
     current = utcnow()
     if (current - row.last_seen_at).total_seconds() > policy.setting("SESSION_IDLE_MINUTES") * 60:
         _end(row, SessionEnd.IDLE)
-        db.session.commit()
+        db.session.commit()  # the ended session stays ended although the token is refused
         g.zw_auth_message = _("You were signed out after a period of inactivity.")
         return False
     if (current - row.last_seen_at).total_seconds() > TOUCH_SECONDS:
         row.last_seen_at = current
-        db.session.commit()
+        db.session.commit()  # session bookkeeping before the request's use case (module doc)
     return True
 
 
@@ -215,7 +220,7 @@ def end_api_session(sid: Any, reason: SessionEnd) -> bool:
     row = _api_row(sid)
     if row is None or not end_session(row, reason):
         return False
-    db.session.commit()
+    db.session.commit()  # the client's own sign-out, session bookkeeping (module doc)
     return True
 
 

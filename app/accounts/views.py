@@ -27,6 +27,7 @@ from app.core.errors import DomainError, render_domain_error
 from app.core.models import AppUser, Unit
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.unit_of_work import unit_of_work
 from app.extensions import appbuilder, db
 
 
@@ -166,35 +167,42 @@ class AccountRequestView(ZwModelView):
             abort(400)
         version = int(form.version.data) if (form.version.data or "").isdigit() else None
         back = url_for("AccountRequestView.show", pk=pk)
+        actor = current_actor()
         try:
-            if request.form.get("decision") == "approve":
-                decision = services.approve(
-                    db.session,
-                    pk,
-                    actor=current_actor(),
-                    security_manager=appbuilder.sm,
-                    version=version,
-                )
-                db.session.commit()
-                if decision.initial_password:
-                    return self.render_template(
-                        "accounts/initial_password.html",
-                        username=decision.user.username,
-                        password=decision.initial_password,
-                        back=url_for("AccountRequestView.list"),
+            with unit_of_work(db.session, actor):
+                item = actor.reach.one(db.session, AccountRequest, pk)
+                if request.form.get("decision") == "approve":
+                    decision = services.approve(
+                        db.session,
+                        item,
+                        actor=actor,
+                        security_manager=appbuilder.sm,
+                        version=version,
                     )
-                flash(_("Request approved."), "success")
-            else:
-                services.reject(
-                    db.session, pk, form.reason.data or "", actor=current_actor(), version=version
-                )
-                db.session.commit()
-                flash(_("Request rejected."), "info")
+                else:
+                    decision = None
+                    services.reject(
+                        db.session,
+                        item,
+                        actor=actor,
+                        reason=form.reason.data or "",
+                        version=version,
+                    )
         except DomainError as error:
-            if error.status == 404:
-                db.session.rollback()
+            if error.status == 404:  # the unit of work has rolled back
                 abort(404)
             return render_domain_error(error, redirect_to=back)
+        if decision is None:
+            flash(_("Request rejected."), "info")
+        elif decision.initial_password:
+            return self.render_template(
+                "accounts/initial_password.html",
+                username=decision.user.username,
+                password=decision.initial_password,
+                back=url_for("AccountRequestView.list"),
+            )
+        else:
+            flash(_("Request approved."), "success")
         return redirect(back)
 
 
@@ -378,11 +386,11 @@ class AccountSecurityView(ZwModelView):
     def unlock(self, items: Any) -> Any:
         items = items if isinstance(items, list) else [items]
         count = 0
-        for user in items:
-            if user.locked_until is not None or user.fail_login_count:
-                policy.unlock(db.session, user, expired=False)
-                count += 1
-        db.session.commit()
+        with unit_of_work(db.session, current_actor()):
+            for user in items:
+                if user.locked_until is not None or user.fail_login_count:
+                    policy.unlock(db.session, user, expired=False)
+                    count += 1
         flash(_("%(n)d account(s) unlocked.", n=count), "success")
         return redirect(self.get_redirect())
 
@@ -394,9 +402,9 @@ class AccountSecurityView(ZwModelView):
     )
     def force_logout(self, items: Any) -> Any:
         items = items if isinstance(items, list) else [items]
-        for user in items:
-            force_logout_user(user)
-        db.session.commit()
+        with unit_of_work(db.session, current_actor()):
+            for user in items:
+                force_logout_user(user)
         flash(_("%(n)d account(s) signed out.", n=len(items)), "success")
         return redirect(self.get_redirect())
 
@@ -466,9 +474,9 @@ class OnlineUserView(ZwModelView):
     def force_logout(self, items: Any) -> Any:
         items = items if isinstance(items, list) else [items]
         users = {row.user_id: row.user for row in items}
-        for user in users.values():
-            force_logout_user(user)
-        db.session.commit()
+        with unit_of_work(db.session, current_actor()):
+            for user in users.values():
+                force_logout_user(user)
         flash(_("%(n)d account(s) signed out.", n=len(users)), "success")
         return redirect(self.get_redirect())
 
@@ -482,22 +490,22 @@ class OnlineUserView(ZwModelView):
         """End single sessions (one browser, one API sign-in) without touching the others."""
         items = items if isinstance(items, list) else [items]
         ended = 0
-        for row in items:
-            if sessions.end_session(row, SessionEnd.FORCED):
-                ended += 1
-                record(
-                    db.session,
-                    AuditAction.SECURITY,
-                    object_type="User",
-                    object_id=row.user_id,
-                    summary=_(
-                        "Session ended by the security administrator: %(u)s (%(kind)s, %(ip)s)",
-                        u=row.username,
-                        kind=row.kind_label,
-                        ip=row.ip,
-                    ),
-                    after={"event": "session_ended", "session": row.id, "kind": row.kind},
-                )
-        db.session.commit()
+        with unit_of_work(db.session, current_actor()):
+            for row in items:
+                if sessions.end_session(row, SessionEnd.FORCED):
+                    ended += 1
+                    record(
+                        db.session,
+                        AuditAction.SECURITY,
+                        object_type="User",
+                        object_id=row.user_id,
+                        summary=_(
+                            "Session ended by the security administrator: %(u)s (%(kind)s, %(ip)s)",
+                            u=row.username,
+                            kind=row.kind_label,
+                            ip=row.ip,
+                        ),
+                        after={"event": "session_ended", "session": row.id, "kind": row.kind},
+                    )
         flash(_("%(n)d session(s) ended.", n=ended), "success")
         return redirect(self.get_redirect())

@@ -19,7 +19,13 @@ from flask_appbuilder.api import expose, protect
 from flask_babel import gettext as _
 
 from app.catalogue import services
-from app.catalogue.models import AdjustmentRequest, BasicCatalogueEntry, Filing, ImplementationItem
+from app.catalogue.models import (
+    GUIDE_ELEMENTS,
+    AdjustmentRequest,
+    BasicCatalogueEntry,
+    Filing,
+    ImplementationItem,
+)
 from app.catalogue.states import AdjustmentState
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelRestApi
@@ -27,6 +33,7 @@ from app.core.errors import DomainError, ValidationError, render_domain_error
 from app.core.models import Region
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.unit_of_work import unit_of_work
 from app.extensions import db
 
 
@@ -53,14 +60,7 @@ class BasicCatalogueApi(ZwModelRestApi):
         "source",
         "status",
         "competent_department",
-        "legal_basis",
-        "acceptance_conditions",
-        "application_materials",
-        "legal_time_limit_days",
-        "handling_process",
-        "fee_standard",
-        "complaint_phone",
-        "form_content",
+        *GUIDE_ELEMENTS,
         "version",
     ]
     add_columns = [
@@ -70,14 +70,7 @@ class BasicCatalogueApi(ZwModelRestApi):
         "source",
         "status",
         "competent_department",
-        "legal_basis",
-        "acceptance_conditions",
-        "application_materials",
-        "legal_time_limit_days",
-        "handling_process",
-        "fee_standard",
-        "complaint_phone",
-        "form_content",
+        *GUIDE_ELEMENTS,
     ]
     edit_columns = add_columns + ["version"]
     order_columns = ["basic_code", "name"]
@@ -230,15 +223,15 @@ class AdjustmentApi(ZwModelRestApi):
             return self.response_404()
         payload = request.get_json(silent=True) or {}
         try:
-            services.transition(
-                db.session,
-                actor=current_actor(),
-                adjustment=adjustment,
-                name=str(payload.get("name", "")),
-                reason=str(payload.get("reason", "") or ""),
-                version=payload.get("version"),
-            )
-            db.session.commit()
+            with unit_of_work(db.session, current_actor()):
+                services.transition(
+                    db.session,
+                    actor=current_actor(),
+                    adjustment=adjustment,
+                    name=str(payload.get("name", "")),
+                    reason=str(payload.get("reason", "") or ""),
+                    version=payload.get("version"),
+                )
         except DomainError as error:
             return render_domain_error(error)
         return self.response(
@@ -308,10 +301,10 @@ class FilingApi(ZwModelRestApi):
         if region is None:
             return self.response_404()
         try:
-            filing = services.file_list(
-                db.session, actor=actor, region=region, note=str(payload.get("note", ""))
-            )
-            db.session.commit()
+            with unit_of_work(db.session, actor):
+                filing = services.file_list(
+                    db.session, actor=actor, region=region, note=str(payload.get("note", ""))
+                )
         except DomainError as error:
             return render_domain_error(error)
         return self.response(
@@ -327,15 +320,15 @@ class FilingApi(ZwModelRestApi):
             return self.response_404()
         payload = request.get_json(silent=True) or {}
         try:
-            services.decide_filing(
-                db.session,
-                actor=current_actor(),
-                filing=filing,
-                acknowledge=bool(payload.get("acknowledge")),
-                reason=str(payload.get("reason", "") or ""),
-                version=payload.get("version"),
-            )
-            db.session.commit()
+            with unit_of_work(db.session, current_actor()):
+                services.decide_filing(
+                    db.session,
+                    actor=current_actor(),
+                    filing=filing,
+                    acknowledge=bool(payload.get("acknowledge")),
+                    reason=str(payload.get("reason", "") or ""),
+                    version=payload.get("version"),
+                )
         except DomainError as error:
             return render_domain_error(error)
         return self.response(200, id=filing.id, state=filing.state)

@@ -48,6 +48,20 @@ class ItemType(db.Model):
         return f"{self.code} {self.name}"
 
 
+#: The standardized guide elements of seed 000 art. 10: columns of a basic-catalogue entry,
+#: inherited read-only by every implementation-list row (one list for forms, APIs and checks).
+GUIDE_ELEMENTS = (
+    "legal_basis",
+    "acceptance_conditions",
+    "application_materials",
+    "legal_time_limit_days",
+    "handling_process",
+    "fee_standard",
+    "complaint_phone",
+    "form_content",
+)
+
+
 class BasicCatalogueEntry(db.Model):
     """An entry of the basic catalogue (基本目录), national or provincial, owned by the province.
 

@@ -18,6 +18,7 @@ from wtforms.validators import Optional
 
 from app.catalogue import forms, services
 from app.catalogue.models import (
+    GUIDE_ELEMENTS,
     AdjustmentRequest,
     BasicCatalogueEntry,
     Filing,
@@ -43,6 +44,7 @@ from app.core.errors import DomainError, ValidationError, render_domain_error
 from app.core.models import Region
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.unit_of_work import unit_of_work
 from app.extensions import db
 
 STANDARDIZED_LABELS = {
@@ -139,16 +141,7 @@ class BasicCatalogueView(ZwModelView):
     add_form_query_rel_fields = edit_form_query_rel_fields = {
         "item_type": [["application_driven", FilterEqual, True], ["active", FilterEqual, True]]
     }
-    standardized = [
-        "legal_basis",
-        "acceptance_conditions",
-        "application_materials",
-        "legal_time_limit_days",
-        "handling_process",
-        "fee_standard",
-        "complaint_phone",
-        "form_content",
-    ]
+    standardized = list(GUIDE_ELEMENTS)
     add_columns = [
         "basic_code",
         "name",
@@ -453,15 +446,15 @@ class AdjustmentView(ZwModelView):
         if adjustment is None:
             abort(404)
         try:
-            services.transition(
-                db.session,
-                actor=current_actor(),
-                adjustment=adjustment,
-                name=request.form.get("name", ""),
-                reason=request.form.get("reason", ""),
-                version=request.form.get("version") or None,
-            )
-            db.session.commit()
+            with unit_of_work(db.session, current_actor()):
+                services.transition(
+                    db.session,
+                    actor=current_actor(),
+                    adjustment=adjustment,
+                    name=request.form.get("name", ""),
+                    reason=request.form.get("reason", ""),
+                    version=request.form.get("version") or None,
+                )
         except DomainError as error:
             return render_domain_error(error, redirect_to=url_for("AdjustmentView.show", pk=pk))
         else:
@@ -530,10 +523,10 @@ class FilingView(ZwModelView):
         actor = current_actor()
         region = _own_region(actor)
         try:
-            filing = services.file_list(
-                db.session, actor=actor, region=region, note=request.form.get("note", "")
-            )
-            db.session.commit()
+            with unit_of_work(db.session, actor):
+                filing = services.file_list(
+                    db.session, actor=actor, region=region, note=request.form.get("note", "")
+                )
         except DomainError as error:
             return render_domain_error(error, redirect_to=url_for("FilingView.list"))
         flash(_("The list was filed (%(n)d rows).", n=filing.row_count), "success")
@@ -546,15 +539,15 @@ class FilingView(ZwModelView):
         if filing is None:
             abort(404)
         try:
-            services.decide_filing(
-                db.session,
-                actor=current_actor(),
-                filing=filing,
-                acknowledge=request.form.get("decision") == "acknowledge",
-                reason=request.form.get("reason", ""),
-                version=request.form.get("version") or None,
-            )
-            db.session.commit()
+            with unit_of_work(db.session, current_actor()):
+                services.decide_filing(
+                    db.session,
+                    actor=current_actor(),
+                    filing=filing,
+                    acknowledge=request.form.get("decision") == "acknowledge",
+                    reason=request.form.get("reason", ""),
+                    version=request.form.get("version") or None,
+                )
         except DomainError as error:
             return render_domain_error(error, redirect_to=url_for("FilingView.show", pk=pk))
         return redirect(url_for("FilingView.show", pk=pk))

@@ -10,10 +10,12 @@ from flask_appbuilder.api import BaseApi, expose, protect, safe
 from flask_babel import gettext as _
 
 from app.core import calendar, services
+from app.core.actor import current_actor
 from app.core.base_views import ZwModelRestApi
 from app.core.models import CalendarDay, CalendarYear, Region, Unit
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.unit_of_work import unit_of_work
 from app.extensions import db
 
 
@@ -106,14 +108,15 @@ class CalendarDayApi(ZwModelRestApi):
             )
 
     def post_add(self, item: CalendarDay) -> None:
-        calendar.recompute_deadlines(db.session, since=item.day)
-        db.session.commit()
+        # After FAB's commit of the day (a hook after the save): its own unit of work.
+        with unit_of_work(db.session, current_actor()):
+            calendar.recompute_deadlines(db.session, since=item.day)
 
     post_update = post_add
 
     def post_delete(self, item: CalendarDay) -> None:
-        calendar.recompute_deadlines(db.session, since=item.day)
-        db.session.commit()
+        with unit_of_work(db.session, current_actor()):
+            calendar.recompute_deadlines(db.session, since=item.day)
 
 
 #: Bounds of the working-day API: dates in these years, at most this many working days ahead,

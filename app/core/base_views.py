@@ -25,12 +25,14 @@ from wtforms import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
 from app.core import calendar
+from app.core.actor import current_actor
 from app.core.audit import AuditAction, record
 from app.core.errors import DomainError, OutOfReach, render_domain_error
 from app.core.reach import current_reach
 from app.core.roles import METHOD_PERMISSIONS
 from app.core.services import check_version
 from app.core.states import LabelledEnum
+from app.core.unit_of_work import unit_of_work
 from app.extensions import db
 
 
@@ -231,18 +233,18 @@ class ZwModelView(ModelView):
             (make_row(item) for item in items),
             f"{filename_stem}-{calendar.today().isoformat()}",
         )
-        record(
-            db.session,
-            AuditAction.EXPORT,
-            object_type=self.datamodel.obj.__name__,
-            summary=_("%(title)s export (%(n)d rows)", title=str(title), n=len(items)),
-            after={
-                "filters": request.query_string.decode("utf-8", "replace")[:500],
-                "rows": len(items),
-                "matching": count,
-            },
-        )
-        db.session.commit()
+        with unit_of_work(db.session, current_actor()):  # the export's audit record
+            record(
+                db.session,
+                AuditAction.EXPORT,
+                object_type=self.datamodel.obj.__name__,
+                summary=_("%(title)s export (%(n)d rows)", title=str(title), n=len(items)),
+                after={
+                    "filters": request.query_string.decode("utf-8", "replace")[:500],
+                    "rows": len(items),
+                    "matching": count,
+                },
+            )
         return response
 
     # -- actions: every row must be in reach ----------------------------------------------

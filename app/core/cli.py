@@ -62,15 +62,15 @@ def _first_audit_checkpoint() -> None:
     path = checkpoint_path()
     if path.exists() and path.stat().st_size:
         return
-    report = verify_chain(db.session, checkpoints=[])
-    if report.rows_ok:
-        write_checkpoint(db.session, "setup")
-    else:
-        log.warning(
-            "no first audit checkpoint written: the chain does not verify: %s",
-            "; ".join(f.message for f in report.findings if f.about_rows),
-        )
-    db.session.commit()
+    with unit_of_work(db.session, system_actor()):
+        report = verify_chain(db.session, checkpoints=[])
+        if report.rows_ok:
+            write_checkpoint(db.session, "setup")
+        else:
+            log.warning(
+                "no first audit checkpoint written: the chain does not verify: %s",
+                "; ".join(f.message for f in report.findings if f.about_rows),
+            )
 
 
 def _print_findings(report: ChainReport) -> None:
@@ -87,15 +87,18 @@ def seed_demo_data() -> None:
     with unit_of_work(db.session, system_actor()):
         added = demo.seed_regions(db.session, demo.DEMO_PROVINCE)
         units = demo.seed_demo_units(db.session)
-    users = demo.seed_demo_users(db.session, appbuilder.sm, current_app.config["DEMO_PASSWORD"])
+        # FAB's add_user commits each new login itself; their regions and units commit here.
+        users = demo.seed_demo_users(db.session, appbuilder.sm, current_app.config["DEMO_PASSWORD"])
     click.echo(f"regions added: {added}, units added: {units}, users added: {len(users)}")
     for package in DOMAINS[1:]:
         try:
             module = importlib.import_module(f"{package}.demo")
         except ModuleNotFoundError:
             continue
-        # A domain's demo is a script of use cases, each in a unit of work of its acting user;
-        # what it sets up around them is the system's.
+        # A domain's demo is a script of use cases, each in a unit of work of its acting user
+        # (so it cannot run inside one of the system's: a unit of work has one actor); what it
+        # sets up around them is the system's (no unit binds it outside a request) and is
+        # committed here.
         summary = module.seed_demo(db.session)
         db.session.commit()
         click.echo(f"{package}: {summary}")
@@ -179,8 +182,8 @@ def register_commands(app: Flask) -> None:
                 "; ".join(f.message for f in report.findings),
             )
             _print_findings(report)
-        record = write_checkpoint(db.session, "forced" if not report.rows_ok else "checkpoint")
-        db.session.commit()
+        with unit_of_work(db.session, system_actor()):
+            record = write_checkpoint(db.session, "forced" if not report.rows_ok else "checkpoint")
         click.echo(
             f"audit checkpoint written: {record['rows']} rows, newest #{record['newest_id']}, "
             f"oldest #{record['oldest_id']} -> {checkpoint_path()}"
@@ -204,19 +207,19 @@ def register_commands(app: Flask) -> None:
         keep = max(days or current_app.config["AUDIT_RETENTION_DAYS"], 180)
         cutoff = utcnow() - dt.timedelta(days=keep)
         max_id = select(func.max(AuditLog.id)).correlate(None).scalar_subquery()
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("SET LOCAL zwfw.audit_retention = 'on'"))
-        # Rows go from the oldest end of the chain only, up to the first row to keep (a row
-        # written with a clock set back stays, and so does the rest), never the newest row.
-        keep_from = db.session.execute(
-            select(func.coalesce(func.min(AuditLog.id), max_id)).where(
-                AuditLog.occurred_at >= cutoff
-            )
-        ).scalar_one()
-        result = db.session.execute(delete(AuditLog).where(AuditLog.id < keep_from))
-        db.session.commit()
+        with unit_of_work(db.session, system_actor()):
+            if db.engine.dialect.name == "postgresql":
+                db.session.execute(text("SET LOCAL zwfw.audit_retention = 'on'"))
+            # Rows go from the oldest end of the chain only, up to the first row to keep (a row
+            # written with a clock set back stays, and so does the rest), never the newest row.
+            keep_from = db.session.execute(
+                select(func.coalesce(func.min(AuditLog.id), max_id)).where(
+                    AuditLog.occurred_at >= cutoff
+                )
+            ).scalar_one()
+            result = db.session.execute(delete(AuditLog).where(AuditLog.id < keep_from))
         click.echo(f"dropped {result.rowcount} audit rows older than {cutoff:%Y-%m-%d}")
-        if result.rowcount:  # retention moved the oldest row: anchor the new one
-            record = write_checkpoint(db.session, "retention")
-            db.session.commit()
+        if result.rowcount:  # retention moved the oldest row: anchor the new one (committed)
+            with unit_of_work(db.session, system_actor()):
+                record = write_checkpoint(db.session, "retention")
             click.echo(f"audit checkpoint written: oldest row now #{record['oldest_id']}")

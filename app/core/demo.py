@@ -184,5 +184,5 @@ def seed_demo_users(session: Session, security_manager: Any, password: str) -> l
         user.region = regions[region_code]
         user.unit = units.get(unit_name) if unit_name else None
         created.append(username)
-    session.commit()
+    session.flush()
     return created

@@ -121,5 +121,7 @@ def sync_roles(security_manager: Any) -> dict[str, int]:  # FAB's manager has no
             and any(v.match(pv.view_menu.name) and p.match(pv.permission.name) for v, p in patterns)
         ]
         counts[role_name] = len(role.permissions)
+    # Start-up and `flask setup`, not a use case: like FAB's own permission sync (which
+    # commits through the security manager), the roles are saved here at once.
     session.commit()
     return counts

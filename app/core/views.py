@@ -26,10 +26,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError as FormValidationError
 
 from app.core import calendar, services
+from app.core.actor import current_actor
 from app.core.base_views import ZwModelView, enum_select
 from app.core.models import AuditLog, CalendarDay, CalendarYear, Region, Unit
 from app.core.reach import ReachInterface
 from app.core.states import ExerciseLevel, RegionLevel, UnitKind
+from app.core.unit_of_work import unit_of_work
 from app.extensions import db
 
 
@@ -148,9 +150,9 @@ class UnitView(ZwModelView):
     @action("deactivate", _l("Deactivate"), _l("Deactivate the selected units?"), "fa-ban")
     def deactivate(self, items: Any) -> Any:
         items = items if isinstance(items, list) else [items]
-        for item in items:
-            item.active = False
-        db.session.commit()
+        with unit_of_work(db.session, current_actor()):
+            for item in items:
+                item.active = False
         flash(_("%(n)d unit(s) deactivated.", n=len(items)), "success")
         return redirect(self.get_redirect())
 
@@ -196,8 +198,9 @@ class CalendarDayView(ZwModelView):
         self._recompute(item.day)
 
     def _recompute(self, since: dt.date) -> None:
-        changed = calendar.recompute_deadlines(db.session, since=since)
-        db.session.commit()
+        # After FAB's commit of the day (a hook after the save): its own unit of work.
+        with unit_of_work(db.session, current_actor()):
+            changed = calendar.recompute_deadlines(db.session, since=since)
         if changed:
             flash(_("%(n)d open deadline(s) were recomputed.", n=changed), "info")
 
@@ -227,8 +230,8 @@ class CalendarYearView(ZwModelView):
             raise ValidationError(message=_("Enter a year between 2000 and 2100."))
 
     def post_add(self, item: CalendarYear) -> None:
-        changed = calendar.recompute_deadlines(db.session, since=dt.date(item.year, 1, 1))
-        db.session.commit()
+        with unit_of_work(db.session, current_actor()):  # after FAB's commit of the year
+            changed = calendar.recompute_deadlines(db.session, since=dt.date(item.year, 1, 1))
         flash(_("%(n)d open deadline(s) were recomputed.", n=changed), "info")
 
 

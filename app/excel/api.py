@@ -124,13 +124,16 @@ class ListApi(BaseApi):
     def _filtered(self, query: Any) -> Any:
         import prison
 
+        datamodel = self.list_datamodel
+        if datamodel is None:  # (the caller only filters a list that has one)
+            return None
         try:
             args = prison.loads(request.args["q"])
-            filters = self.list_datamodel.get_filters(list(self.search_columns))
+            filters = datamodel.get_filters(list(self.search_columns))
             filters.rest_add_filters(args.get("filters", []))
         except Exception:  # any malformed filter is the client's error, not ours
             return None
-        return self.list_datamodel.apply_filters(query, filters)
+        return datamodel.apply_filters(query, filters)
 
     @expose("/import", methods=["POST"])
     @protect()
@@ -178,6 +181,7 @@ class ListApi(BaseApi):
         if upload is None:
             return self.response_400(message=_("Send the workbook as multipart field “file”."))
         actor = current_actor()
+        refused: DomainError | None
         with unit_of_work(db.session, actor):
             try:
                 batch = services.upload(

@@ -486,7 +486,7 @@ def _too_many_cells(cells: int, cap: int) -> BadFile:
 
 def missing_required(spec: ListSpec, layouts: list[SheetLayout]) -> list[tuple[str, Column]]:
     """(sheet, column) of required columns no used sheet maps."""
-    missing = []
+    missing: list[tuple[str, Column]] = []
     for layout in layouts:
         mapped = set(layout.mapping.values())
         missing.extend(

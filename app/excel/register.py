@@ -53,7 +53,9 @@ def add_list(pages: ListPages) -> ListSpec:
 
 
 def register(appbuilder: AppBuilder) -> None:
-    register_list_writer(current_app._get_current_object(), writer.list_download)
+    # current_app is a werkzeug LocalProxy, which Flask's stubs declare as the Flask app itself.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    register_list_writer(app, writer.list_download)
     for pages in _LISTS.values():
         datamodel = ReachInterface(pages.model)
         appbuilder.add_view(

@@ -159,10 +159,10 @@ def worksheets(archive: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, str]
             parts[kind] = path
     sheets, hidden = {}, set()
     for sheet in workbook.iterfind("m:sheets/m:sheet", _NS):
-        path = targets.get(sheet.get(_REL))
-        if path and kinds.get(sheet.get(_REL)) == "worksheet":
+        member = targets.get(sheet.get(_REL))
+        if member and kinds.get(sheet.get(_REL)) == "worksheet":
             name = sheet.get("name", "")
-            sheets[name] = path
+            sheets[name] = member
             if sheet.get("state", "visible") != "visible":
                 hidden.add(name)
     return sheets, parts, hidden
@@ -221,6 +221,12 @@ class _SheetXml:
     """The worksheet's XML, inflated chunk by chunk and cut after whole rows by bytes.
 
     Raises :class:`_Unsafe` where that is not safe (see the module's docstring)."""
+
+    # What a slice's sheet part is written with around its rows (as in _ParsedSheetXml).
+    prefix: bytes
+    prefix_xml: bytes
+    open_tag: bytes
+    close_xml: bytes
 
     def __init__(self, archive: zipfile.ZipFile, member: str, cap: int) -> None:
         self.info = archive.getinfo(member)
@@ -386,6 +392,11 @@ class _ParsedSheetXml:
     gets the number calamine would give it (the one after the row before). Rows that start
     before ``skip`` (already handed out by :class:`_SheetXml`) are numbered, not handed out."""
 
+    prefix: bytes
+    prefix_xml: bytes
+    open_tag: bytes
+    close_xml: bytes
+
     def __init__(self, archive: zipfile.ZipFile, member: str, cap: int, skip: int = 0) -> None:
         self.info = archive.getinfo(member)
         self.stream = archive.open(member)
@@ -486,7 +497,8 @@ class _ParsedSheetXml:
             cut = self.offsets[count]
         taken, self.rows = self.rows[:count], self.rows[count:]
         del self.offsets[:count]
-        parts, position = [], first
+        parts: list[bytes | bytearray] = []
+        position = first
         for offset, number, numbered in taken:
             if not numbered:  # <row ...> → <row r="n" ...>, as calamine counts it
                 name_end = offset + 1 + len(self._row_name(offset))
@@ -571,6 +583,12 @@ class _SharedStrings:
 
 class XlsxSlices:
     """The slices of one worksheet of an .xlsx file, each loaded by calamine."""
+
+    # The workbook's parts every slice repeats: read by _read_parts or taken from ``parts_of``.
+    styles: bytes
+    strings: bytes
+    shared: _SharedStrings | None
+    workbook: bytes
 
     def __init__(
         self,

@@ -139,6 +139,7 @@ class ListImportView(BaseView):
         if upload is None or not upload.filename:
             flash(_("Choose a file to upload."), "warning")
             return redirect(url_for(f"{self.endpoint}.history"))
+        refused: DomainError | None
         with unit_of_work(db.session, current_actor()):
             try:
                 batch = services.upload(

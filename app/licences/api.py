@@ -15,6 +15,7 @@ from app.core.base_views import ZwModelRestApi
 from app.core.errors import DomainError, OutOfReach, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.unit_of_work import unit_of_work
 from app.extensions import db
 from app.licences import services
 from app.licences.models import (
@@ -49,8 +50,8 @@ class _TransitionMixin:
         if item is None:
             return self.response_404()  # type: ignore[attr-defined]
         try:
-            operation(item, request.get_json(silent=True) or {})
-            db.session.commit()
+            with unit_of_work(db.session, current_actor()):
+                operation(item, request.get_json(silent=True) or {})
         except DomainError as error:
             return render_domain_error(error)
         return self.response(  # type: ignore[attr-defined]
@@ -486,24 +487,24 @@ class LicenceReviewApi(BaseApi):
             return self.response_404()
         body = request.get_json(silent=True) or {}
         try:
-            if decision == "approve":
-                services.approve(
-                    db.session,
-                    item,
-                    actor=actor,
-                    scope=body.get("scope"),
-                    end_date=_date(body.get("end_date")),
-                    version=body.get("version"),
-                )
-            else:
-                services.reject(
-                    db.session,
-                    item,
-                    actor=actor,
-                    reason=body.get("reason"),
-                    version=body.get("version"),
-                )
-            db.session.commit()
+            with unit_of_work(db.session, actor):
+                if decision == "approve":
+                    services.approve(
+                        db.session,
+                        item,
+                        actor=actor,
+                        scope=body.get("scope"),
+                        end_date=_date(body.get("end_date")),
+                        version=body.get("version"),
+                    )
+                else:
+                    services.reject(
+                        db.session,
+                        item,
+                        actor=actor,
+                        reason=body.get("reason"),
+                        version=body.get("version"),
+                    )
         except DomainError as error:
             return render_domain_error(error)
         return self.response(200, id=item.id, state=item.state, version=item.version)

@@ -43,10 +43,11 @@ def approve(app: Any, request_id: int, approver_id: int) -> tuple[int, str | Non
         approver = db.session.get(AppUser, approver_id)
         actor = actor_for_user(approver)
         with unit_of_work(db.session, actor):
-            version = db.session.get(AccountRequest, request_id).version  # as loaded
+            item = actor.reach.one(db.session, AccountRequest, request_id)
+            version = item.version  # as loaded
             decision = services.approve(
                 db.session,
-                request_id,
+                item,
                 actor=actor,
                 security_manager=appbuilder.sm,
                 version=version,

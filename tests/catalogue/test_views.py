@@ -8,6 +8,7 @@ import pytest
 
 from app.catalogue import services
 from app.catalogue.models import AdjustmentRequest, BasicCatalogueEntry, ImplementationItem
+from app.catalogue.services import entries
 from app.core.actor import system_actor
 from app.core.errors import MESSAGE_SEPARATOR
 from app.extensions import db
@@ -704,7 +705,8 @@ def _failing_publication(monkeypatch) -> None:
     def publish(*_args, **_kwargs):
         raise RuntimeError("publication failed")
 
-    monkeypatch.setattr(services, "publish", publish)
+    # republish_entry_items calls the ``publish`` of the module that defines it
+    monkeypatch.setattr(entries, "publish", publish)
 
 
 def test_a_failing_republication_rolls_back_the_basic_entry_api_edit(

@@ -85,6 +85,7 @@ import openpyxl  # noqa: E402
 from app.core.demo import demo_credit_code  # noqa: E402
 from app.core.states import UnitKind  # noqa: E402
 from app.excel import services  # noqa: E402
+from app.excel.services import analysis  # noqa: E402
 from tests.excel.helpers import post_file, unit_count, unit_snapshot  # noqa: E402
 
 
@@ -188,7 +189,7 @@ def test_a_crash_while_applying_leaves_the_database_as_before(world, api_token, 
     preview = post_file(client, headers, unit_rows(*rows)).json
     assert preview["counts"]["new"] == 7 and preview["counts"]["changed"] == 1
     before = unit_snapshot(app)
-    monkeypatch.setattr(services, "BATCH_ROWS", 3)
+    monkeypatch.setattr(analysis, "BATCH_ROWS", 3)  # read where analyse() batches
     spec = services.spec_for("units")
     calls = {"n": 0}
     original = type(spec).write

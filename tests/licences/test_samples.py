@@ -205,15 +205,15 @@ def test_an_api_sample_over_the_request_limit_is_413_not_500(app, api_token, ent
 
 
 def _failing_after_the_write(monkeypatch) -> None:
-    from app.licences import services
+    from app.licences.services import samples
 
-    settle = services._settle_files
+    settle = samples._settle_files
 
     def failing(*args, **kwargs):
         settle(*args, **kwargs)  # the file is written and its fate registered
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_settle_files", failing)
+    monkeypatch.setattr(samples, "_settle_files", failing)
 
 
 def test_an_add_form_failing_after_the_sample_write_leaves_no_file_and_no_row(
