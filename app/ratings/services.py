@@ -17,13 +17,14 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.catalogue.models import ImplementationItem
 from app.core import calendar, personal_data, roles, workflow
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record, record_many
+from app.core.bulk import one_of
 from app.core.calendar import WorkingCalendar
 from app.core.errors import Forbidden, OutOfReach, ValidationError
 from app.core.models import Deadline, utcnow
@@ -139,6 +140,7 @@ def build_rating(
         source=source,
         import_batch_id=batch_id,
         recorded_by_id=actor.user_id,
+        created_at=utcnow(),
     )
 
 
@@ -194,24 +196,37 @@ def record_rating(session: Session, data: RatingData, *, actor: Actor) -> Rating
 def add_imported(
     session: Session, ratings: Sequence[Rating], *, batch_id: int | None, actor: Actor
 ) -> None:
-    """Write a batch of imported ratings (built by :func:`build_rating`), their audit records
-    (masked) and the tickets of the poor ones."""
-    session.add_all(ratings)
-    session.flush()
+    """Write a batch of imported ratings (built by :func:`build_rating`, checked against the
+    importer's reach by the spreadsheet's rules), their audit records (masked) and the tickets
+    of the poor ones. The ratings go in as one multi-row INSERT (an import brings a hundred
+    thousand); only the poor ones are loaded back, for their tickets."""
+    if not ratings:
+        return
+    columns = [c.key for c in Rating.__table__.columns if c.key != "id"]
+    session.execute(insert(Rating), [{key: getattr(r, key) for key in columns} for r in ratings])
+    numbers = [r.rating_no for r in ratings]
+    ids = dict(
+        session.execute(
+            select(Rating.rating_no, Rating.id).where(one_of(session, Rating.rating_no, numbers))
+        ).all()
+    )
     record_many(
         session,
         (
             {
                 "action": AuditAction.IMPORT.value,
                 "object_type": "Rating",
-                "object_id": rating.id,
+                "object_id": ids[rating.rating_no],
                 "summary": repr(rating)[:256],
                 "after": audit_values(rating),
             }
             for rating in ratings
         ),
     )
-    open_tickets(session, [r for r in ratings if r.poor], actor=actor)
+    poor = [ids[r.rating_no] for r in ratings if r.poor]
+    if poor:
+        stored = session.execute(select(Rating).where(Rating.id.in_(poor))).scalars().all()
+        open_tickets(session, stored, actor=actor)
     figures.refresh(session, {(r.unit_id, r.rated_on) for r in ratings})
 
 
