@@ -169,3 +169,11 @@ AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", DEFAULT_AUDIT_HMAC_KEY)
 # Folder of the checkpoint archive (default REPORTS_DIR/audit-checkpoints); a write-once or
 # remote mount is better than the application server's disk.
 AUDIT_CHECKPOINT_DIR = os.environ.get("AUDIT_CHECKPOINT_DIR", "")
+# The key of personal data at rest (raters' phone and ID numbers: SM4-GCM, app.core.personal_data).
+# Kept outside the database; never change it on a deployed database (stored values would no
+# longer decrypt); ZWFW_ENV=production refuses to start without a random one.
+DEFAULT_PERSONAL_DATA_KEY = "zwfw-development-only-personal-data-key"
+PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY", DEFAULT_PERSONAL_DATA_KEY)
+
+# Poor ratings (差评): working days to verify and rectify (seed 002 art. 23: 3; elsewhere 5, 7, 15).
+POOR_RATING_DEADLINE_DAYS = max(_int("POOR_RATING_DEADLINE_DAYS", 3), 1)

@@ -13,7 +13,7 @@ import config as default_config
 from app.extensions import appbuilder, csrf, db, limiter, migrate
 
 # Domain packages, each with ``register(appbuilder)``; their order is the menu's order.
-DOMAINS = ("app.core", "app.catalogue", "app.licences", "app.excel", "app.accounts")
+DOMAINS = ("app.core", "app.catalogue", "app.licences", "app.excel", "app.accounts", "app.ratings")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -24,6 +24,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config.update(overrides)
     _refuse_unsafe_production(app)
     _refuse_unkeyed_audit_chain(app)
+    _refuse_unkeyed_personal_data(app)
     _prepare_sqlite(app)
 
     from app.core import api_csrf
@@ -72,6 +73,16 @@ def _refuse_unkeyed_audit_chain(app: Flask) -> None:
         from app.core.audit import key_problem
 
         problem = key_problem(app.config.get("AUDIT_HMAC_KEY"), app.config.get("SECRET_KEY"))
+        if problem:
+            raise RuntimeError(f"ZWFW_ENV=production: {problem}")
+
+
+def _refuse_unkeyed_personal_data(app: Flask) -> None:
+    """Raters' phone and ID numbers are encrypted with PERSONAL_DATA_KEY: none, no start."""
+    if app.config.get("ENV") == "production":
+        from app.core.personal_data import key_problem
+
+        problem = key_problem(app.config.get("PERSONAL_DATA_KEY"))
         if problem:
             raise RuntimeError(f"ZWFW_ENV=production: {problem}")
 

@@ -192,10 +192,17 @@ def working_days_between(start: dt.date, end: dt.date, *, session: Session | Non
 
 
 def schedule_deadline(
-    session: Session, start: dt.date, working_days: int, purpose: str
+    session: Session,
+    start: dt.date,
+    working_days: int,
+    purpose: str,
+    *,
+    working_calendar: WorkingCalendar | None = None,
 ) -> Deadline:
-    """Create a stored deadline ``working_days`` after ``start``; the caller links it."""
-    result = WorkingCalendar.load(session).add_working_days(start, working_days)
+    """Create a stored deadline ``working_days`` after ``start``; the caller links it.
+    ``working_calendar``: the calendar already loaded, when many deadlines are scheduled."""
+    working = working_calendar or WorkingCalendar.load(session)
+    result = working.add_working_days(start, working_days)
     deadline = Deadline(
         purpose=purpose,
         start_date=start,
