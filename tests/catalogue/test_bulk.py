@@ -21,6 +21,18 @@ from tests.excel.helpers import post_file
 
 URL = "/api/v1/implementation_list"
 HEADER = ["事项名称", "基本编码", "实施主体", "承诺办结时限", "办件类型", "网办深度", "到现场次数"]
+
+
+@pytest.fixture(autouse=True)
+def eager_jobs(app):
+    """The imports here run their jobs inline, as the spreadsheet tests do: a job thread would
+    share the test's database connection (seen: "session is provisioning a new connection")."""
+    previous = app.config.get("JOBS_EAGER")
+    app.config["JOBS_EAGER"] = True
+    yield
+    app.config["JOBS_EAGER"] = previous
+
+
 UNIT = "海口市秀英区市场监督管理局"
 
 
