@@ -44,7 +44,8 @@ def test_province_admin_imports_units_through_preview_and_confirm(sign_in, page,
     page.wait_for_function(
         "() => document.getElementById('import-status')?.innerText === '已导入'", timeout=30_000
     )
-    page.click("text=导入记录")
+    # exact: the ratings menu has 「评价导入记录」 too (hidden in its dropdown)
+    page.get_by_role("link", name="导入记录", exact=True).click()
     history = page.locator("#import-history").inner_text()
     assert "秀英区新增单位.xlsx" in history and "已导入" in history
     page.goto("/unitview/list/?_flt_0_name=海口市秀英区测试局")
