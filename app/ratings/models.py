@@ -124,6 +124,10 @@ class RectificationTicket(db.Model):
     # The ticket's deadline (N working days after the rating) and the verification's (1).
     deadline_id: Mapped[int] = mapped_column(ForeignKey("deadline.id"), nullable=False)
     verify_deadline_id: Mapped[int] = mapped_column(ForeignKey("deadline.id"), nullable=False)
+    # The steps' own deadlines, scheduled when the ticket reaches the step: rectify by the
+    # ticket's due date, call back within RATING_CALL_BACK_DAYS working days of rectifying.
+    rectify_deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadline.id"))
+    call_back_deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadline.id"))
     invalid_reason: Mapped[str | None] = mapped_column(String(16))
     invalid_note: Mapped[str | None] = mapped_column(Text)
     measures: Mapped[str | None] = mapped_column(Text)
@@ -141,6 +145,8 @@ class RectificationTicket(db.Model):
     region: Mapped[Region] = relationship(foreign_keys=[region_id])
     deadline: Mapped[Deadline] = relationship(foreign_keys=[deadline_id])
     verify_deadline: Mapped[Deadline] = relationship(foreign_keys=[verify_deadline_id])
+    rectify_deadline: Mapped[Deadline | None] = relationship(foreign_keys=[rectify_deadline_id])
+    call_back_deadline: Mapped[Deadline | None] = relationship(foreign_keys=[call_back_deadline_id])
     steps: Mapped[list[TicketStep]] = relationship(
         back_populates="ticket",
         order_by="TicketStep.id",
@@ -174,6 +180,21 @@ class RectificationTicket(db.Model):
     @property
     def deadline_label(self) -> str:
         return self.deadline.label
+
+    @property
+    def step_deadline(self) -> Deadline | None:
+        """The deadline of the step the ticket is at (verify, rectify, call back), if any."""
+        return {
+            TicketState.VERIFY.value: self.verify_deadline,
+            TicketState.RECTIFY.value: self.rectify_deadline,
+            TicketState.CALL_BACK.value: self.call_back_deadline,
+        }.get(self.state)
+
+    @property
+    def step_overdue(self) -> bool:
+        """The step the ticket is at is past its own due date."""
+        deadline = self.step_deadline
+        return deadline is not None and deadline.is_overdue()
 
     def __repr__(self) -> str:
         return f"#{self.id} {self.state_label}"

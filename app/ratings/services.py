@@ -45,11 +45,18 @@ DEADLINE_PURPOSE = "poor_rating"
 VERIFY_PURPOSE = "poor_rating_verify"
 #: The verification is due one working day after the rating (inside the ticket's N days).
 VERIFY_DAYS = 1
+RECTIFY_PURPOSE = "poor_rating_rectify"
+CALL_BACK_PURPOSE = "poor_rating_call_back"
 
 
 def deadline_days() -> int:
     """Working days to rectify a poor rating: the province's setting (default 3, seed 002)."""
     return int(current_app.config.get("POOR_RATING_DEADLINE_DAYS", 3))
+
+
+def call_back_days() -> int:
+    """Working days to call the rater back after a rectification (default 1)."""
+    return int(current_app.config.get("RATING_CALL_BACK_DAYS", 1))
 
 
 # -- recording ratings ---------------------------------------------------------------------------
@@ -302,14 +309,17 @@ def withdraw_import(session: Session, batch_id: int, *, actor: Actor) -> int:
     ).all()
     tickets = select(RectificationTicket.id).where(RectificationTicket.rating_id.in_(ratings))
     deadlines = [
-        *session.execute(
-            select(RectificationTicket.deadline_id).where(RectificationTicket.id.in_(tickets))
-        ).scalars(),
-        *session.execute(
-            select(RectificationTicket.verify_deadline_id).where(
-                RectificationTicket.id.in_(tickets)
-            )
-        ).scalars(),
+        deadline_id
+        for column in (
+            RectificationTicket.deadline_id,
+            RectificationTicket.verify_deadline_id,
+            RectificationTicket.rectify_deadline_id,
+            RectificationTicket.call_back_deadline_id,
+        )
+        for deadline_id in session.execute(
+            select(column).where(RectificationTicket.id.in_(tickets))
+        ).scalars()
+        if deadline_id is not None
     ]
     session.execute(delete(TicketStep).where(TicketStep.ticket_id.in_(tickets)))
     session.execute(delete(RectificationTicket).where(RectificationTicket.rating_id.in_(ratings)))
@@ -341,6 +351,27 @@ def _step(ticket: RectificationTicket, name: str, note: str, actor: Actor) -> No
 # Steps after which the ticket's N-day deadline is met: the rating was rectified (or agreed
 # invalid). Every other step leaves it as it is.
 _CLOSES_TICKET_DEADLINE = {"rectify", "rectify_close", "agree_invalid"}
+# The steps' own deadlines: the step that meets each one.
+_CLOSES_RECTIFY = {"rectify", "rectify_close"}
+_CLOSES_CALL_BACK = {"call_back_satisfied", "call_back_unsatisfied", "call_back_escalate"}
+
+
+def _schedule_step_deadline(session: Session, ticket: RectificationTicket) -> None:
+    """Give the step the ticket has just reached its own deadline, through the same working-day
+    calendar as the ticket's: rectify when the ticket is due (every round: a second round after
+    an unsatisfied call-back is late once the ticket's date has passed), call back
+    ``RATING_CALL_BACK_DAYS`` working days after the rectification."""
+    if ticket.state == TicketState.RECTIFY.value:
+        ticket.rectify_deadline = calendar.schedule_deadline(
+            session,
+            ticket.deadline.start_date,
+            ticket.deadline.working_days,
+            RECTIFY_PURPOSE,
+        )
+    elif ticket.state == TicketState.CALL_BACK.value:
+        ticket.call_back_deadline = calendar.schedule_deadline(
+            session, calendar.today(), call_back_days(), CALL_BACK_PURPOSE
+        )
 
 
 def _move(
@@ -365,6 +396,17 @@ def _move(
         deadline_close=step in _CLOSES_TICKET_DEADLINE or transition.closes is not None,
         summary=f"{step}: #{ticket.id}",
     )
+    own = (
+        ticket.rectify_deadline
+        if step in _CLOSES_RECTIFY
+        else ticket.call_back_deadline
+        if step in _CLOSES_CALL_BACK
+        else None
+    )
+    if own is not None and own.completed_at is None:
+        calendar.close_deadline(own)
+    if step != "call_back_unreached":  # still the same call-back, due as it was
+        _schedule_step_deadline(session, ticket)
     if ticket.state in (TicketState.CLOSED.value, TicketState.INVALID.value):
         ticket.closed_at = utcnow()
     _step(ticket, step, note or reason, actor)
