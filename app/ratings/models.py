@@ -218,9 +218,39 @@ class TicketStep(db.Model):
 
     ticket: Mapped[RectificationTicket] = relationship(back_populates="steps")
     actor: Mapped[AppUser | None] = relationship()
+    evidence: Mapped[list[TicketEvidence]] = relationship(
+        back_populates="step", order_by="TicketEvidence.id"
+    )
 
     def __repr__(self) -> str:
         return f"{self.step} {self.actor_name}"
+
+
+class TicketEvidence(db.Model):
+    """A file proving a rectification (整改佐证), checked by content and stored outside the web
+    root under a random name (app.core.files); shown only to who may see the ticket."""
+
+    __tablename__ = "rectification_evidence"
+    __reach__ = ReachRule(via="ticket")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("rectification_ticket.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    step_id: Mapped[int] = mapped_column(
+        ForeignKey("rectification_step.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    filename: Mapped[str] = mapped_column(String(128), nullable=False)
+    stored_name: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    mimetype: Mapped[str] = mapped_column(String(64), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    ticket: Mapped[RectificationTicket] = relationship()
+    step: Mapped[TicketStep] = relationship(back_populates="evidence")
+
+    def __repr__(self) -> str:
+        return self.filename
 
 
 class RatingDay(db.Model):

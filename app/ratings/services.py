@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -21,7 +22,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.catalogue.models import ImplementationItem
-from app.core import calendar, personal_data, roles, workflow
+from app.core import calendar, files, personal_data, roles, workflow
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record, record_many
 from app.core.bulk import one_of
@@ -30,7 +31,7 @@ from app.core.errors import Forbidden, OutOfReach, ValidationError
 from app.core.models import Deadline, utcnow
 from app.excel.models import ImportBatch
 from app.ratings import figures
-from app.ratings.models import Rating, RectificationTicket, TicketStep
+from app.ratings.models import Rating, RectificationTicket, TicketEvidence, TicketStep
 from app.ratings.states import (
     TICKET,
     Channel,
@@ -466,6 +467,14 @@ def decide_invalid(
     return ticket
 
 
+def evidence_settings() -> tuple[str, int]:
+    """Where evidence files go (outside the web root) and how large one may be."""
+    return (
+        current_app.config["RATING_EVIDENCE_DIR"],
+        int(current_app.config.get("RATING_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)),
+    )
+
+
 def rectify(
     session: Session,
     ticket_id: int,
@@ -473,18 +482,62 @@ def rectify(
     measures: str,
     version: int | str | None,
     actor: Actor,
+    evidence: Sequence[tuple[str | None, bytes]] = (),
 ) -> RectificationTicket:
-    """整改: the measures taken; a real-name rating goes to the call-back, an anonymous one
-    closes (there is nobody to call)."""
+    """整改: the measures taken, with any evidence files ``(name, content)``; a real-name
+    rating goes to the call-back, an anonymous one closes (there is nobody to call). Every file
+    is checked (PDF, PNG, JPEG by content) before any is written; they stay only if the
+    transaction commits (app.core.files)."""
     ticket = load_ticket(session, ticket_id, actor=actor)
     step = "rectify" if ticket.rating.real_name else "rectify_close"
     workflow.check(session, ticket, TICKET[step], actor=actor, version=version)
     if not measures.strip():
         raise ValidationError({"measures": _("Describe the measures taken.")})
+    directory, max_bytes = evidence_settings()
+    checked = [
+        (name or "", data, *files.check_file(name, data, max_bytes, field="evidence"))
+        for name, data in evidence
+    ]
     ticket.measures = measures.strip()
     ticket.rectify_rounds += 1
     _move(session, ticket, step, actor=actor, version=version, note=measures.strip())
+    for name, data, extension, mimetype in checked:
+        written = files.write_file(directory, extension, data)
+        files.settle_files(session, on_commit=None, on_rollback=written)
+        session.add(
+            TicketEvidence(
+                ticket=ticket,
+                step=ticket.steps[-1],
+                filename=name,
+                stored_name=written.name,
+                mimetype=mimetype,
+                size=len(data),
+            )
+        )
     return ticket
+
+
+def evidence_file(
+    session: Session, ticket_id: int, evidence_id: int, *, actor: Actor
+) -> tuple[TicketEvidence, Path]:
+    """An evidence file of a ticket within reach (else OutOfReach: 404); the read is audited."""
+    ticket = load_ticket(session, ticket_id, actor=actor)
+    evidence = session.get(TicketEvidence, evidence_id)
+    path = (
+        files.stored_path(evidence_settings()[0], evidence.stored_name)
+        if evidence is not None and evidence.ticket_id == ticket.id
+        else None
+    )
+    if evidence is None or path is None:
+        raise OutOfReach()
+    record(
+        session,
+        AuditAction.EXPORT,
+        object_type="TicketEvidence",
+        object_id=evidence.id,
+        summary=f"evidence of ticket #{ticket.id} read: {evidence.filename}",
+    )
+    return evidence, path
 
 
 def call_back(
