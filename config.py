@@ -177,3 +177,10 @@ PERSONAL_DATA_KEY = os.environ.get("PERSONAL_DATA_KEY", DEFAULT_PERSONAL_DATA_KE
 
 # Poor ratings (差评): working days to verify and rectify (seed 002 art. 23: 3; elsewhere 5, 7, 15).
 POOR_RATING_DEADLINE_DAYS = max(_int("POOR_RATING_DEADLINE_DAYS", 3), 1)
+# Working days to call the rater back after each rectification (the 回访 step's own deadline).
+RATING_CALL_BACK_DAYS = max(_int("RATING_CALL_BACK_DAYS", 1), 1)
+# Evidence files of rectifications (整改佐证): outside the web root, like the licence samples.
+RATING_EVIDENCE_DIR = os.environ.get(
+    "RATING_EVIDENCE_DIR", str(BASE_DIR / "instance" / "rating_evidence")
+)
+RATING_EVIDENCE_MAX_BYTES = _int("RATING_EVIDENCE_MAX_MB", 5) * 1024 * 1024

@@ -137,7 +137,13 @@ class RectificationTicketApi(ZwModelRestApi):
         "closed_at",
         "version",
     ]
-    show_columns = [*list_columns, "measures", "invalid_note", "rating.rater_name_masked"]
+    show_columns = [
+        *list_columns,
+        "step_overdue",
+        "measures",
+        "invalid_note",
+        "rating.rater_name_masked",
+    ]
     search_columns = ["unit", "state", "opened_at"]
     order_columns = ["opened_at", "id"]
     base_order = ("opened_at", "desc")

@@ -124,6 +124,10 @@ class RectificationTicket(db.Model):
     # The ticket's deadline (N working days after the rating) and the verification's (1).
     deadline_id: Mapped[int] = mapped_column(ForeignKey("deadline.id"), nullable=False)
     verify_deadline_id: Mapped[int] = mapped_column(ForeignKey("deadline.id"), nullable=False)
+    # The steps' own deadlines, scheduled when the ticket reaches the step: rectify by the
+    # ticket's due date, call back within RATING_CALL_BACK_DAYS working days of rectifying.
+    rectify_deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadline.id"))
+    call_back_deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadline.id"))
     invalid_reason: Mapped[str | None] = mapped_column(String(16))
     invalid_note: Mapped[str | None] = mapped_column(Text)
     measures: Mapped[str | None] = mapped_column(Text)
@@ -141,6 +145,8 @@ class RectificationTicket(db.Model):
     region: Mapped[Region] = relationship(foreign_keys=[region_id])
     deadline: Mapped[Deadline] = relationship(foreign_keys=[deadline_id])
     verify_deadline: Mapped[Deadline] = relationship(foreign_keys=[verify_deadline_id])
+    rectify_deadline: Mapped[Deadline | None] = relationship(foreign_keys=[rectify_deadline_id])
+    call_back_deadline: Mapped[Deadline | None] = relationship(foreign_keys=[call_back_deadline_id])
     steps: Mapped[list[TicketStep]] = relationship(
         back_populates="ticket",
         order_by="TicketStep.id",
@@ -175,6 +181,21 @@ class RectificationTicket(db.Model):
     def deadline_label(self) -> str:
         return self.deadline.label
 
+    @property
+    def step_deadline(self) -> Deadline | None:
+        """The deadline of the step the ticket is at (verify, rectify, call back), if any."""
+        return {
+            TicketState.VERIFY.value: self.verify_deadline,
+            TicketState.RECTIFY.value: self.rectify_deadline,
+            TicketState.CALL_BACK.value: self.call_back_deadline,
+        }.get(self.state)
+
+    @property
+    def step_overdue(self) -> bool:
+        """The step the ticket is at is past its own due date."""
+        deadline = self.step_deadline
+        return deadline is not None and deadline.is_overdue()
+
     def __repr__(self) -> str:
         return f"#{self.id} {self.state_label}"
 
@@ -197,9 +218,39 @@ class TicketStep(db.Model):
 
     ticket: Mapped[RectificationTicket] = relationship(back_populates="steps")
     actor: Mapped[AppUser | None] = relationship()
+    evidence: Mapped[list[TicketEvidence]] = relationship(
+        back_populates="step", order_by="TicketEvidence.id"
+    )
 
     def __repr__(self) -> str:
         return f"{self.step} {self.actor_name}"
+
+
+class TicketEvidence(db.Model):
+    """A file proving a rectification (整改佐证), checked by content and stored outside the web
+    root under a random name (app.core.files); shown only to who may see the ticket."""
+
+    __tablename__ = "rectification_evidence"
+    __reach__ = ReachRule(via="ticket")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("rectification_ticket.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    step_id: Mapped[int] = mapped_column(
+        ForeignKey("rectification_step.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    filename: Mapped[str] = mapped_column(String(128), nullable=False)
+    stored_name: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    mimetype: Mapped[str] = mapped_column(String(64), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    ticket: Mapped[RectificationTicket] = relationship()
+    step: Mapped[TicketStep] = relationship(back_populates="evidence")
+
+    def __repr__(self) -> str:
+        return self.filename
 
 
 class RatingDay(db.Model):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -21,7 +22,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.catalogue.models import ImplementationItem
-from app.core import calendar, personal_data, roles, workflow
+from app.core import calendar, files, personal_data, roles, workflow
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record, record_many
 from app.core.bulk import one_of
@@ -30,7 +31,7 @@ from app.core.errors import Forbidden, OutOfReach, ValidationError
 from app.core.models import Deadline, utcnow
 from app.excel.models import ImportBatch
 from app.ratings import figures
-from app.ratings.models import Rating, RectificationTicket, TicketStep
+from app.ratings.models import Rating, RectificationTicket, TicketEvidence, TicketStep
 from app.ratings.states import (
     TICKET,
     Channel,
@@ -45,11 +46,18 @@ DEADLINE_PURPOSE = "poor_rating"
 VERIFY_PURPOSE = "poor_rating_verify"
 #: The verification is due one working day after the rating (inside the ticket's N days).
 VERIFY_DAYS = 1
+RECTIFY_PURPOSE = "poor_rating_rectify"
+CALL_BACK_PURPOSE = "poor_rating_call_back"
 
 
 def deadline_days() -> int:
     """Working days to rectify a poor rating: the province's setting (default 3, seed 002)."""
     return int(current_app.config.get("POOR_RATING_DEADLINE_DAYS", 3))
+
+
+def call_back_days() -> int:
+    """Working days to call the rater back after a rectification (default 1)."""
+    return int(current_app.config.get("RATING_CALL_BACK_DAYS", 1))
 
 
 # -- recording ratings ---------------------------------------------------------------------------
@@ -302,14 +310,17 @@ def withdraw_import(session: Session, batch_id: int, *, actor: Actor) -> int:
     ).all()
     tickets = select(RectificationTicket.id).where(RectificationTicket.rating_id.in_(ratings))
     deadlines = [
-        *session.execute(
-            select(RectificationTicket.deadline_id).where(RectificationTicket.id.in_(tickets))
-        ).scalars(),
-        *session.execute(
-            select(RectificationTicket.verify_deadline_id).where(
-                RectificationTicket.id.in_(tickets)
-            )
-        ).scalars(),
+        deadline_id
+        for column in (
+            RectificationTicket.deadline_id,
+            RectificationTicket.verify_deadline_id,
+            RectificationTicket.rectify_deadline_id,
+            RectificationTicket.call_back_deadline_id,
+        )
+        for deadline_id in session.execute(
+            select(column).where(RectificationTicket.id.in_(tickets))
+        ).scalars()
+        if deadline_id is not None
     ]
     session.execute(delete(TicketStep).where(TicketStep.ticket_id.in_(tickets)))
     session.execute(delete(RectificationTicket).where(RectificationTicket.rating_id.in_(ratings)))
@@ -341,6 +352,27 @@ def _step(ticket: RectificationTicket, name: str, note: str, actor: Actor) -> No
 # Steps after which the ticket's N-day deadline is met: the rating was rectified (or agreed
 # invalid). Every other step leaves it as it is.
 _CLOSES_TICKET_DEADLINE = {"rectify", "rectify_close", "agree_invalid"}
+# The steps' own deadlines: the step that meets each one.
+_CLOSES_RECTIFY = {"rectify", "rectify_close"}
+_CLOSES_CALL_BACK = {"call_back_satisfied", "call_back_unsatisfied", "call_back_escalate"}
+
+
+def _schedule_step_deadline(session: Session, ticket: RectificationTicket) -> None:
+    """Give the step the ticket has just reached its own deadline, through the same working-day
+    calendar as the ticket's: rectify when the ticket is due (every round: a second round after
+    an unsatisfied call-back is late once the ticket's date has passed), call back
+    ``RATING_CALL_BACK_DAYS`` working days after the rectification."""
+    if ticket.state == TicketState.RECTIFY.value:
+        ticket.rectify_deadline = calendar.schedule_deadline(
+            session,
+            ticket.deadline.start_date,
+            ticket.deadline.working_days,
+            RECTIFY_PURPOSE,
+        )
+    elif ticket.state == TicketState.CALL_BACK.value:
+        ticket.call_back_deadline = calendar.schedule_deadline(
+            session, calendar.today(), call_back_days(), CALL_BACK_PURPOSE
+        )
 
 
 def _move(
@@ -365,6 +397,17 @@ def _move(
         deadline_close=step in _CLOSES_TICKET_DEADLINE or transition.closes is not None,
         summary=f"{step}: #{ticket.id}",
     )
+    own = (
+        ticket.rectify_deadline
+        if step in _CLOSES_RECTIFY
+        else ticket.call_back_deadline
+        if step in _CLOSES_CALL_BACK
+        else None
+    )
+    if own is not None and own.completed_at is None:
+        calendar.close_deadline(own)
+    if step != "call_back_unreached":  # still the same call-back, due as it was
+        _schedule_step_deadline(session, ticket)
     if ticket.state in (TicketState.CLOSED.value, TicketState.INVALID.value):
         ticket.closed_at = utcnow()
     _step(ticket, step, note or reason, actor)
@@ -424,6 +467,14 @@ def decide_invalid(
     return ticket
 
 
+def evidence_settings() -> tuple[str, int]:
+    """Where evidence files go (outside the web root) and how large one may be."""
+    return (
+        current_app.config["RATING_EVIDENCE_DIR"],
+        int(current_app.config.get("RATING_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)),
+    )
+
+
 def rectify(
     session: Session,
     ticket_id: int,
@@ -431,18 +482,62 @@ def rectify(
     measures: str,
     version: int | str | None,
     actor: Actor,
+    evidence: Sequence[tuple[str | None, bytes]] = (),
 ) -> RectificationTicket:
-    """整改: the measures taken; a real-name rating goes to the call-back, an anonymous one
-    closes (there is nobody to call)."""
+    """整改: the measures taken, with any evidence files ``(name, content)``; a real-name
+    rating goes to the call-back, an anonymous one closes (there is nobody to call). Every file
+    is checked (PDF, PNG, JPEG by content) before any is written; they stay only if the
+    transaction commits (app.core.files)."""
     ticket = load_ticket(session, ticket_id, actor=actor)
     step = "rectify" if ticket.rating.real_name else "rectify_close"
     workflow.check(session, ticket, TICKET[step], actor=actor, version=version)
     if not measures.strip():
         raise ValidationError({"measures": _("Describe the measures taken.")})
+    directory, max_bytes = evidence_settings()
+    checked = [
+        (name or "", data, *files.check_file(name, data, max_bytes, field="evidence"))
+        for name, data in evidence
+    ]
     ticket.measures = measures.strip()
     ticket.rectify_rounds += 1
     _move(session, ticket, step, actor=actor, version=version, note=measures.strip())
+    for name, data, extension, mimetype in checked:
+        written = files.write_file(directory, extension, data)
+        files.settle_files(session, on_commit=None, on_rollback=written)
+        session.add(
+            TicketEvidence(
+                ticket=ticket,
+                step=ticket.steps[-1],
+                filename=name,
+                stored_name=written.name,
+                mimetype=mimetype,
+                size=len(data),
+            )
+        )
     return ticket
+
+
+def evidence_file(
+    session: Session, ticket_id: int, evidence_id: int, *, actor: Actor
+) -> tuple[TicketEvidence, Path]:
+    """An evidence file of a ticket within reach (else OutOfReach: 404); the read is audited."""
+    ticket = load_ticket(session, ticket_id, actor=actor)
+    evidence = session.get(TicketEvidence, evidence_id)
+    path = (
+        files.stored_path(evidence_settings()[0], evidence.stored_name)
+        if evidence is not None and evidence.ticket_id == ticket.id
+        else None
+    )
+    if evidence is None or path is None:
+        raise OutOfReach()
+    record(
+        session,
+        AuditAction.EXPORT,
+        object_type="TicketEvidence",
+        object_id=evidence.id,
+        summary=f"evidence of ticket #{ticket.id} read: {evidence.filename}",
+    )
+    return evidence, path
 
 
 def call_back(

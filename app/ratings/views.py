@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.security.decorators import has_access
@@ -19,7 +19,7 @@ from app.catalogue.models import ImplementationItem
 from app.core import calendar
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView
-from app.core.errors import DomainError, ValidationError, render_domain_error
+from app.core.errors import DomainError, OutOfReach, ValidationError, render_domain_error
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
 from app.core.unit_of_work import unit_of_work
@@ -184,8 +184,9 @@ class RectificationTicketView(ZwModelView):
         "queue": "read",
         "step": "write",
         "contact": "write",
+        "evidence": "read",
     }
-    include_route_methods = {"list", "show", "queue", "step", "contact"}
+    include_route_methods = {"list", "show", "queue", "step", "contact", "evidence"}
     list_title = _l("Poor-rating tickets")
     show_title = _l("Poor-rating ticket")
     list_columns = ["id", "rating", "unit", "state_label", "deadline_label", "overdue"]
@@ -252,6 +253,28 @@ class RectificationTicketView(ZwModelView):
             return render_domain_error(error, redirect_to=url_for(".show", pk=ticket.id))
         return self._render_show(ticket, contact=contact)
 
+    @expose("/evidence/<pk>/<int:evidence_id>", methods=["GET"])
+    @has_access
+    def evidence(self, pk: Any, evidence_id: int) -> Any:
+        """An evidence file, only for users whose reach includes the ticket (audited)."""
+        ticket = _load_ticket(pk)
+        try:
+            with unit_of_work(db.session, current_actor()):
+                evidence, path = services.evidence_file(
+                    db.session, ticket.id, evidence_id, actor=current_actor()
+                )
+        except OutOfReach:
+            abort(404)
+        response = send_file(
+            path,
+            mimetype=evidence.mimetype,
+            as_attachment=True,
+            download_name=evidence.filename,
+        )
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
     @expose("/step/<pk>/<name>", methods=["POST"])
     @has_access
     def step(self, pk: Any, name: str) -> Any:
@@ -283,7 +306,16 @@ class RectificationTicketView(ZwModelView):
                     )
                 elif name == "rectify":
                     services.rectify(
-                        db.session, ticket.id, measures=note, version=version, actor=actor
+                        db.session,
+                        ticket.id,
+                        measures=note,
+                        version=version,
+                        actor=actor,
+                        evidence=[
+                            (upload.filename, upload.read())
+                            for upload in request.files.getlist("evidence")
+                            if upload.filename
+                        ],
                     )
                 elif name == "call_back":
                     reached = form.get("reached") == "1"

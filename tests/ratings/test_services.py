@@ -329,3 +329,60 @@ def test_the_queue_puts_the_least_time_left_first(item_id):
     mine = services.queue(db.session, actor=actor("unit_operator"))
     assert [t.id for t in mine] == [early.id, late.id]
     assert services.queue(db.session, actor=actor("unit_operator2")) == []
+
+
+def test_rectify_is_due_with_the_ticket_and_the_call_back_one_working_day_after(item_id, clock):
+    # Rated on Friday 6 March: the ticket (and its rectification) is due Wednesday the 11th.
+    ticket = _ticket(item_id, rated_at=dt.datetime(2026, 3, 6, 16, 0))
+    operator = actor("unit_operator")
+    assert ticket.rectify_deadline is None and ticket.call_back_deadline is None
+    clock(dt.datetime(2026, 3, 9, 2, 0, tzinfo=dt.UTC))
+    services.verify(db.session, ticket.id, valid=True, version=_v(ticket), actor=operator)
+    assert ticket.step_deadline is ticket.rectify_deadline
+    assert ticket.rectify_deadline.due_date == dt.date(2026, 3, 11)
+    assert ticket.rectify_deadline.completed_at is None
+    # Rectified on Friday the 13th (late): the call-back is due the next working day, Monday.
+    clock(dt.datetime(2026, 3, 13, 2, 0, tzinfo=dt.UTC))
+    services.rectify(db.session, ticket.id, measures="增开窗口", version=_v(ticket), actor=operator)
+    assert ticket.rectify_deadline.completed_at is not None
+    assert ticket.rectify_deadline.is_overdue()
+    assert ticket.step_deadline is ticket.call_back_deadline
+    assert ticket.call_back_deadline.due_date == dt.date(2026, 3, 16)
+    services.call_back(
+        db.session, ticket.id, reached=True, satisfied=True, version=_v(ticket), actor=operator
+    )
+    assert ticket.call_back_deadline.completed_at is not None
+    assert not ticket.call_back_deadline.is_overdue()
+
+
+def test_a_call_back_past_its_own_day_is_overdue_though_rectified_in_time(item_id, clock):
+    clock(dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC))
+    # Rated on Wednesday 4 March: due Monday the 9th; rectified on Friday the 6th.
+    ticket = _ticket(item_id, rated_at=dt.datetime(2026, 3, 4, 9, 0))
+    operator = actor("unit_operator")
+    _to_call_back(ticket, operator)
+    assert not ticket.overdue and not ticket.step_overdue
+    # Not reached on Tuesday the 10th: the call-back was due Monday and stays due then.
+    clock(dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC))
+    services.call_back(db.session, ticket.id, reached=False, version=_v(ticket), actor=operator)
+    assert ticket.call_back_deadline.due_date == dt.date(2026, 3, 9)
+    assert ticket.step_overdue and not ticket.overdue
+    # Unsatisfied: a second round of rectification is due with the ticket, already past.
+    services.call_back(
+        db.session, ticket.id, reached=True, satisfied=False, version=_v(ticket), actor=operator
+    )
+    assert ticket.state == "rectify" and ticket.call_back_deadline.completed_at is not None
+    assert ticket.rectify_deadline.completed_at is None
+    assert ticket.rectify_deadline.due_date == ticket.deadline.due_date
+    assert ticket.step_overdue
+
+
+def test_the_call_back_days_are_a_setting(item_id, app, clock):
+    clock(dt.datetime(2026, 3, 6, 2, 0, tzinfo=dt.UTC))
+    ticket = _ticket(item_id, rated_at=dt.datetime(2026, 3, 6, 9, 0))
+    app.config["RATING_CALL_BACK_DAYS"] = 3
+    try:
+        _to_call_back(ticket, actor("unit_operator"))
+    finally:
+        app.config["RATING_CALL_BACK_DAYS"] = 1
+    assert ticket.call_back_deadline.due_date == dt.date(2026, 3, 11)

@@ -167,6 +167,36 @@ def test_overdue_tickets_are_flagged_in_the_queue_and_list(app, ids, login, cloc
     assert "label-danger" in listing
 
 
+def test_an_overdue_call_back_is_flagged_on_the_page_queue_and_api(
+    app, ids, api_token, login, clock
+):
+    # Rated Friday 6 March; rectified Monday the 9th: the call-back is due Tuesday the 10th.
+    clock(dt.datetime(2026, 3, 9, 2, 0, tzinfo=dt.UTC))
+    headers, api = api_token("unit_operator"), app.test_client()
+    url = f"/api/v1/rectification_ticket/{ids['ticket']}"
+    answer = api.post(
+        f"{url}/verify",
+        headers=headers,
+        json={"valid": True, "version": _version(app, ids["ticket"])},
+    )
+    api.post(
+        f"{url}/rectify",
+        headers=headers,
+        json={"measures": "增开窗口", "version": answer.json["version"]},
+    )
+    client = login("unit_operator")
+    page = client.get(f"/rectificationticketview/show/{ids['ticket']}").get_data(as_text=True)
+    assert "2026-03-10" in page and 'id="ticket-step-overdue"' not in page
+    assert api.get(url, headers=headers).json["result"]["step_overdue"] is False
+    clock(dt.datetime(2026, 3, 11, 2, 0, tzinfo=dt.UTC))
+    page = client.get(f"/rectificationticketview/show/{ids['ticket']}").get_data(as_text=True)
+    assert 'id="ticket-step-overdue"' in page and 'id="ticket-overdue"' not in page
+    assert "step-overdue" in client.get("/rectificationticketview/queue/").get_data(as_text=True)
+    # Two days idle signed the token out: a fresh one.
+    late = api.get(url, headers=api_token("unit_operator"))
+    assert late.json["result"]["step_overdue"] is True
+
+
 def test_window_staff_record_a_rating_by_hand(app, ids, login):
     client = login("window_staff")
     page = client.post(
