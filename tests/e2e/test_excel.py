@@ -36,13 +36,13 @@ def test_province_admin_imports_units_through_preview_and_confirm(sign_in, page,
     page.wait_for_url("**/mapping")
     assert "表头在第 2 行" in page.locator("body").inner_text()
     page.click("#check-rows")
-    page.wait_for_selector("#import-counts")
+    page.wait_for_selector("#import-counts", timeout=90_000)  # a background job; CI is loaded
     assert page.locator("#import-status").inner_text() == "待确认"
     assert page.locator("#count-new").inner_text() == "1"
     page.screenshot(path=str(tmp_path / "preview.png"), full_page=True)
     page.click("#confirm-import")
     page.wait_for_function(
-        "() => document.getElementById('import-status')?.innerText === '已导入'", timeout=30_000
+        "() => document.getElementById('import-status')?.innerText === '已导入'", timeout=90_000
     )
     # exact: the ratings menu has 「评价导入记录」 too (hidden in its dropdown)
     page.get_by_role("link", name="导入记录", exact=True).click()

@@ -66,11 +66,11 @@ def test_import_a_poor_rating_and_work_its_ticket_to_closed(sign_in, page, tmp_p
     page.click("#upload-button")
     page.wait_for_url("**/mapping")
     page.click("#check-rows")
-    page.wait_for_selector("#import-counts")
+    page.wait_for_selector("#import-counts", timeout=90_000)  # a background job; CI is loaded
     assert page.locator("#count-new").inner_text() == "1"
     page.click("#confirm-import")
     page.wait_for_function(
-        "() => document.getElementById('import-status')?.innerText === '已导入'", timeout=30_000
+        "() => document.getElementById('import-status')?.innerText === '已导入'", timeout=90_000
     )
     after_import = _total_row(page, today)
     assert after_import != before
