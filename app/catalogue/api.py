@@ -174,6 +174,8 @@ class AdjustmentApi(ZwModelRestApi):
         "proposed_values",
         "baseline_values",
         "planned_start",
+        "planned_resume",
+        "effective_at",
         "urgent",
         "created_by",
         "submitted_at",
@@ -192,6 +194,7 @@ class AdjustmentApi(ZwModelRestApi):
         "explanation",
         "proposed_values",
         "planned_start",
+        "planned_resume",
         "urgent",
     ]
     order_columns = ["created_at", "submitted_at", "state"]

@@ -172,6 +172,10 @@ class ImplementationItem(db.Model):
     fully_online: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     faq: Mapped[str] = mapped_column(Text, nullable=False, default="")
     result_sample: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # -- an approved suspension: its first day (the item stays in service until then, and the
+    # public guide says so) and the day it is planned to resume (past it, it is overdue) --
+    suspension_from: Mapped[dt.date | None] = mapped_column(Date)
+    resume_by: Mapped[dt.date | None] = mapped_column(Date)
     # -- publication --
     published_version_id: Mapped[int | None] = mapped_column(
         ForeignKey(
@@ -320,6 +324,10 @@ class AdjustmentRequest(db.Model):
     # Suspensions: the planned first day, and whether it is urgent (less than 5 working days).
     planned_start: Mapped[dt.date | None] = mapped_column(Date)
     urgent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Suspensions: the day the item is planned to resume (after the first day), and when the
+    # suspension took effect (at approval when its first day had come, else by the daily job).
+    planned_resume: Mapped[dt.date | None] = mapped_column(Date)
+    effective_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(128), nullable=False, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -356,6 +364,7 @@ class AdjustmentRequest(db.Model):
         Index("ix_adjustment_request_region_id", "region_id"),
         Index("ix_adjustment_request_unit_id", "unit_id"),
         Index("ix_adjustment_request_item_id", "item_id"),
+        Index("ix_adjustment_request_kind_planned_start", "kind", "planned_start"),
     )
 
     @property

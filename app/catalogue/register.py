@@ -63,6 +63,9 @@ def register(appbuilder: AppBuilder) -> None:
     for api in (BasicCatalogueApi, ImplementationItemApi, AdjustmentApi, FilingApi):
         appbuilder.add_api(api)
     current_app.register_blueprint(blueprint)
+    from app.catalogue.jobs import register_commands
+
+    register_commands(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def _register_spreadsheet() -> None:

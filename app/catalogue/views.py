@@ -79,6 +79,8 @@ FIELD_LABELS = {
     "status": _l("Status"),
     "implementation_code": _l("Implementation code"),
     "unit_name": _l("Implementing unit"),
+    "suspension_from": _l("Suspended from"),
+    "resume_by": _l("Planned resume date"),
 }
 
 
@@ -341,6 +343,7 @@ class AdjustmentView(ZwModelView):
         "legal_basis",
         "explanation",
         "planned_start",
+        "planned_resume",
         "urgent",
         *forms.proposal_fields(),
     ]
@@ -369,6 +372,7 @@ class AdjustmentView(ZwModelView):
         "legal_basis": _l("Legal basis"),
         "explanation": _l("Explanation"),
         "planned_start": _l("Planned first day (suspension)"),
+        "planned_resume": _l("Planned resume date (suspension)"),
     }
     description_columns = {
         "urgent": _l(
@@ -392,6 +396,9 @@ class AdjustmentView(ZwModelView):
             ),
             "planned_start": DateField(
                 _l("Planned first day (suspension)"), validators=[Optional()]
+            ),
+            "planned_resume": DateField(
+                _l("Planned resume date (suspension)"), validators=[Optional()]
             ),
             **forms.proposal_fields(),
         }

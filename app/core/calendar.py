@@ -132,7 +132,11 @@ class WorkingCalendar:
 
     @classmethod
     def load(cls, session: Session) -> WorkingCalendar:
-        years = session.execute(select(CalendarYear.year)).scalars().all()
+        years = (
+            session.execute(select(CalendarYear.year).where(CalendarYear.complete.is_(True)))
+            .scalars()
+            .all()
+        )
         days = session.execute(select(CalendarDay.day, CalendarDay.is_working_day)).all()
         return cls(years, {day: working for day, working in days})
 
@@ -265,7 +269,9 @@ def missing_years(session: Session, today: dt.date, horizon_days: int = 60) -> l
 
     Also every year that an open provisional deadline already reaches.
     """
-    known = set(session.execute(select(CalendarYear.year)).scalars())
+    known = set(
+        session.execute(select(CalendarYear.year).where(CalendarYear.complete.is_(True))).scalars()
+    )
     wanted = {today.year, (today + dt.timedelta(days=horizon_days)).year}
     reached = session.execute(
         select(Deadline.due_date).where(
@@ -315,9 +321,9 @@ def enter_year(
         session.add(CalendarDay(day=day, is_working_day=True, name=name, source=source))
     entry = session.get(CalendarYear, year)
     if entry is None:
-        session.add(CalendarYear(year=year, source=source, note=note))
+        session.add(CalendarYear(year=year, source=source, note=note, complete=True))
     else:
-        entry.source, entry.note = source, note
+        entry.source, entry.note, entry.complete = source, note, True
     session.flush()
     return recompute_deadlines(session, since=dt.date(year, 1, 1))
 
