@@ -6,7 +6,14 @@ from flask import current_app
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
-from app.catalogue.api import AdjustmentApi, BasicCatalogueApi, FilingApi, ImplementationItemApi
+from app.catalogue.api import (
+    AdjustmentApi,
+    BasicCatalogueApi,
+    FilingApi,
+    ImplementationItemApi,
+    ItemTypeApi,
+    ItemVersionApi,
+)
 from app.catalogue.public import blueprint
 from app.catalogue.views import (
     AdjustmentView,
@@ -60,7 +67,14 @@ def register(appbuilder: AppBuilder) -> None:
         icon="fa-globe",
         **cat,
     )
-    for api in (BasicCatalogueApi, ImplementationItemApi, AdjustmentApi, FilingApi):
+    for api in (
+        BasicCatalogueApi,
+        ImplementationItemApi,
+        AdjustmentApi,
+        FilingApi,
+        ItemTypeApi,
+        ItemVersionApi,
+    ):
         appbuilder.add_api(api)
     current_app.register_blueprint(blueprint)
     from app.catalogue.jobs import register_commands
