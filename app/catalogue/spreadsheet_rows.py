@@ -98,10 +98,10 @@ class StoredItem:
     code: str
     open_adjustment: bool
     read: tuple[Any, ...]  # what the checks read of it, for the plan's fingerprint
-    # The adjustment request in progress on it, if any (its number; the sheet values shown
-    # for the item include what it proposes, so re-importing the file that proposed it is
-    # unchanged).
+    # The adjustment request in progress on it, if any: its number and the sheet values it
+    # proposes (a re-import of the file that proposed it is unchanged, not refused).
     pending: int | None = None
+    proposed: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -284,8 +284,6 @@ class ImplementationRows(ListSpec):
             basic_code = code[-12:]
             values = dict(zip(PERSONALIZED, row[6:-3], strict=True))
             pending = open_items.get(item_id)
-            if pending is not None and status in PUBLISHED:
-                values.update(_proposed_values(pending[1]))
             values["handling_type"] = HANDLING_LABELS.get(
                 values["handling_type"], values["handling_type"]
             )
@@ -313,6 +311,7 @@ class ImplementationRows(ListSpec):
                     open_adjustment=pending is not None,
                     read=(tuple(row), pending, in_reach),
                     pending=pending[0] if pending is not None else None,
+                    proposed=_proposed_values(pending[1]) if pending is not None else {},
                 ),
             )
             result[wanted[code]] = values
@@ -471,6 +470,10 @@ class ImplementationRows(ListSpec):
             )
             return
         if item.status in PUBLISHED and item.open_adjustment:
+            if all(k in item.proposed and _same(item.proposed[k], v) for k, v in changes.items()):
+                # The file that proposed the request in progress: nothing new (unchanged_note).
+                values.update({k: stored[k] for k in changes})
+                return
             errors[next(iter(changes))] = _(
                 "This item already has an adjustment in progress; finish it before importing "
                 "changes."
@@ -565,14 +568,19 @@ def names_item(given: str | None, derived: str) -> bool:
 
 
 def _proposed_values(text: str) -> dict[str, Any]:
-    """An open request's proposed personalized values (stored JSON), as the item's columns."""
+    """An open request's proposed personalized values (stored JSON), as the sheet shows them."""
     try:
         values = json.loads(text or "{}")
     except ValueError:
         return {}
-    return (
-        {k: v for k, v in values.items() if k in _PERSONALIZED} if isinstance(values, dict) else {}
-    )
+    if not isinstance(values, dict):
+        return {}
+    shown = {k: v for k, v in values.items() if k in _PERSONALIZED}
+    if "handling_type" in shown:
+        shown["handling_type"] = HANDLING_LABELS.get(shown["handling_type"], shown["handling_type"])
+    if "online_depth" in shown:
+        shown["online_depth"] = DEPTH_LABELS.get(shown["online_depth"], shown["online_depth"])
+    return shown
 
 
 def _standardized(entry: KnownEntry | None) -> dict[str, Any]:
