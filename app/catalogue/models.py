@@ -257,6 +257,31 @@ class ImplementationItem(db.Model):
         return ItemStatus.label_of(self.status)
 
     @property
+    def resume_overdue(self) -> bool:
+        """Suspended past its planned resume date (no RESUME adjustment applied yet)."""
+        from app.core.calendar import today
+
+        resume_by = self.resume_by
+        return self.status == "suspended" and resume_by is not None and resume_by < today()
+
+    @property
+    def suspension_label(self) -> str:
+        """A planned or running suspension as the pages show it; empty when there is none."""
+        from flask_babel import gettext
+
+        if self.status == "active" and self.suspension_from is not None:
+            text = gettext("To be suspended from %(day)s", day=self.suspension_from.isoformat())
+            if self.resume_by is not None:
+                text += gettext("; planned to resume on %(day)s", day=self.resume_by.isoformat())
+            return text
+        if self.status == "suspended" and self.resume_by is not None:
+            text = gettext(
+                "Suspended; planned to resume on %(day)s", day=self.resume_by.isoformat()
+            )
+            return text + " " + gettext("OVERDUE") if self.resume_overdue else text
+        return ""
+
+    @property
     def published_label(self) -> str:
         version = self.published_version
         return f"v{version.number} {format_datetime(version.published_at)}" if version else "—"

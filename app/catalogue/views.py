@@ -252,6 +252,7 @@ class ImplementationItemView(ZwModelView):
         "region",
         "exercise_level",
         "status_label",
+        "suspension_label",
         "published_label",
         *STANDARDIZED_LABELS,
         *personalized,
@@ -267,6 +268,7 @@ class ImplementationItemView(ZwModelView):
         "exercise_level": _l("Exercise level"),
         "status_label": _l("Status"),
         "published_label": _l("Published version"),
+        "suspension_label": _l("Suspension"),
         "version": _l("Version"),
     }
     description_columns = {

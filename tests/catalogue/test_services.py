@@ -750,3 +750,13 @@ def test_a_write_that_loses_a_race_at_the_flush_is_a_stale_record(ctx, world) ->
             version=loaded_version,
         )
         db.session.flush()
+
+
+def test_item_page_label_says_planned_then_overdue(ctx, world, clock) -> None:
+    row = _approved_suspension(world).item
+    assert row.suspension_label == "将于 2026-10-12 起暂停，计划于 2026-10-16 恢复"
+    _start_due(D(2026, 10, 12))
+    clock(dt.datetime(2026, 10, 16, 4, 0, tzinfo=dt.UTC))
+    assert row.resume_overdue is False and "超期" not in row.suspension_label
+    clock(dt.datetime(2026, 10, 17, 4, 0, tzinfo=dt.UTC))
+    assert row.resume_overdue is True and row.suspension_label.endswith("已超期")
