@@ -212,7 +212,9 @@ class WindowUserView(ZwModelView):
     datamodel = ReachInterface(WindowUser)
     class_permission_name = "WindowUsers"
     list_title = show_title = _l("Window users")
-    include_route_methods = {"list", "show", "api_read"}
+    include_route_methods = {"list", "show", "api_read", "export"}
+    list_template = "zwfw/list_export.html"
+    extra_args = {"export_endpoint": "WindowUserView.export"}
     list_columns = [
         "person_name",
         "unit",
@@ -241,6 +243,17 @@ class WindowUserView(ZwModelView):
         "last_login": _l("Last sign-in"),
     }
     formatters_columns = {"last_login": format_datetime}
+
+    @expose("/export/")
+    @has_access
+    def export(self) -> Any:
+        """The filtered list of window users as .xlsx."""
+        return self.export_filtered_list(
+            columns=self.list_columns,
+            title=_l("Window users"),
+            filename_stem="window-users",
+            default_order=("person_name", "asc"),
+        )
 
 
 class LiaisonView(ZwModelView):

@@ -7,10 +7,14 @@
   ``{"name": "submit|pass_legality|reject|approve", "reason": ..., "version": n}``,
   ``GET /<id>/diff``, ``GET /queue``
 * ``/api/v1/filing/`` — filings; ``POST /file``, ``POST /<id>/decide``
+* ``/api/v1/item_type/`` — the item-type lookup (read-only)
+* ``/api/v1/item_version/`` — published versions of the items in reach (read-only; the
+  snapshot as JSON text), ``?q=(filters:!((col:item_id,opr:eq,value:N)))`` for one item's
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -25,8 +29,11 @@ from app.catalogue.models import (
     BasicCatalogueEntry,
     Filing,
     ImplementationItem,
+    ItemType,
+    ItemVersion,
 )
 from app.catalogue.states import AdjustmentState
+from app.core import calendar
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelRestApi
 from app.core.errors import DomainError, ValidationError, render_domain_error
@@ -174,6 +181,8 @@ class AdjustmentApi(ZwModelRestApi):
         "proposed_values",
         "baseline_values",
         "planned_start",
+        "planned_resume",
+        "effective_at",
         "urgent",
         "created_by",
         "submitted_at",
@@ -192,6 +201,7 @@ class AdjustmentApi(ZwModelRestApi):
         "explanation",
         "proposed_values",
         "planned_start",
+        "planned_resume",
         "urgent",
     ]
     order_columns = ["created_at", "submitted_at", "state"]
@@ -332,3 +342,46 @@ class FilingApi(ZwModelRestApi):
         except DomainError as error:
             return render_domain_error(error)
         return self.response(200, id=filing.id, state=filing.state)
+
+
+class ItemTypeApi(ZwModelRestApi):
+    """The item-type lookup (事项类型), read-only: edited on its page by the administrator."""
+
+    resource_name = "item_type"
+    class_permission_name = "ItemTypes"
+    datamodel = ReachInterface(ItemType)
+    include_route_methods = {"get", "get_list", "info"}
+    list_columns = ["id", "code", "name", "application_driven", "active", "sort_order"]
+    show_columns = list_columns
+    order_columns = ["code", "sort_order"]
+    search_columns = ["code", "name", "application_driven", "active"]
+    base_order = ("sort_order", "asc")
+
+
+class ItemVersionApi(ZwModelRestApi):
+    """Published versions of the implementation items in the caller's reach (read-only)."""
+
+    resource_name = "item_version"
+    class_permission_name = "ImplementationList"
+    datamodel = ReachInterface(ItemVersion)
+    include_route_methods = {"get", "get_list", "info"}
+    list_columns = ["id", "item_id", "number", "published_at", "adjustment_id", "note"]
+    show_columns = [*list_columns, "snapshot"]
+    order_columns = ["published_at", "number", "id"]
+    search_columns = ["item_id", "number", "published_at"]
+    base_order = ("id", "desc")
+
+    def pre_get(self, data: dict[str, Any]) -> None:
+        _version_payload(data["result"])
+        data["result"]["snapshot"] = json.loads(data["result"].get("snapshot") or "{}")
+
+    def pre_get_list(self, data: dict[str, Any]) -> None:
+        for row in data["result"]:
+            _version_payload(row)
+
+
+def _version_payload(row: dict[str, Any]) -> None:
+    """Publication times in the province's time with their offset, as the public JSON has."""
+    if row.get("published_at"):
+        at = dt.datetime.fromisoformat(row["published_at"])
+        row["published_at"] = calendar.to_local(at).isoformat(timespec="seconds")

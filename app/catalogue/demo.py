@@ -229,6 +229,7 @@ def _adjustments(session: Session) -> int:
             legal_basis="《网上政务服务运行管理办法》第十四条",
             explanation="演示：业务系统升级维护",
             planned_start=working.add_working_days(today, 6).date,
+            planned_resume=working.add_working_days(today, 9).date,
         )
     step(operator, services.submit, s, today=today)
     step(reviewer, services.pass_legality, s, today=today)
@@ -244,10 +245,13 @@ def _adjustments(session: Session) -> int:
             legal_basis="《网上政务服务运行管理办法》第十四条",
             explanation="演示：系统故障，需立即暂停",
             planned_start=today,
+            planned_resume=working.add_working_days(today, 2).date,
             urgent=True,
         )
     step(operator, services.submit, u, today=today)
     made += 7
+    if len(active) > 8:
+        made += _overdue_suspension(session, active[8], operator, reviewer, admin, back, step)
     if drafts:
         with unit_of_work(session, operator):
             g = services.create_adjustment(
@@ -265,6 +269,37 @@ def _adjustments(session: Session) -> int:
         made += 1
     session.flush()
     return made
+
+
+def _overdue_suspension(
+    session: Session,
+    item: ImplementationItem,
+    operator: Actor,
+    reviewer: Actor,
+    admin: Actor,
+    back: Callable[[int], dt.date],
+    step: Callable[..., None],
+) -> int:
+    """A suspension approved weeks ago, started on its day by the daily job, and now past its
+    planned resume date without a RESUME adjustment: overdue."""
+    with unit_of_work(session, operator):
+        adjustment = services.create_adjustment(
+            session,
+            actor=operator,
+            item=item,
+            kind="suspend",
+            ground="O.2",
+            legal_basis="《网上政务服务运行管理办法》第十四条",
+            explanation="演示：系统迁移，逾期未恢复",
+            planned_start=back(12),
+            planned_resume=back(3),
+        )
+    step(operator, services.submit, adjustment, today=back(20))
+    step(reviewer, services.pass_legality, adjustment, today=back(19))
+    step(admin, services.approve, adjustment, today=back(18))
+    with unit_of_work(session, system_actor()):
+        services.start_due_suspensions(session, actor=system_actor(), today=back(12))
+    return 1
 
 
 def _filings(session: Session) -> int:

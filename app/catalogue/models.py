@@ -172,6 +172,10 @@ class ImplementationItem(db.Model):
     fully_online: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     faq: Mapped[str] = mapped_column(Text, nullable=False, default="")
     result_sample: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # -- an approved suspension: its first day (the item stays in service until then, and the
+    # public guide says so) and the day it is planned to resume (past it, it is overdue) --
+    suspension_from: Mapped[dt.date | None] = mapped_column(Date)
+    resume_by: Mapped[dt.date | None] = mapped_column(Date)
     # -- publication --
     published_version_id: Mapped[int | None] = mapped_column(
         ForeignKey(
@@ -253,6 +257,31 @@ class ImplementationItem(db.Model):
         return ItemStatus.label_of(self.status)
 
     @property
+    def resume_overdue(self) -> bool:
+        """Suspended past its planned resume date (no RESUME adjustment applied yet)."""
+        from app.core.calendar import today
+
+        resume_by = self.resume_by
+        return self.status == "suspended" and resume_by is not None and resume_by < today()
+
+    @property
+    def suspension_label(self) -> str:
+        """A planned or running suspension as the pages show it; empty when there is none."""
+        from flask_babel import gettext
+
+        if self.status == "active" and self.suspension_from is not None:
+            text = gettext("To be suspended from %(day)s", day=self.suspension_from.isoformat())
+            if self.resume_by is not None:
+                text += gettext("; planned to resume on %(day)s", day=self.resume_by.isoformat())
+            return text
+        if self.status == "suspended" and self.resume_by is not None:
+            text = gettext(
+                "Suspended; planned to resume on %(day)s", day=self.resume_by.isoformat()
+            )
+            return text + " " + gettext("OVERDUE") if self.resume_overdue else text
+        return ""
+
+    @property
     def published_label(self) -> str:
         version = self.published_version
         return f"v{version.number} {format_datetime(version.published_at)}" if version else "—"
@@ -320,6 +349,10 @@ class AdjustmentRequest(db.Model):
     # Suspensions: the planned first day, and whether it is urgent (less than 5 working days).
     planned_start: Mapped[dt.date | None] = mapped_column(Date)
     urgent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Suspensions: the day the item is planned to resume (after the first day), and when the
+    # suspension took effect (at approval when its first day had come, else by the daily job).
+    planned_resume: Mapped[dt.date | None] = mapped_column(Date)
+    effective_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(128), nullable=False, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -356,6 +389,7 @@ class AdjustmentRequest(db.Model):
         Index("ix_adjustment_request_region_id", "region_id"),
         Index("ix_adjustment_request_unit_id", "unit_id"),
         Index("ix_adjustment_request_item_id", "item_id"),
+        Index("ix_adjustment_request_kind_planned_start", "kind", "planned_start"),
     )
 
     @property

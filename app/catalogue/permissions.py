@@ -36,6 +36,7 @@ GRANTS: dict[str, list[tuple[str, str]]] = {
             "Filings",
             "Item types",
         ),
+        ("Spreadsheets|Basic catalogue spreadsheets", "menu_access"),
     ],
     COUNTY_COORDINATOR: [
         ("ItemTypes|BasicCatalogue", "can_read"),

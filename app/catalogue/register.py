@@ -6,7 +6,14 @@ from flask import current_app
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
-from app.catalogue.api import AdjustmentApi, BasicCatalogueApi, FilingApi, ImplementationItemApi
+from app.catalogue.api import (
+    AdjustmentApi,
+    BasicCatalogueApi,
+    FilingApi,
+    ImplementationItemApi,
+    ItemTypeApi,
+    ItemVersionApi,
+)
 from app.catalogue.public import blueprint
 from app.catalogue.views import (
     AdjustmentView,
@@ -18,6 +25,8 @@ from app.catalogue.views import (
 
 # The filters of the implementation list page (ImplementationItemView), also of its exports.
 ITEM_SEARCH = ("implementation_code", "basic_entry", "unit", "region", "status")
+# The filters of the basic catalogue page (BasicCatalogueView), also of its exports.
+ENTRY_SEARCH = ("basic_code", "name", "item_type", "source", "status")
 
 
 def register(appbuilder: AppBuilder) -> None:
@@ -60,15 +69,26 @@ def register(appbuilder: AppBuilder) -> None:
         icon="fa-globe",
         **cat,
     )
-    for api in (BasicCatalogueApi, ImplementationItemApi, AdjustmentApi, FilingApi):
+    for api in (
+        BasicCatalogueApi,
+        ImplementationItemApi,
+        AdjustmentApi,
+        FilingApi,
+        ItemTypeApi,
+        ItemVersionApi,
+    ):
         appbuilder.add_api(api)
     current_app.register_blueprint(blueprint)
+    from app.catalogue.jobs import register_commands
+
+    register_commands(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def _register_spreadsheet() -> None:
     """The implementation list in the spreadsheet engine (app.excel adds its pages in its turn)."""
-    from app.catalogue.models import ImplementationItem
+    from app.catalogue.models import BasicCatalogueEntry, ImplementationItem
     from app.catalogue.spreadsheet import ImplementationListSpec
+    from app.catalogue.spreadsheet_entries import BasicCatalogueSpec
     from app.excel.register import ListPages, add_list
 
     add_list(
@@ -80,5 +100,16 @@ def _register_spreadsheet() -> None:
             label=_l("Implementation list (Excel)"),
             icon="fa-list-alt",
             resource="implementation_list",
+        )
+    )
+    add_list(
+        ListPages(
+            spec=BasicCatalogueSpec(),
+            model=BasicCatalogueEntry,
+            search_columns=ENTRY_SEARCH,
+            menu_name="Basic catalogue spreadsheets",
+            label=_l("Basic catalogue (Excel)"),
+            icon="fa-book",
+            resource="basic_catalogue_list",
         )
     )

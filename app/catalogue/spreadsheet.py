@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.catalogue.codes import parse_implementation_code
 from app.catalogue.models import BasicCatalogueEntry, ImplementationItem, ItemType
 from app.catalogue.spreadsheet_rows import PERSONALIZED, ImplementationRows
 from app.catalogue.states import DEPTH_LABELS, HANDLING_LABELS, STATUS_LABELS
@@ -121,9 +122,12 @@ class ImplementationListSpec(ImplementationRows):
             "实施编码",
             width=34,
             readonly=True,
-            max_length=31,
+            # The national form is 31 characters; some provinces publish longer dashed forms
+            # (normalise maps them to the national one).
+            max_length=64,
             synonyms=("事项实施编码",),
-            meaning="由系统生成：实施主体编码 + 行使层级 + 基本编码（31 位）",
+            meaning="由系统生成：实施主体编码 + 行使层级 + 基本编码（31 位）；"
+            "也接受带短横线的长格式，按其中的基本编码和统一社会信用代码换算",
         ),
         Column(
             "exercise_level",
@@ -300,6 +304,8 @@ class ImplementationListSpec(ImplementationRows):
         for key in ("basic_code", "unit_code", "implementation_code"):
             if values.get(key):
                 values[key] = str(values[key]).strip().upper()
+        if values.get("implementation_code"):
+            _map_implementation_code(values)
 
     def key_of(self, values: dict[str, Any]) -> tuple[Any, ...] | None:
         code = values.get("basic_code")
@@ -375,3 +381,18 @@ class ImplementationListSpec(ImplementationRows):
                 status=STATUS_LABELS.get(row.status, row.status),
             )
             yield values
+
+
+def _map_implementation_code(values: dict[str, Any]) -> None:
+    """An implementation code in a form other than the national 31 characters (the dashed
+    ``511Z07001006-511602000000-000-11511301008778183N-1-00``): its basic code and credit code
+    fill the row's when it has none (the check then compares it with the derived national
+    form, :func:`app.catalogue.spreadsheet_rows.names_item`)."""
+    code = values["implementation_code"]
+    parsed = parse_implementation_code(code) if len(code) != 31 else None
+    if parsed is None:
+        return
+    credit, _level, basic = parsed
+    values["basic_code"] = values.get("basic_code") or basic
+    if not values.get("unit_code") and not values.get("unit_name"):
+        values["unit_code"] = credit

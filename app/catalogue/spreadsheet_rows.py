@@ -7,6 +7,7 @@ lists and export) is :mod:`app.catalogue.spreadsheet`.
 from __future__ import annotations
 
 import dataclasses
+import json
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.catalogue import bulk
 from app.catalogue import services as catalogue
-from app.catalogue.codes import implementation_code
+from app.catalogue.codes import implementation_code, parse_implementation_code
 from app.catalogue.models import (
     AdjustmentRequest,
     BasicCatalogueEntry,
@@ -97,6 +98,10 @@ class StoredItem:
     code: str
     open_adjustment: bool
     read: tuple[Any, ...]  # what the checks read of it, for the plan's fingerprint
+    # The adjustment request in progress on it, if any: its number and the sheet values it
+    # proposes (a re-import of the file that proposed it is unchanged, not refused).
+    pending: int | None = None
+    proposed: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -256,16 +261,21 @@ class ImplementationRows(ListSpec):
             )
             .all()
         )
-        open_items = set()
+        open_items: dict[int, tuple[int, str]] = {}
         if rows:
-            open_items = set(
-                session.scalars(
-                    select(AdjustmentRequest.item_id).where(
+            open_items = {
+                item_id: (number, proposed)
+                for item_id, number, proposed in session.execute(
+                    select(
+                        AdjustmentRequest.item_id,
+                        AdjustmentRequest.id,
+                        AdjustmentRequest.proposed_values,
+                    ).where(
                         one_of(session, AdjustmentRequest.item_id, [r[0] for r in rows]),
                         AdjustmentRequest.state != AdjustmentState.APPLIED.value,
                     )
                 )
-            )
+            }
         result = {}
         standardized = context.standardized
         for row in rows:
@@ -273,6 +283,7 @@ class ImplementationRows(ListSpec):
             unit_name, credit_code, path = row[-3:]
             basic_code = code[-12:]
             values = dict(zip(PERSONALIZED, row[6:-3], strict=True))
+            pending = open_items.get(item_id)
             values["handling_type"] = HANDLING_LABELS.get(
                 values["handling_type"], values["handling_type"]
             )
@@ -297,8 +308,10 @@ class ImplementationRows(ListSpec):
                     id=item_id,
                     status=status,
                     code=code,
-                    open_adjustment=item_id in open_items,
-                    read=(tuple(row), item_id in open_items, in_reach),
+                    open_adjustment=pending is not None,
+                    read=(tuple(row), pending, in_reach),
+                    pending=pending[0] if pending is not None else None,
+                    proposed=_proposed_values(pending[1]) if pending is not None else {},
                 ),
             )
             result[wanted[code]] = values
@@ -378,7 +391,7 @@ class ImplementationRows(ListSpec):
                 name=unit.name,
             )
             return
-        if values.get("implementation_code") not in (None, derived):
+        if not names_item(values.get("implementation_code"), derived):
             errors["implementation_code"] = _(
                 "The implementation code is derived (%(code)s), not typed.", code=derived
             )
@@ -457,6 +470,10 @@ class ImplementationRows(ListSpec):
             )
             return
         if item.status in PUBLISHED and item.open_adjustment:
+            if all(k in item.proposed and _same(item.proposed[k], v) for k, v in changes.items()):
+                # The file that proposed the request in progress: nothing new (unchanged_note).
+                values.update({k: stored[k] for k in changes})
+                return
             errors[next(iter(changes))] = _(
                 "This item already has an adjustment in progress; finish it before importing "
                 "changes."
@@ -514,6 +531,12 @@ class ImplementationRows(ListSpec):
         bulk.update_drafts(session, drafts, actor=actor)
         bulk.propose_changes(session, proposals, actor=actor)
 
+    def unchanged_note(self, stored: dict[str, Any]) -> str | None:
+        pending = stored["_item"].pending
+        if pending is None:
+            return None
+        return _("Unchanged — a change request is already pending (#%(number)s).", number=pending)
+
     def change_note(self, stored: dict[str, Any]) -> str | None:
         if stored["_item"].status in PUBLISHED:
             return _("Published: becomes a change adjustment request (draft) for review.")
@@ -529,6 +552,35 @@ _STORED_COLUMNS = (
     "unit_id",
     *PERSONALIZED,
 )
+
+
+def names_item(given: str | None, derived: str) -> bool:
+    """Whether an implementation code met in a file names the item whose national code is
+    ``derived``: blank, the national form itself, or another form (the dashed codes some
+    provinces publish) whose credit code and basic code are the item's."""
+    if given in (None, "", derived):
+        return True
+    parsed = parse_implementation_code(given)
+    if parsed is None or len(given or "") == 31:
+        return False
+    credit, level, basic = parsed
+    return (credit, basic) == (derived[:18], derived[19:]) and level in (None, derived[18])
+
+
+def _proposed_values(text: str) -> dict[str, Any]:
+    """An open request's proposed personalized values (stored JSON), as the sheet shows them."""
+    try:
+        values = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(values, dict):
+        return {}
+    shown = {k: v for k, v in values.items() if k in _PERSONALIZED}
+    if "handling_type" in shown:
+        shown["handling_type"] = HANDLING_LABELS.get(shown["handling_type"], shown["handling_type"])
+    if "online_depth" in shown:
+        shown["online_depth"] = DEPTH_LABELS.get(shown["online_depth"], shown["online_depth"])
+    return shown
 
 
 def _standardized(entry: KnownEntry | None) -> dict[str, Any]:

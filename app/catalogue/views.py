@@ -16,7 +16,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
-from app.catalogue import forms, services
+from app.catalogue import exports, forms, services
 from app.catalogue.models import (
     GUIDE_ELEMENTS,
     AdjustmentRequest,
@@ -37,6 +37,7 @@ from app.catalogue.states import (
     OnlineDepth,
     Transition,
 )
+from app.core import calendar
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView
 from app.core.calendar import format_datetime
@@ -79,6 +80,8 @@ FIELD_LABELS = {
     "status": _l("Status"),
     "implementation_code": _l("Implementation code"),
     "unit_name": _l("Implementing unit"),
+    "suspension_from": _l("Suspended from"),
+    "resume_by": _l("Planned resume date"),
 }
 
 
@@ -249,6 +252,7 @@ class ImplementationItemView(ZwModelView):
         "region",
         "exercise_level",
         "status_label",
+        "suspension_label",
         "published_label",
         *STANDARDIZED_LABELS,
         *personalized,
@@ -264,6 +268,7 @@ class ImplementationItemView(ZwModelView):
         "exercise_level": _l("Exercise level"),
         "status_label": _l("Status"),
         "published_label": _l("Published version"),
+        "suspension_label": _l("Suspension"),
         "version": _l("Version"),
     }
     description_columns = {
@@ -322,7 +327,18 @@ class AdjustmentView(ZwModelView):
     class_permission_name = "Adjustments"
     method_permission_name = {**METHOD_PERMISSIONS, "transition": "write", "queue": "read"}
     list_title = show_title = add_title = edit_title = _l("Adjustment requests")
-    include_route_methods = {"list", "show", "add", "edit", "transition", "queue", "api_read"}
+    include_route_methods = {
+        "list",
+        "show",
+        "add",
+        "edit",
+        "transition",
+        "queue",
+        "api_read",
+        "export",
+    }
+    list_template = "zwfw/list_export.html"
+    extra_args = {"export_endpoint": "AdjustmentView.export"}
     list_columns = [
         "id",
         "kind_label",
@@ -341,6 +357,7 @@ class AdjustmentView(ZwModelView):
         "legal_basis",
         "explanation",
         "planned_start",
+        "planned_resume",
         "urgent",
         *forms.proposal_fields(),
     ]
@@ -369,6 +386,12 @@ class AdjustmentView(ZwModelView):
         "legal_basis": _l("Legal basis"),
         "explanation": _l("Explanation"),
         "planned_start": _l("Planned first day (suspension)"),
+        "planned_resume": _l("Planned resume date (suspension)"),
+        "implementation_code": _l("Implementation code"),
+        "item_name": _l("Item name"),
+        "created_by": _l("Created by"),
+        "decided_at": _l("Decided"),
+        "last_reason": _l("Last reason"),
     }
     description_columns = {
         "urgent": _l(
@@ -392,6 +415,9 @@ class AdjustmentView(ZwModelView):
             ),
             "planned_start": DateField(
                 _l("Planned first day (suspension)"), validators=[Optional()]
+            ),
+            "planned_resume": DateField(
+                _l("Planned resume date (suspension)"), validators=[Optional()]
             ),
             **forms.proposal_fields(),
         }
@@ -463,6 +489,18 @@ class AdjustmentView(ZwModelView):
             )
         return redirect(url_for("AdjustmentView.show", pk=pk))
 
+    @expose("/export/")
+    @has_access
+    def export(self) -> Any:
+        """The filtered list as .xlsx."""
+        return self.export_filtered_list(
+            columns=exports.ADJUSTMENT_COLUMNS,
+            title=_l("Adjustment requests"),
+            filename_stem="adjustments",
+            default_order=("created_at", "desc"),
+            row=exports.adjustment_row,
+        )
+
     @expose("/queue")
     @has_access
     def queue(self) -> Any:
@@ -484,9 +522,19 @@ class FilingView(ZwModelView):
         "file": "write",
         "decide": "write",
         "changes": "read",
+        "snapshot": "read",
     }
     list_title = show_title = _l("Filings")
-    include_route_methods = {"list", "show", "file", "decide", "changes", "api_read"}
+    include_route_methods = {
+        "list",
+        "show",
+        "file",
+        "decide",
+        "changes",
+        "api_read",
+        "export",
+        "snapshot",
+    }
     list_template = "catalogue/filing_list.html"
     list_columns = ["id", "region", "state_label", "filed_at", "filed_by", "row_count"]
     search_columns = ["region", "state", "filed_by"]
@@ -499,7 +547,34 @@ class FilingView(ZwModelView):
         "filed_at": _l("Filed"),
         "filed_by": _l("Filed by"),
         "row_count": _l("Rows"),
+        "content_hash": _l("Content hash"),
+        "decided_at": _l("Decided"),
+        "decided_by": _l("Decided by"),
+        "decision_reason": _l("Reason"),
+        "note": _l("Note"),
     }
+
+    @expose("/export/")
+    @has_access
+    def export(self) -> Any:
+        """The filtered list of filings as .xlsx."""
+        return self.export_filtered_list(
+            columns=exports.FILING_COLUMNS,
+            title=_l("Filings"),
+            filename_stem="filings",
+            default_order=("filed_at", "desc"),
+            row=exports.filing_row,
+        )
+
+    @expose("/snapshot/<int:pk>")
+    @has_access
+    def snapshot(self, pk: int) -> Any:
+        """One filing's frozen rows, in the implementation list's template layout."""
+        filing = self.datamodel.get(pk)
+        if filing is None:
+            abort(404)
+        with unit_of_work(db.session, current_actor()):
+            return exports.filing_snapshot_download(db.session, filing, calendar.today())
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access

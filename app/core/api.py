@@ -119,6 +119,21 @@ class CalendarDayApi(ZwModelRestApi):
             calendar.recompute_deadlines(db.session, since=item.day)
 
 
+class CalendarYearApi(ZwModelRestApi):
+    """The years the calendar has (read-only): ``complete`` once the administrator has entered
+    the whole schedule; until then deadlines reaching the year are provisional."""
+
+    resource_name = "calendar_year"
+    class_permission_name = "Calendar"
+    datamodel = ReachInterface(CalendarYear)
+    include_route_methods = {"get", "get_list", "info"}
+    list_columns = ["year", "complete", "source", "note"]
+    show_columns = list_columns
+    order_columns = ["year"]
+    search_columns = ["year", "complete", "source"]
+    base_order = ("year", "desc")
+
+
 #: Bounds of the working-day API: dates in these years, at most this many working days ahead,
 #: a between-range of at most this many days (ten years). Beyond them the answer is 400.
 WORKING_DAYS_YEARS = (1990, 2100)

@@ -60,6 +60,20 @@ def _list_writer() -> ListWriter:
     return writer
 
 
+def export_cell(value: Any) -> Any:
+    """A column's value as an exported cell: related records and lists of them by their
+    ``repr`` (what the pages show), booleans as 是/否, the rest as it is (times: the writer)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (list, tuple, set)):
+        return "；".join(str(v) for v in value)
+    if isinstance(value, db.Model):
+        return str(value)
+    return value
+
+
 def _rollback_and_raise(error: Exception) -> None:
     db.session.rollback()
     raise error
@@ -226,7 +240,7 @@ class ZwModelView(ModelView):
             page_size=self.EXPORT_LIMIT,
         )
         headers = [str(self.label_columns.get(c, c)) for c in columns]
-        make_row = row or (lambda item: [getattr(item, c) for c in columns])
+        make_row = row or (lambda item: [export_cell(getattr(item, c)) for c in columns])
         response = _list_writer()(
             str(title),
             headers,

@@ -21,6 +21,7 @@ spreadsheet writer), in the province's zone. Tests move the clock through :func:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -132,7 +133,11 @@ class WorkingCalendar:
 
     @classmethod
     def load(cls, session: Session) -> WorkingCalendar:
-        years = session.execute(select(CalendarYear.year)).scalars().all()
+        years = (
+            session.execute(select(CalendarYear.year).where(CalendarYear.complete.is_(True)))
+            .scalars()
+            .all()
+        )
         days = session.execute(select(CalendarDay.day, CalendarDay.is_working_day)).all()
         return cls(years, {day: working for day, working in days})
 
@@ -265,7 +270,9 @@ def missing_years(session: Session, today: dt.date, horizon_days: int = 60) -> l
 
     Also every year that an open provisional deadline already reaches.
     """
-    known = set(session.execute(select(CalendarYear.year)).scalars())
+    known = set(
+        session.execute(select(CalendarYear.year).where(CalendarYear.complete.is_(True))).scalars()
+    )
     wanted = {today.year, (today + dt.timedelta(days=horizon_days)).year}
     reached = session.execute(
         select(Deadline.due_date).where(
@@ -315,9 +322,9 @@ def enter_year(
         session.add(CalendarDay(day=day, is_working_day=True, name=name, source=source))
     entry = session.get(CalendarYear, year)
     if entry is None:
-        session.add(CalendarYear(year=year, source=source, note=note))
+        session.add(CalendarYear(year=year, source=source, note=note, complete=True))
     else:
-        entry.source, entry.note = source, note
+        entry.source, entry.note, entry.complete = source, note, True
     session.flush()
     return recompute_deadlines(session, since=dt.date(year, 1, 1))
 
@@ -345,3 +352,187 @@ def seed_from_package(session: Session) -> list[int]:
             source=PACKAGE_SOURCE,
         )
     return years
+
+
+# -- a year at a time: the State Council's notice as date ranges (issue #18) --------------------
+#
+# The administrator enters a new year as the notice reads (「1月1日至3日放假」,
+# 「2月14日（星期六）上班」), previews the days it makes, saves them, and marks the year complete.
+# Until then the year counts as unknown (``CalendarYear.complete``): deadlines reaching it stay
+# provisional, and completing it recomputes them.
+
+HOLIDAY, MAKE_UP_DAY = "holiday", "working_day"
+
+_NOTICE_DATE = re.compile(
+    r"(?:(?P<iso>(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2}))"
+    r"|(?:(?P<y>\d{4})年)?(?:(?P<m>\d{1,2})月)?(?P<d>\d{1,2})日)"
+    r"(?:\s*[（(][^）)]*[）)])?"
+)
+_RANGE_JOINER = re.compile(r"^\s*(?:至|到|~|～|-|—|－)\s*$")
+_CLAUSE_SPLIT = re.compile(r"[。；;，,\n]")
+
+
+@dataclass(frozen=True)
+class DayRange:
+    """Consecutive days of one kind: days off (``HOLIDAY``, weekend days included, which only
+    labels them) or make-up working days (``MAKE_UP_DAY``)."""
+
+    start: dt.date
+    end: dt.date
+    kind: str
+    name: str = ""
+
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+
+def parse_notice(year: int, text: str) -> list[DayRange]:
+    """The ranges of a notice's text, one clause at a time: a clause with 「放假」 or 「休」 gives
+    days off, one with 「上班」 make-up working days; 「元旦：」 before a colon names what
+    follows on its line. Dates are 「M月D日」 (the month carries on: 「1月1日至3日」), with an
+    optional year and weekday in brackets, or ISO ``2027-01-01``. Raises ValidationError with
+    every clause it cannot read."""
+    from flask_babel import gettext
+
+    from app.core.errors import ValidationError
+
+    ranges: list[DayRange] = []
+    problems: list[str] = []
+    for line in text.splitlines():
+        name = ""
+        head, colon, rest = line.replace(":", "：").partition("：")
+        if colon and not _NOTICE_DATE.search(head):
+            name, line = re.sub(r"^[\s一二三四五六七八九十\d]+[、.．]\s*", "", head).strip(), rest
+        for clause in _CLAUSE_SPLIT.split(line):
+            if not _NOTICE_DATE.search(clause):
+                continue
+            kind = (
+                MAKE_UP_DAY
+                if "上班" in clause
+                else HOLIDAY
+                if ("放假" in clause or "休" in clause)
+                else None
+            )
+            try:
+                found = _clause_ranges(year, clause, kind, name)
+            except ValueError:
+                found = None
+            if kind is None or found is None:
+                problems.append(
+                    gettext(
+                        "Cannot read “%(clause)s”: give dates of %(year)d and say 放假 or 上班.",
+                        clause=clause.strip(),
+                        year=year,
+                    )
+                )
+            else:
+                ranges.extend(found)
+    if problems:
+        message = " ".join(problems)
+        raise ValidationError(errors={"text": message}, message=message)
+    if not ranges:
+        message = gettext("The text names no day.")
+        raise ValidationError(errors={"text": message}, message=message)
+    return ranges
+
+
+def _clause_ranges(year: int, clause: str, kind: str | None, name: str) -> list[DayRange] | None:
+    """The ranges of one clause (None when a date is not of ``year`` or a range runs back)."""
+    ranges: list[DayRange] = []
+    month, previous_end, pending = None, 0, None
+    for match in _NOTICE_DATE.finditer(clause):
+        if match["iso"]:
+            given_year, month, day = int(match["iy"]), int(match["im"]), int(match["id"])
+        else:
+            given_year = int(match["y"]) if match["y"] else year
+            month = int(match["m"]) if match["m"] else month
+            day = int(match["d"])
+        if month is None or given_year != year:
+            return None
+        date = dt.date(year, month, day)
+        joined = _RANGE_JOINER.match(clause[previous_end : match.start()])
+        if pending is not None and joined:
+            if date < pending:
+                return None
+            ranges[-1] = DayRange(pending, date, kind or HOLIDAY, name)
+            pending = None
+        else:
+            ranges.append(DayRange(date, date, kind or HOLIDAY, name))
+            pending = date
+        previous_end = match.end()
+    return ranges
+
+
+def notice_days(ranges: Iterable[DayRange]) -> list[tuple[dt.date, bool, str]]:
+    """Every day the ranges name, in order, as ``(day, is_working_day, name)``; a day named both
+    off and worked is refused (ValidationError)."""
+    from flask_babel import gettext
+
+    from app.core.errors import ValidationError
+
+    days: dict[dt.date, tuple[bool, str]] = {}
+    conflicts = []
+    for entry in ranges:
+        working = entry.kind == MAKE_UP_DAY
+        name = entry.name + ("调休" if working and entry.name else "")
+        for day in entry.days():
+            if day in days and days[day][0] != working:
+                conflicts.append(day.isoformat())
+            days[day] = (working, name)
+    if conflicts:
+        message = gettext(
+            "These days are given both as days off and as working days: %(days)s.",
+            days=", ".join(conflicts),
+        )
+        raise ValidationError(errors={"text": message}, message=message)
+    return [(day, working, name) for day, (working, name) in sorted(days.items())]
+
+
+def save_year_days(
+    session: Session, year: int, ranges: Iterable[DayRange], *, source: str = "notice"
+) -> int:
+    """Save a year's days from its notice, replacing the days stored for it. A complete year
+    stays complete and its deadlines are recomputed (as :func:`enter_year`); a new or
+    incomplete one is saved incomplete, changing no deadline until :func:`complete_year`.
+    Returns how many open deadlines changed."""
+    days = notice_days(ranges)
+    entry = session.get(CalendarYear, year)
+    holidays = [(day, name) for day, working, name in days if not working]
+    workdays = [(day, name) for day, working, name in days if working]
+    if entry is not None and entry.complete:
+        return enter_year(
+            session, year, holidays=holidays, workdays=workdays, source=source, note=entry.note
+        )
+    session.execute(
+        delete(CalendarDay)
+        .where(CalendarDay.day >= dt.date(year, 1, 1), CalendarDay.day <= dt.date(year, 12, 31))
+        .execution_options(synchronize_session="fetch")
+    )
+    for day, working, name in days:
+        session.add(CalendarDay(day=day, is_working_day=working, name=name, source=source))
+    if entry is None:
+        session.add(CalendarYear(year=year, source=source, complete=False))
+    else:
+        entry.source = source
+    session.flush()
+    return 0
+
+
+def complete_year(session: Session, year: int) -> int:
+    """Mark a year's schedule complete: the calendar knows it from now on, and every open
+    deadline that reached it is recomputed and loses its provisional mark. Returns how many
+    changed."""
+    entry = session.get(CalendarYear, year)
+    if entry is None:
+        from flask_babel import gettext
+
+        from app.core.errors import ValidationError
+
+        raise ValidationError(
+            message=gettext(
+                "The calendar does not know %(year)d yet: enter the year first.", year=year
+            )
+        )
+    entry.complete = True
+    session.flush()
+    return recompute_deadlines(session, since=dt.date(year, 1, 1))

@@ -23,6 +23,7 @@ from sqlalchemy import (
     false,
     select,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -170,6 +171,11 @@ class CalendarYear(db.Model):
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     source: Mapped[str] = mapped_column(String(32), nullable=False, default="manual")
     note: Mapped[str | None] = mapped_column(String(256))
+    # Complete once the administrator has entered the whole schedule and said so: until then the
+    # year counts as unknown and deadlines reaching it stay provisional.
+    complete: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=true()
+    )
 
     def __repr__(self) -> str:
         return str(self.year)

@@ -9,7 +9,7 @@ from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
 from app.core import calendar, workflow
-from app.core.api import CalendarDayApi, RegionApi, UnitApi, WorkingDayApi
+from app.core.api import CalendarDayApi, CalendarYearApi, RegionApi, UnitApi, WorkingDayApi
 from app.core.views import AuditLogView, CalendarDayView, CalendarYearView, RegionView, UnitView
 
 
@@ -69,7 +69,7 @@ def register(appbuilder: AppBuilder) -> None:
         category_label=_l("Audit"),
         category_icon="fa-shield-alt",
     )
-    for api in (RegionApi, UnitApi, CalendarDayApi, WorkingDayApi):
+    for api in (RegionApi, UnitApi, CalendarDayApi, WorkingDayApi, CalendarYearApi):
         appbuilder.add_api(api)
 
 

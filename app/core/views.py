@@ -21,6 +21,7 @@ from flask_appbuilder.models.sqla.filters import (
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import DateTimeField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError as FormValidationError
@@ -30,6 +31,7 @@ from app.core.actor import current_actor
 from app.core.base_views import ZwModelView, enum_select
 from app.core.models import AuditLog, CalendarDay, CalendarYear, Region, Unit
 from app.core.reach import ReachInterface
+from app.core.roles import METHOD_PERMISSIONS
 from app.core.states import ExerciseLevel, RegionLevel, UnitKind
 from app.core.unit_of_work import unit_of_work
 from app.extensions import db
@@ -208,18 +210,30 @@ class CalendarDayView(ZwModelView):
 class CalendarYearView(ZwModelView):
     datamodel = ReachInterface(CalendarYear)
     class_permission_name = "Calendar"
+    method_permission_name = {**METHOD_PERMISSIONS, "notice": "write"}
     list_title = show_title = add_title = edit_title = _l("Calendar years")
-    list_columns = ["year", "source", "note"]
+    list_columns = ["year", "complete", "source", "note"]
     add_columns = ["year", "note"]
     edit_columns = ["note"]
     base_order = ("year", "desc")
-    include_route_methods = {"list", "show", "add", "edit", "api_read"}
-    label_columns = {"year": _l("Year"), "source": _l("Source"), "note": _l("Note")}
+    include_route_methods = {"list", "show", "add", "edit", "api_read", "notice"}
+    label_columns = {
+        "year": _l("Year"),
+        "source": _l("Source"),
+        "note": _l("Note"),
+        "complete": _l("Complete"),
+    }
+    formatters_columns = {
+        "year": lambda year: Markup('<a href="{}" class="notice-link">{}</a>').format(
+            f"/calendaryearview/notice/{year}", year
+        ),
+    }
     description_columns = {
         "year": _l(
-            "Enter a year once the State Council has announced its schedule, then add its "
-            "holidays and make-up working days. Deadlines reaching this year are "
-            "recomputed."
+            "Enter a year once the State Council has announced its schedule, then open it "
+            "(its number in the list) to enter the notice's holidays and make-up working days "
+            "and mark it complete: deadlines reaching it stay provisional until then, and are "
+            "recomputed then."
         ),
     }
 
@@ -230,9 +244,71 @@ class CalendarYearView(ZwModelView):
             raise ValidationError(message=_("Enter a year between 2000 and 2100."))
 
     def post_add(self, item: CalendarYear) -> None:
-        with unit_of_work(db.session, current_actor()):  # after FAB's commit of the year
-            changed = calendar.recompute_deadlines(db.session, since=dt.date(item.year, 1, 1))
-        flash(_("%(n)d open deadline(s) were recomputed.", n=changed), "info")
+        # The row alone says nothing of the year's holidays: it is not complete yet.
+        flash(
+            _(
+                "Enter %(year)d's holidays and make-up working days, then mark the year "
+                "complete; deadlines reaching it stay provisional until then.",
+                year=item.year,
+            ),
+            "info",
+        )
+
+    @expose("/notice/<int:year>", methods=["GET", "POST"])
+    @has_access
+    def notice(self, year: int) -> Any:
+        """A year as the State Council's notice reads: ranges typed or pasted, previewed, saved
+        (replacing the year's days), then the year marked complete (deadlines recomputed)."""
+        from flask import request, url_for
+
+        from app.core.errors import DomainError, flash_domain_error
+
+        if not 2000 <= year <= 2100:
+            flash(_("Enter a year between 2000 and 2100."), "danger")
+            return redirect(url_for("CalendarYearView.list"))
+        here = url_for("CalendarYearView.notice", year=year)
+        text, step = request.form.get("text", ""), request.form.get("step", "")
+        preview: list[tuple[dt.date, bool, str]] = []
+        try:
+            if step in ("preview", "save"):
+                preview = calendar.notice_days(calendar.parse_notice(year, text))
+            if step == "save":
+                with unit_of_work(db.session, current_actor()):
+                    changed = calendar.save_year_days(
+                        db.session, year, calendar.parse_notice(year, text)
+                    )
+                flash(_("%(n)d day(s) saved for %(year)d.", n=len(preview), year=year), "success")
+                if changed:
+                    flash(_("%(n)d open deadline(s) were recomputed.", n=changed), "info")
+                return redirect(here)
+            if step == "complete":
+                if request.form.get("confirm") != "yes":
+                    flash(_("Confirm that every day of the notice is entered."), "danger")
+                    return redirect(here)
+                with unit_of_work(db.session, current_actor()):
+                    changed = calendar.complete_year(db.session, year)
+                flash(_("%(year)d is complete.", year=year), "success")
+                flash(_("%(n)d open deadline(s) were recomputed.", n=changed), "info")
+                return redirect(here)
+        except DomainError as error:  # the form again, with what was typed
+            flash_domain_error(error)
+            preview = []
+        entry = db.session.get(CalendarYear, year)
+        stored = (
+            db.session.query(CalendarDay)
+            .filter(CalendarDay.day.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+            .order_by(CalendarDay.day)
+            .all()
+        )
+        return self.render_template(
+            "zwfw/calendar_notice.html",
+            year=year,
+            entry=entry,
+            text=text,
+            preview=preview,
+            stored=stored,
+            title=_("Calendar %(year)d: the notice as ranges", year=year),
+        )
 
 
 class _LocalTimeFilter(BaseFilter):

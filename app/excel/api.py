@@ -35,9 +35,13 @@ API_PERMISSIONS = {
     "template": "read",
     "export": "read",
     "import_status": "read",
+    "import_history": "read",
     "import_file": "write",
     "import_confirm": "write",
 }
+
+
+HISTORY_PAGE = 50
 
 
 class ListApi(BaseApi):
@@ -271,6 +275,31 @@ class ListApi(BaseApi):
         except DomainError as error:
             return render_domain_error(error)
         return self._wait(batch_id)
+
+    @expose("/import/", methods=["GET"])
+    @protect()
+    @safe
+    def import_history(self) -> Any:
+        """The import history of this list within the caller's reach, newest first.
+        ---
+        get:
+          summary: The import history (50 a page, ``?page=`` from 0)
+          parameters:
+          - {in: query, name: page, schema: {type: integer}}
+          responses:
+            200:
+              description: the imports, newest first
+        """
+        page = max(request.args.get("page", 0, type=int) or 0, 0)
+        query = services.history(db.session, actor=current_actor(), spec=self.spec)
+        batches = db.session.execute(query.offset(page * HISTORY_PAGE).limit(HISTORY_PAGE + 1))
+        rows = list(batches.scalars())
+        return self.response(
+            200,
+            page=page,
+            has_next=len(rows) > HISTORY_PAGE,
+            result=[batch_payload(batch) for batch in rows[:HISTORY_PAGE]],
+        )
 
     @expose("/import/<int:batch_id>", methods=["GET"])
     @protect()

@@ -346,6 +346,10 @@ class ListSpec:
         """A note shown beside a changed row in the preview (e.g. "becomes an adjustment")."""
         return None
 
+    def unchanged_note(self, stored: dict[str, Any]) -> str | None:
+        """A note shown for an unchanged row in the preview (e.g. "a request is pending")."""
+        return None
+
     def export_rows(
         self, session: Session, actor: Actor, query: Any = None
     ) -> Iterator[dict[str, Any]]:

@@ -308,6 +308,7 @@ def batch_payload(batch: ImportBatch, job: Any = None, *, full: bool = False) ->
         payload["error_count"] = preview.get("error_count", 0)
         payload["changes"] = preview.get("changes", [])
         payload["created"] = preview.get("created", [])
+        payload["notes"] = preview.get("notes", [])
         payload["sheets"] = [
             {
                 "name": d["name"],

@@ -296,7 +296,12 @@ def test_add_adjustment_publishes_a_draft_item(ctx, world) -> None:
 
 def test_planned_suspension_needs_five_working_days_notice(ctx, world) -> None:
     adjustment = _change(
-        world, kind="suspend", ground="O.2", proposed_values={}, planned_start=D(2026, 10, 9)
+        world,
+        kind="suspend",
+        ground="O.2",
+        proposed_values={},
+        planned_start=D(2026, 10, 9),
+        planned_resume=D(2026, 10, 20),
     )
     # 29, 30 Sep, 8, 9 Oct: four working days only (National Day in between).
     with pytest.raises(ValidationError) as error:
@@ -313,13 +318,148 @@ def test_urgent_suspension_is_allowed_and_flagged(ctx, world) -> None:
         kind="suspend",
         ground="O.2",
         proposed_values={},
-        planned_start=D(2026, 9, 29),
+        planned_start=D(2026, 9, 28),
+        planned_resume=D(2026, 9, 30),
         urgent=True,
     )
     _run("unit_operator", services.submit, adjustment=adjustment, today=D(2026, 9, 28))
     assert adjustment.urgent is True
     _run("legal_reviewer", services.pass_legality, adjustment=adjustment, today=D(2026, 9, 28))
     _run("province_admin", services.approve, adjustment=adjustment, today=D(2026, 9, 28))
+    # Its first day is the day of approval: it takes effect at once.
+    assert adjustment.item.status == "suspended"
+    assert adjustment.effective_at is not None
+
+
+def _approved_suspension(world):
+    """Approved on Tue 29 Sep 2026, from Mon 12 Oct, planned to resume on Fri 16 Oct."""
+    adjustment = _change(
+        world,
+        kind="suspend",
+        ground="O.2",
+        proposed_values={},
+        planned_start=D(2026, 10, 12),
+        planned_resume=D(2026, 10, 16),
+    )
+    _run("unit_operator", services.submit, adjustment=adjustment, today=D(2026, 9, 28))
+    _run("legal_reviewer", services.pass_legality, adjustment=adjustment, today=D(2026, 9, 28))
+    _run("province_admin", services.approve, adjustment=adjustment, today=D(2026, 9, 29))
+    return adjustment
+
+
+def _start_due(today):
+    with unit_of_work(db.session, system_actor()):
+        return services.start_due_suspensions(db.session, actor=system_actor(), today=today)
+
+
+def _public(row):
+    return json.loads(services.public_item(db.session, row.implementation_code).snapshot)
+
+
+def test_planned_suspension_is_public_but_not_in_effect_the_day_before(ctx, world) -> None:
+    adjustment = _approved_suspension(world)
+    row = adjustment.item
+    assert adjustment.state == "applied" and adjustment.effective_at is None
+    assert row.status == "active"
+    assert _public(row)["status"] == "active"
+    assert _public(row)["suspension_from"] == "2026-10-12"
+    assert _start_due(D(2026, 10, 11)) == []
+    assert row.status == "active" and row.published_version.number == 2
+
+
+def test_planned_suspension_takes_effect_on_its_first_day_once(ctx, world) -> None:
+    adjustment = _approved_suspension(world)
+    row = adjustment.item
+    assert _start_due(D(2026, 10, 12)) == [row]
+    assert row.status == "suspended" and adjustment.effective_at is not None
+    assert row.published_version.number == 3
+    assert _public(row)["status"] == "suspended"
+    assert _public(row)["resume_by"] == "2026-10-16"
+    assert _start_due(D(2026, 10, 13)) == []  # idempotent: no second version
+    assert row.published_version.number == 3
+
+
+def test_planned_suspension_of_an_item_cancelled_before_its_day_changes_nothing(ctx, world) -> None:
+    adjustment = _approved_suspension(world)
+    row = adjustment.item
+    cancel = _change(world, row=row, kind="cancel", ground="14.2", proposed_values={})
+    for username, step in [
+        ("unit_operator", "submit"),
+        ("legal_reviewer", "pass_legality"),
+        ("province_admin", "approve"),
+    ]:
+        _run(username, services.transition, adjustment=cancel, name=step, today=D(2026, 10, 5))
+    assert row.status == "cancelled" and row.suspension_from is None
+    assert _start_due(D(2026, 10, 12)) == []
+    assert row.status == "cancelled" and adjustment.effective_at is not None
+
+
+@pytest.mark.parametrize(
+    ("start", "resume", "field"),
+    [
+        (D(2026, 10, 12), None, "planned_resume"),
+        (D(2026, 10, 12), D(2026, 10, 12), "planned_resume"),
+        (D(2026, 10, 12), D(2026, 10, 9), "planned_resume"),
+        (None, D(2026, 10, 12), "planned_start"),
+    ],
+)
+def test_suspension_needs_a_resume_date_after_its_first_day(ctx, world, start, resume, field):
+    with pytest.raises(ValidationError) as error:
+        _change(
+            world,
+            kind="suspend",
+            ground="O.2",
+            proposed_values={},
+            planned_start=start,
+            planned_resume=resume,
+        )
+    assert field in error.value.errors
+
+
+def test_suspension_past_its_resume_date_is_overdue_until_resumed(ctx, world) -> None:
+    adjustment = _approved_suspension(world)
+    row = adjustment.item
+    _start_due(D(2026, 10, 12))
+    admin = system_actor()
+    assert services.suspended_past_resume_date(db.session, actor=admin, today=D(2026, 10, 16)) == []
+    assert services.suspended_past_resume_date(db.session, actor=admin, today=D(2026, 10, 19)) == [
+        row
+    ]
+    resume = _change(world, row=row, kind="resume", ground="O.2", proposed_values={})
+    for username, step in [
+        ("unit_operator", "submit"),
+        ("legal_reviewer", "pass_legality"),
+        ("province_admin", "approve"),
+    ]:
+        _run(username, services.transition, adjustment=resume, name=step, today=D(2026, 10, 19))
+    assert row.status == "active" and row.resume_by is None
+    assert services.suspended_past_resume_date(db.session, actor=admin, today=D(2026, 10, 20)) == []
+
+
+def test_overdue_suspensions_are_read_within_reach(ctx, world) -> None:
+    row = _approved_suspension(world).item
+    _start_due(D(2026, 10, 12))
+    mine = services.suspended_past_resume_date(
+        db.session, actor=f.actor("unit_operator"), today=D(2026, 10, 19)
+    )
+    assert mine == [row]
+    other = services.suspended_past_resume_date(
+        db.session, actor=f.actor("county_coordinator2"), today=D(2026, 10, 19)
+    )
+    assert other == []
+
+
+def test_daily_suspension_job_and_command_start_due_suspensions(app, ctx, world, clock) -> None:
+    from app.catalogue.jobs import start_due_suspensions_job
+
+    adjustment = _approved_suspension(world)
+    db.session.commit()
+    clock(dt.datetime(2026, 10, 11, 15, 59, tzinfo=dt.UTC))  # 23:59 on the 11th in Beijing
+    assert start_due_suspensions_job(actor=system_actor()) == 0
+    clock(dt.datetime(2026, 10, 11, 16, 0, tzinfo=dt.UTC))  # 00:00 on the 12th in Beijing
+    result = app.test_cli_runner().invoke(args=["catalogue-start-suspensions"])
+    assert "suspended: 1" in result.output
+    db.session.refresh(adjustment.item)
     assert adjustment.item.status == "suspended"
 
 
@@ -488,8 +628,15 @@ def test_status_kinds_change_the_item_and_what_is_public(ctx, world, kinds, stat
     row = f.item(world, published=True)
     for kind, ground in kinds:
         planned = D(2030, 1, 1) if kind == "suspend" else None
+        resume = D(2030, 1, 10) if kind == "suspend" else None
         adjustment = _change(
-            world, row=row, kind=kind, ground=ground, proposed_values={}, planned_start=planned
+            world,
+            row=row,
+            kind=kind,
+            ground=ground,
+            proposed_values={},
+            planned_start=planned,
+            planned_resume=resume,
         )
         for username, step in [
             ("unit_operator", "submit"),
@@ -497,8 +644,13 @@ def test_status_kinds_change_the_item_and_what_is_public(ctx, world, kinds, stat
             ("province_admin", "approve"),
         ]:
             _run(username, services.transition, adjustment=adjustment, name=step)
+        if kind == "suspend":  # in effect on its planned first day, not at approval
+            assert row.status == "active"
+            with unit_of_work(db.session, system_actor()):
+                services.start_due_suspensions(db.session, actor=system_actor(), today=planned)
     assert row.status == status
-    assert row.published_version.number == 1 + len(kinds)
+    suspensions = sum(kind == "suspend" for kind, _ground in kinds)
+    assert row.published_version.number == 1 + len(kinds) + suspensions
     listed = [item.id for _v, item in db.session.execute(services.public_versions_query()).all()]
     assert (row.id in listed) is public
     assert (
@@ -598,3 +750,13 @@ def test_a_write_that_loses_a_race_at_the_flush_is_a_stale_record(ctx, world) ->
             version=loaded_version,
         )
         db.session.flush()
+
+
+def test_item_page_label_says_planned_then_overdue(ctx, world, clock) -> None:
+    row = _approved_suspension(world).item
+    assert row.suspension_label == "将于 2026-10-12 起暂停，计划于 2026-10-16 恢复"
+    _start_due(D(2026, 10, 12))
+    clock(dt.datetime(2026, 10, 16, 4, 0, tzinfo=dt.UTC))
+    assert row.resume_overdue is False and "超期" not in row.suspension_label
+    clock(dt.datetime(2026, 10, 17, 4, 0, tzinfo=dt.UTC))
+    assert row.resume_overdue is True and row.suspension_label.endswith("已超期")

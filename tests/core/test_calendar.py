@@ -265,3 +265,120 @@ def test_lists_and_detail_pages_show_province_time(app, world, login, clock):
     page = client.get(f"/basiccatalogueview/show/{entry_id}").get_data(as_text=True)
     assert "2026-03-09 07:30" in page
     assert "2026-03-08" not in page and "123456" not in page
+
+
+# -- a year at a time: the notice as ranges (issue #18) -----------------------------------------
+
+NOTICE_2027 = """一、元旦：1月1日（周五）至3日（周日）放假，共3天。
+二、春节：2月6日（农历腊月三十）至2月13日放假调休，共8天。2月14日（星期六）、2月20日（星期六）上班。
+"""
+
+
+def test_notice_ranges_are_read_as_the_state_council_writes_them(app):
+    with app.test_request_context():
+        ranges = calendar.parse_notice(2027, NOTICE_2027)
+        days = calendar.notice_days(ranges)
+    assert ranges[0] == calendar.DayRange(D(2027, 1, 1), D(2027, 1, 3), calendar.HOLIDAY, "元旦")
+    assert ranges[1] == calendar.DayRange(D(2027, 2, 6), D(2027, 2, 13), calendar.HOLIDAY, "春节")
+    assert [d for d, working, _n in days if working] == [D(2027, 2, 14), D(2027, 2, 20)]
+    assert len([d for d, working, _n in days if not working]) == 3 + 8
+    assert (D(2027, 2, 14), True, "春节调休") in days
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3月5日加班",  # neither 放假 nor 上班
+        "2026年12月31日放假",  # another year
+        "2月30日放假",  # no such day
+        "1月5日至3日放假",  # runs backwards
+        "1月1日至3日放假\n1月2日上班",  # a day both off and worked
+        "元旦放假",  # no day at all
+    ],
+)
+def test_unreadable_notice_text_is_refused_with_a_message(app, text):
+    from app.core.errors import ValidationError
+
+    with app.test_request_context(), pytest.raises(ValidationError) as error:
+        calendar.notice_days(calendar.parse_notice(2027, text))
+    assert error.value.errors["text"]
+
+
+def test_adding_the_year_row_alone_keeps_deadlines_reaching_it_provisional(world, login, app):
+    with app.app_context():
+        deadline = calendar.schedule_deadline(db.session, D(2026, 12, 28), 5, "test")
+        db.session.commit()
+        deadline_id = deadline.id
+    client = login("province_admin")
+    assert client.post("/calendaryearview/add", data={"year": "2027"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(CalendarYear, 2027).complete is False
+        assert db.session.get(Deadline, deadline_id).provisional is True
+        assert calendar.missing_years(db.session, D(2026, 12, 20)) == [2027]
+
+
+def test_year_entered_by_ranges_is_previewed_saved_and_completed(world, login, app):
+    with app.app_context():
+        deadline = calendar.schedule_deadline(db.session, D(2026, 12, 28), 5, "test")
+        db.session.commit()
+        deadline_id = deadline.id
+        assert deadline.due_date == D(2027, 1, 4)  # weekdays only: 1 Jan counted
+    client = login("province_admin")
+    url = "/calendaryearview/notice/2027"
+    page = client.post(url, data={"text": NOTICE_2027, "step": "preview"}).get_data(as_text=True)
+    assert 'id="notice-days"' in page and "2027-02-14" in page and "春节调休" in page
+    with app.app_context():
+        assert db.session.get(CalendarYear, 2027) is None  # a preview stores nothing
+    client.post(url, data={"text": NOTICE_2027, "step": "save"})
+    with app.app_context():
+        assert db.session.get(CalendarYear, 2027).complete is False
+        assert db.session.get(CalendarDay, D(2027, 2, 14)).is_working_day is True
+        assert db.session.query(CalendarDay).filter(CalendarDay.day >= D(2027, 1, 1)).count() == 13
+        still = db.session.get(Deadline, deadline_id)
+        assert (still.due_date, still.provisional) == (D(2027, 1, 4), True)
+    client.post(url, data={"step": "complete"})  # not confirmed: nothing happens
+    with app.app_context():
+        assert db.session.get(CalendarYear, 2027).complete is False
+    client.post(url, data={"step": "complete", "confirm": "yes"})
+    with app.app_context():
+        assert db.session.get(CalendarYear, 2027).complete is True
+        done = db.session.get(Deadline, deadline_id)
+        # 29, 30, 31 Dec; 1–3 Jan off; Monday 4 and Tuesday 5 Jan.
+        assert (done.due_date, done.provisional) == (D(2027, 1, 5), False)
+        assert calendar.missing_years(db.session, D(2026, 12, 20)) == []
+
+
+def test_a_bad_notice_changes_nothing_and_keeps_the_text(world, login, app):
+    client = login("province_admin")
+    page = client.post(
+        "/calendaryearview/notice/2027",
+        data={"text": "1月1日至3日放假\n3月5日加班", "step": "save"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "3月5日加班" in page and 'id="notice-text"' in page
+    with app.app_context():
+        assert db.session.get(CalendarYear, 2027) is None
+        assert db.session.get(CalendarDay, D(2027, 1, 1)) is None
+
+
+def test_saving_ranges_for_a_complete_year_recomputes_its_deadlines(ctx):
+    deadline = calendar.schedule_deadline(db.session, D(2026, 3, 2), 3, "open")
+    db.session.commit()
+    assert deadline.due_date == D(2026, 3, 5)
+    ranges = calendar.parse_notice(2026, "3月4日放假")
+    assert calendar.save_year_days(db.session, 2026, ranges) == 1
+    db.session.commit()
+    assert db.session.get(Deadline, deadline.id).due_date == D(2026, 3, 6)
+    assert db.session.get(CalendarYear, 2026).complete is True
+
+
+@pytest.mark.parametrize("username", ["county_coordinator", "unit_operator", "supervisor"])
+def test_only_the_province_admin_enters_a_year_by_ranges(world, login, app, username):
+    client = login(username)
+    url = "/calendaryearview/notice/2027"
+    client.post(url, data={"text": NOTICE_2027, "step": "save"})
+    client.post(url, data={"step": "complete", "confirm": "yes"})
+    assert client.get(url).status_code in (302, 403)
+    with app.app_context():
+        assert db.session.get(CalendarYear, 2027) is None
+        assert db.session.get(CalendarDay, D(2027, 1, 1)) is None

@@ -247,9 +247,24 @@ def test_published_rows_become_change_adjustments_drafts_are_updated(world, app,
             "draft",
         )
         assert '"promised_time_limit_days": 8' in adjustment.proposed_values
+        adjustment_id = adjustment.id
+    # The same file again: the published row's change is pending, so it is unchanged, and said so.
     again = post_file(client, headers, out.getvalue(), url=f"{URL}/import").json
-    assert again["counts"]["invalid"] == 1  # the published one: an adjustment is in progress
-    assert "调整" in again["errors"][0]["message"]
+    assert again["counts"] == {"total": 2, "new": 0, "changed": 0, "unchanged": 2, "invalid": 0}
+    [note] = again["notes"]
+    assert f"#{adjustment_id}" in note["note"] and "已有进行中的调整申请" in note["note"]
+    client.post(f"{URL}/import/{again['id']}/confirm", headers=headers)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(AdjustmentRequest.id))) == 1
+        assert db.session.get(ImplementationItem, published_id).promised_time_limit_days == 10
+    # Another change while the request is pending is refused, as before.
+    for row in rows:
+        row[column].value = 6
+    other = io.BytesIO()
+    book.save(other)
+    refused = post_file(client, headers, other.getvalue(), url=f"{URL}/import").json
+    assert refused["counts"]["invalid"] == 1 and refused["counts"]["changed"] == 1
+    assert "调整" in refused["errors"][0]["message"]
 
 
 def test_other_county_cannot_see_an_import_by_id(world, app, api_token, login):
@@ -380,3 +395,56 @@ def test_the_confirm_applies_the_plan_or_without_it_checks_the_file_again(world,
     done = client.post(f"{URL}/import/{preview['id']}/confirm", headers=headers).json
     assert done["status"] == "applied" and done["counts"]["new"] == 1
     assert _items(app) == 2
+
+
+def _dashed(basic_code, credit_code):
+    """The long dashed form some provinces publish: basic code first, then the division,
+    a sequence, the unit's credit code, a version and a handling-item suffix."""
+    return f"{basic_code}-460105000000-000-{credit_code}-1-00"
+
+
+def test_dashed_implementation_codes_are_accepted_and_stored_in_the_national_form(
+    world, app, api_token
+):
+    _entries(app)
+    with app.app_context():
+        credit = db.session.get(Unit, world.unit("xiuying_market")).credit_code
+        other = db.session.get(Unit, world.unit("xiuying_edu")).credit_code
+    header = ["事项名称", "基本编码", "实施主体", "实施编码", "承诺办结时限"]
+    unit = "海口市秀英区市场监督管理局"
+    rows = [
+        ["食品经营许可", "460105001000", unit, _dashed("460105001000", credit), 10],
+        # names another unit's item: refused, as a wrong national code is
+        ["药品零售许可", "460105002000", unit, _dashed("460105002000", other), 10],
+    ]
+    client, headers = app.test_client(), api_token("county_coordinator")
+    data = workbook_bytes({"实施清单": [header, *rows]})
+    preview = post_file(client, headers, data, url=f"{URL}/import").json
+    assert preview["counts"]["new"] == 1 and preview["counts"]["invalid"] == 1, preview
+    [error] = preview["errors"]
+    assert error["row"] == 3 and error["column"] == "实施编码"
+    assert "最多" not in error["message"]
+    # without the wrong row, the file goes in; the stored code is the national 31 characters
+    data = workbook_bytes({"实施清单": [header, rows[0]]})
+    preview = post_file(client, headers, data, url=f"{URL}/import").json
+    assert preview["counts"]["new"] == 1 and preview["counts"]["invalid"] == 0, preview
+    client.post(f"{URL}/import/{preview['id']}/confirm", headers=headers)
+    with app.app_context():
+        [code] = db.session.scalars(select(ImplementationItem.implementation_code)).all()
+    assert code == credit + "4" + "460105001000"
+    # re-importing the same dashed file changes nothing
+    again = post_file(client, headers, data, url=f"{URL}/import").json
+    assert again["counts"]["unchanged"] == 1 and again["counts"]["new"] == 0, again
+
+
+def test_a_dashed_code_alone_identifies_the_unit_and_the_basic_code(world, app, api_token):
+    _entries(app)
+    with app.app_context():
+        credit = db.session.get(Unit, world.unit("xiuying_market")).credit_code
+    header = ["事项名称", "基本编码", "实施编码", "承诺办结时限"]
+    data = workbook_bytes(
+        {"实施清单": [header, ["食品经营许可", None, _dashed("460105001000", credit), 10]]}
+    )
+    client, headers = app.test_client(), api_token("county_coordinator")
+    preview = post_file(client, headers, data, url=f"{URL}/import").json
+    assert preview["counts"]["new"] == 1, preview

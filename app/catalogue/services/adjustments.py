@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.catalogue.models import AdjustmentRequest, AdjustmentStep, ImplementationItem
@@ -113,14 +113,27 @@ def _validate_adjustment(
             )
     elif adjustment.proposed_values not in (None, "", "{}"):
         adjustment.proposed_values = "{}"
-    if adjustment.kind == AdjustmentKind.SUSPEND.value and adjustment.planned_start is None:
-        errors["planned_start"] = _("Give the planned first day of the suspension.")
-    if adjustment.kind != AdjustmentKind.SUSPEND.value:
+    if adjustment.kind == AdjustmentKind.SUSPEND.value:
+        errors.update(_suspension_date_errors(adjustment))
+    else:
         adjustment.urgent = False
+        adjustment.planned_start = adjustment.planned_resume = None
     if _open_adjustment_exists(session, item.id, exclude=adjustment.id):
         errors["item"] = _("This item already has an adjustment in progress.")
     if errors:
         raise ValidationError(errors=errors, message=join_messages(errors.values()))
+
+
+def _suspension_date_errors(adjustment: AdjustmentRequest) -> dict[str, str]:
+    """A suspension names its first day and the day it is planned to resume, after it."""
+    errors = {}
+    if adjustment.planned_start is None:
+        errors["planned_start"] = _("Give the planned first day of the suspension.")
+    if adjustment.planned_resume is None:
+        errors["planned_resume"] = _("Give the planned resume date of the suspension.")
+    elif adjustment.planned_start and adjustment.planned_resume <= adjustment.planned_start:
+        errors["planned_resume"] = _("The planned resume date must be after the first day.")
+    return errors
 
 
 def create_adjustment(
@@ -134,6 +147,7 @@ def create_adjustment(
     explanation: str = "",
     proposed_values: Mapping[str, Any] | None = None,
     planned_start: dt.date | None = None,
+    planned_resume: dt.date | None = None,
     urgent: bool = False,
 ) -> AdjustmentRequest:
     """A draft adjustment request. Unit operators propose for their unit, coordinators for their
@@ -148,6 +162,7 @@ def create_adjustment(
         explanation=explanation,
         proposed_values=proposed_values,
         planned_start=planned_start,
+        planned_resume=planned_resume,
         urgent=urgent,
     )
     validate_adjustment(session, adjustment)
@@ -167,6 +182,7 @@ def new_adjustment(
     explanation: str = "",
     proposed_values: Mapping[str, Any] | None = None,
     planned_start: dt.date | None = None,
+    planned_resume: dt.date | None = None,
     urgent: bool = False,
 ) -> AdjustmentRequest:
     """A draft adjustment request, not yet validated nor added (role and reach checked)."""
@@ -181,6 +197,7 @@ def new_adjustment(
         explanation=explanation or "",
         proposed_values=json.dumps(dict(proposed_values or {}), ensure_ascii=False),
         planned_start=planned_start,
+        planned_resume=planned_resume,
         urgent=bool(urgent),
         created_by=actor.username,
         created_at=utcnow(),
@@ -404,7 +421,11 @@ def approve(
     today: dt.date | None = None,
     version: int | str | None = None,
 ) -> AdjustmentRequest:
-    """Final review approves: the change is applied and published as a new version."""
+    """Final review approves: the change is applied and published as a new version.
+
+    A suspension whose first day is still ahead leaves the item in service: the published
+    version announces it (「将于 X 起暂停」) and :func:`start_due_suspensions` suspends the item
+    on that day."""
     adjustment = actor.reach.one(session, AdjustmentRequest, adjustment.id)
     workflow.check(session, adjustment, ADJUSTMENT["approve"], actor=actor, version=version)
     item = adjustment.item
@@ -418,9 +439,7 @@ def approve(
             raise ValidationError(errors=errors, message=join_messages(errors.values()))
         for key, value in values.items():
             setattr(item, key, value)
-    new_status = KIND_TO_STATUS[adjustment.kind]
-    if new_status:
-        item.status = new_status
+    _apply_status(adjustment, item, _today(today), _moment(today))
     adjustment.decided_at = _moment(today)
     adjustment.last_reason = reason
     _move(
@@ -443,6 +462,86 @@ def approve(
     adjustment.applied_version_id = version_row.id
     session.flush()
     return adjustment
+
+
+def _apply_status(
+    adjustment: AdjustmentRequest, item: ImplementationItem, today: dt.date, moment: dt.datetime
+) -> None:
+    """The item's status after an approved adjustment (a suspension maybe only scheduled)."""
+    kind = adjustment.kind
+    if kind == AdjustmentKind.SUSPEND.value:
+        item.suspension_from, item.resume_by = adjustment.planned_start, adjustment.planned_resume
+        if adjustment.planned_start is not None and adjustment.planned_start > today:
+            return  # takes effect on its first day (start_due_suspensions)
+        adjustment.effective_at = moment
+    elif kind != AdjustmentKind.CHANGE.value:
+        item.suspension_from = item.resume_by = None  # resumed, cancelled or terminated
+    new_status = KIND_TO_STATUS[kind]
+    if new_status:
+        item.status = new_status
+
+
+def start_due_suspensions(
+    session: Session, *, actor: Actor, today: dt.date | None = None
+) -> list[ImplementationItem]:
+    """Suspend the items whose approved suspension starts today or earlier and has not taken
+    effect yet, each with a newly published version; return them. Idempotent: each approved
+    suspension takes effect once (``effective_at``); one whose item has meanwhile left service
+    (cancelled, terminated, resumed) is closed without touching the item."""
+    today = _today(today)
+    due = actor.reach.scope(
+        select(AdjustmentRequest)
+        .where(
+            AdjustmentRequest.kind == AdjustmentKind.SUSPEND.value,
+            AdjustmentRequest.state == AdjustmentState.APPLIED.value,
+            AdjustmentRequest.effective_at.is_(None),
+            AdjustmentRequest.planned_start <= today,
+        )
+        .order_by(AdjustmentRequest.planned_start, AdjustmentRequest.id),
+        AdjustmentRequest,
+    )
+    suspended = []
+    for adjustment in session.execute(due).scalars().all():
+        item = adjustment.item
+        adjustment.effective_at = _moment(today)
+        if (
+            item.status != ItemStatus.ACTIVE.value
+            or item.suspension_from != adjustment.planned_start
+        ):
+            continue
+        item.status = ItemStatus.SUSPENDED.value
+        publish(
+            session,
+            actor=actor,
+            item=item,
+            adjustment=adjustment,
+            note=AdjustmentKind.label_of(AdjustmentKind.SUSPEND.value),
+        )
+        suspended.append(item)
+    session.flush()
+    return suspended
+
+
+def suspended_past_resume_date_query(today: dt.date) -> Select[tuple[ImplementationItem]]:
+    """Suspended items whose planned resume date has passed without a RESUME adjustment
+    applied: overdue (scope it with the reader's reach)."""
+    return (
+        select(ImplementationItem)
+        .where(
+            ImplementationItem.status == ItemStatus.SUSPENDED.value,
+            ImplementationItem.resume_by.is_not(None),
+            ImplementationItem.resume_by < today,
+        )
+        .order_by(ImplementationItem.resume_by, ImplementationItem.id)
+    )
+
+
+def suspended_past_resume_date(
+    session: Session, *, actor: Actor, today: dt.date | None = None
+) -> list[ImplementationItem]:
+    """The overdue suspensions within the actor's reach (supervision's check reads this)."""
+    query = actor.reach.scope(suspended_past_resume_date_query(_today(today)), ImplementationItem)
+    return list(session.execute(query).scalars())
 
 
 class _StepArguments(TypedDict):

@@ -42,6 +42,12 @@ def item_snapshot(item: ImplementationItem) -> dict[str, Any]:
         data[field] = getattr(item, field)
     data["item_type_code"] = item.basic_entry.item_type.code
     data.update(item_values(item))
+    # An approved suspension: announced before its first day, its resume date while it lasts
+    # (only when there is one, so the snapshots of items never suspended stay as they were).
+    if item.suspension_from is not None:
+        data["suspension_from"] = item.suspension_from.isoformat()
+    if item.resume_by is not None:
+        data["resume_by"] = item.resume_by.isoformat()
     return data
 
 

@@ -55,6 +55,7 @@ class Analysis:
     errors: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)  # unchanged rows with a note
     annotations: dict[tuple[str, int], dict[int, str]] = field(default_factory=dict)
     plan_hash: str = ""
     error_count: int = 0
@@ -69,6 +70,7 @@ class Analysis:
                 "error_count": self.error_count,
                 "changes": self.changes,
                 "created": self.created,
+                "notes": self.notes,
             },
             ensure_ascii=False,
             default=str,
@@ -409,6 +411,12 @@ def _process(
                 )
         else:
             result.unchanged += 1
+            note = spec.unchanged_note(stored) if stored is not None else None
+            if note and len(result.notes) < SHOWN_CHANGES:
+                key_text = " / ".join(map(str, key))
+                result.notes.append(
+                    {"sheet": row.sheet, "row": row.number, "key": key_text, "note": note}
+                )
     # The plan in file order; marshal version 2 writes equal values as equal bytes (no
     # back-references that depend on which objects happen to be shared).
     blob = marshal.dumps(planned, 2)

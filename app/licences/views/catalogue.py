@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterStartsWith
+from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 
 from app.core.base_views import ZwModelView
@@ -35,8 +37,10 @@ class LicenceCatalogueView(ZwModelView):
 
     datamodel = CatalogueInterface(LicenceEntry)
     class_permission_name = "LicenceCatalogue"
-    include_route_methods = {"list", "show"}
+    include_route_methods = {"list", "show", "export"}
     list_title = show_title = _l("Published licence catalogue")
+    list_template = "zwfw/list_export.html"
+    extra_args = {"export_endpoint": "LicenceCatalogueView.export"}
     list_columns = [
         "name",
         "type_code",
@@ -64,3 +68,14 @@ class LicenceCatalogueView(ZwModelView):
     formatters_columns = BLANK_FORMATTERS
     related_views = [CatalogueItemLinkView]
     label_columns = {**ENTRY_LABELS, "face_fields_text": _l("Face fields")}
+
+    @expose("/export/")
+    @has_access
+    def export(self) -> Any:
+        """The published licence catalogue as filtered, as .xlsx."""
+        return self.export_filtered_list(
+            columns=self.show_columns,
+            title=_l("Published licence catalogue"),
+            filename_stem="licence-catalogue",
+            default_order=("name", "asc"),
+        )

@@ -80,6 +80,8 @@ class LicenceUsageApplicationView(ZwModelView):
     base_order = ("id", "desc")
     formatters_columns = BLANK_FORMATTERS
     show_template = "licences/application_show.html"
+    list_template = "zwfw/list_export.html"
+    extra_args = {"export_endpoint": "LicenceUsageApplicationView.export"}
     label_columns = {
         "entry": _l("Licence type"),
         "applicant_unit": _l("Applicant unit"),
@@ -120,6 +122,17 @@ class LicenceUsageApplicationView(ZwModelView):
 
     def pre_delete(self, item: LicenceUsageApplication) -> None:
         services.ensure_application_deletable(item)
+
+    @expose("/export/")
+    @has_access
+    def export(self) -> Any:
+        """The filtered list of usage applications as .xlsx."""
+        return self.export_filtered_list(
+            columns=self.show_columns,
+            title=_l("Licence usage applications"),
+            filename_stem="licence-usage-applications",
+            default_order=("id", "desc"),
+        )
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
