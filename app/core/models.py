@@ -49,7 +49,10 @@ class ReachRule:
     deadline): it is in reach where one of them is;
     ``public``: a function returning a WHERE clause of rows that everybody may see and pick in a
     related list besides those in reach (the published licence catalogue); they are still
-    written only within reach.
+    written only within reach;
+    ``also``: more (region column, unit column) placements of a row that several units share
+    (a verification request between a window and the unit that issues the document): the row
+    is in the reach of each of its placements.
     """
 
     region: str | None = None
@@ -57,6 +60,7 @@ class ReachRule:
     via: str | None = None
     owned: bool = False
     public: Callable[[], Any] | None = None
+    also: tuple[tuple[str, str], ...] = ()
 
 
 class Region(db.Model):
