@@ -322,6 +322,8 @@ def add_natural_hours(
     end = _local_naive(aware + dt.timedelta(hours=hours_count))
     clock = _OfficeClock(working, hours)
     clock.provisional = not working.knows(_local_naive(start).date())
+    if end.time() in {closing for _opening, closing in clock._day_periods(end.date())}:
+        return _working_instant(end, clock.provisional)  # at closing time: still in office
     for begin, _close in clock.periods_from(end):
         return _working_instant(begin, clock.provisional)
     raise AssertionError("unreachable: office periods never end")  # pragma: no cover
