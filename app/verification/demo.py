@@ -139,7 +139,39 @@ def seed_demo(session: Session) -> str:
                         actor=requester,
                     )  # fmt: skip
                 added += 1
-    return f"verification requests: {added}"
+    lines = _item_list(session, units[REQUESTER_UNIT])
+    return f"verification requests: {added}, item-list lines filed: {lines}"
+
+
+def _item_list(session: Session, unit: Unit) -> int:
+    """The demo window's unit keeps a 免证办 item list and files it with the office."""
+    from app.verification import item_list
+
+    operator = session.execute(
+        select(AppUser).where(AppUser.username == "unit_operator")
+    ).scalar_one_or_none()
+    items = (
+        session.execute(
+            select(ImplementationItem)
+            .where(ImplementationItem.unit_id == unit.id)
+            .order_by(ImplementationItem.implementation_code)
+            .limit(2)
+        )
+        .scalars()
+        .all()
+    )
+    if operator is None or operator.unit_id != unit.id or not items:
+        return 0
+    keeper = actor_for_user(operator)
+    with unit_of_work(session, keeper):
+        for row, (kind, name) in zip(
+            items, [("licence", "营业执照"), ("approval", "食品经营许可批复")], strict=False
+        ):
+            item_list.add_entry(
+                session, item_id=row.id, material_kind=kind, material_name=name, actor=keeper
+            )
+        filing = item_list.file_list(session, note="免证办事项清单首次备案", actor=keeper)
+        return filing.row_count
 
 
 def _version(session: Session, request_id: int) -> int:

@@ -5,13 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalogue.models import ImplementationItem
 from app.core.models import AppUser, Deadline, ReachRule, Region, Unit, utcnow
 from app.extensions import db
-from app.verification.states import Channel, Complexity, IdType, MaterialKind, RequestState
+from app.verification.states import (
+    Channel,
+    Complexity,
+    IdType,
+    ListFilingState,
+    MaterialKind,
+    RequestState,
+)
 
 
 class VerificationRequest(db.Model):
@@ -186,3 +202,73 @@ class VerificationResult(db.Model):
 
     def __repr__(self) -> str:
         return self.voucher_no
+
+
+class FreeListEntry(db.Model):
+    """One line of a unit's 免证办 item list: an item of the unit that accepts a document
+    without the paper (the window asks the issuer instead)."""
+
+    __tablename__ = "verification_list_entry"
+    __reach__ = ReachRule(region="region_id", unit="unit_id")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False)
+    item_id: Mapped[int] = mapped_column(ForeignKey("implementation_item.id"), nullable=False)
+    material_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    material_name: Mapped[str] = mapped_column(String(256), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    region: Mapped[Region] = relationship()
+    item: Mapped[ImplementationItem] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("item_id", "material_name"),
+        Index("ix_verification_list_entry_unit", "unit_id"),
+    )
+
+    @property
+    def material_kind_label(self) -> str:
+        return MaterialKind.label_of(self.material_kind)
+
+    def __repr__(self) -> str:
+        return f"#{self.item_id}: {self.material_name}"
+
+
+class FreeListFiling(db.Model):
+    """A unit's 免证办 item list filed with the office: a frozen snapshot and its hash, then
+    acknowledged or returned for correction (like an implementation list's filing)."""
+
+    __tablename__ = "verification_list_filing"
+    __reach__ = ReachRule(region="region_id", unit="unit_id")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False)
+    state: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=ListFilingState.FILED.value
+    )
+    row_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    snapshot: Mapped[str] = mapped_column(Text, nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    filed_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("ab_user.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decision_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    unit: Mapped[Unit] = relationship()
+    region: Mapped[Region] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_verification_list_filing_unit", "unit_id", "filed_at"),)
+
+    @property
+    def state_label(self) -> str:
+        return ListFilingState.label_of(self.state)
+
+    def __repr__(self) -> str:
+        return f"#{self.id} {self.unit_id}"

@@ -20,24 +20,28 @@ GRANTS: dict[str, list[tuple[str, str]]] = {
         ("VerificationRequests", "can_(read|write)"),
         (HANDLER_MENUS, "menu_access"),
     ],
-    # A unit's operators answer the requests addressed to the unit.
+    # A unit's operators answer the requests addressed to the unit, and keep and file the
+    # unit's 免证办 item list.
     UNIT_OPERATOR: [
-        ("VerificationRequests", "can_(read|write)"),
+        ("VerificationRequests|VerificationLists", "can_(read|write)"),
         ("VerificationFigures", "can_read"),
-        (f"{HANDLER_MENUS}|Verification figures", "menu_access"),
+        (f"{HANDLER_MENUS}|Verification figures|Verification item lists", "menu_access"),
     ],
     # Coordinators, supervisors and the office follow the requests and the on-time rates (they
-    # never read a result: seed 003 art. 15).
+    # never read a result: seed 003 art. 15); the office (the region's coordinator, the
+    # province) acknowledges the units' item lists.
     COUNTY_COORDINATOR: [
         ("VerificationRequests|VerificationFigures", "can_read"),
-        (FIGURE_MENUS, "menu_access"),
+        ("VerificationLists", "can_(read|write)"),
+        (f"{FIGURE_MENUS}|Verification item lists", "menu_access"),
     ],
     SUPERVISOR: [
-        ("VerificationRequests|VerificationFigures", "can_read"),
-        (FIGURE_MENUS, "menu_access"),
+        ("VerificationRequests|VerificationFigures|VerificationLists", "can_read"),
+        (f"{FIGURE_MENUS}|Verification item lists", "menu_access"),
     ],
     PROVINCE_ADMIN: [
         ("VerificationRequests|VerificationFigures", "can_read"),
-        (FIGURE_MENUS, "menu_access"),
+        ("VerificationLists", "can_(read|write)"),
+        (f"{FIGURE_MENUS}|Verification item lists", "menu_access"),
     ],
 }

@@ -6,7 +6,11 @@ from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
 from app.verification.api import VerificationRequestApi
-from app.verification.views import VerificationFiguresView, VerificationRequestView
+from app.verification.views import (
+    VerificationFiguresView,
+    VerificationListView,
+    VerificationRequestView,
+)
 
 
 def register(appbuilder: AppBuilder) -> None:
@@ -41,6 +45,13 @@ def register(appbuilder: AppBuilder) -> None:
         "Verification figures",
         label=_l("On-time verification"),
         icon="fa-chart-bar",
+        **menu,
+    )
+    appbuilder.add_view(
+        VerificationListView,
+        "Verification item lists",
+        label=_l("Certificate-free item lists"),
+        icon="fa-list-alt",
         **menu,
     )
     appbuilder.add_api(VerificationRequestApi)

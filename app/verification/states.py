@@ -136,3 +136,50 @@ REQUEST = Workflow(
     ],
     state_label=RequestState.label_of,
 )
+
+
+# -- each unit's 免证办 item list, filed with the office (seed 003 art. 9, 11 (三)) -------------
+
+
+class ListFilingState(LabelledEnum):
+    FILED = "filed", _l("Filed, awaiting acknowledgement")
+    ACKNOWLEDGED = "acknowledged", _l("Acknowledged")
+    RETURNED = "returned", _l("Returned for correction")
+
+
+# The unit keeps and files its list; the region's coordinator (the office) or the province
+# acknowledges it, as with implementation lists.
+LIST_KEEPERS = frozenset({roles.UNIT_OPERATOR})
+LIST_OFFICE = frozenset({roles.COUNTY_COORDINATOR, roles.PROVINCE_ADMIN})
+
+LIST_FILING = Workflow(
+    "verification_list_filing",
+    [
+        workflow.Transition(
+            "file",
+            _l("File the list with the office"),
+            source=None,
+            target=ListFilingState.FILED.value,
+            roles=LIST_KEEPERS,
+            role_message=_l("Only the unit's operator (单位经办人) files its list."),
+        ),
+        workflow.Transition(
+            "acknowledge",
+            _l("Acknowledge the filing"),
+            source=(ListFilingState.FILED.value,),
+            target=ListFilingState.ACKNOWLEDGED.value,
+            roles=LIST_OFFICE,
+        ),
+        workflow.Transition(
+            "return_filing",
+            _l("Return the filing for correction"),
+            source=(ListFilingState.FILED.value,),
+            target=ListFilingState.RETURNED.value,
+            roles=LIST_OFFICE,
+            needs_reason=True,
+            reason_message=_l("Say what the unit is to correct."),
+            style="warning",
+        ),
+    ],
+    state_label=ListFilingState.label_of,
+)

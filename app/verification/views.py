@@ -307,3 +307,144 @@ class VerificationFiguresView(BaseView):
     def show(self) -> Any:
         rows = figures.on_time_by_unit(db.session, actor=current_actor())
         return self.render_template("verification/figures.html", rows=rows)
+
+
+class VerificationListView(BaseView):
+    """Each unit's 免证办 item list: kept by the unit, filed with the office, acknowledged or
+    returned. Every rule is in app.verification.item_list."""
+
+    route_base = "/verificationlist"
+    class_permission_name = "VerificationLists"
+    method_permission_name = {
+        "list": "read",
+        "filing": "read",
+        "add": "write",
+        "remove": "write",
+        "file": "write",
+        "decide": "write",
+    }
+    default_view = "list"
+
+    @expose("/list/")
+    @has_access
+    def list(self) -> Any:
+        from app.catalogue.models import ImplementationItem
+        from app.verification import item_list
+
+        actor = current_actor()
+        unit_id = getattr(actor.user, "unit_id", None)
+        own_items = []
+        if unit_id is not None:
+            own_items = (
+                db.session.query(ImplementationItem)
+                .filter(ImplementationItem.unit_id == unit_id)
+                .order_by(ImplementationItem.implementation_code)
+                .limit(2000)
+                .all()
+            )
+        return self.render_template(
+            "verification/list.html",
+            entries=item_list.entries(db.session, actor=actor, unit_id=unit_id),
+            filings=item_list.filings(db.session, actor=actor),
+            items=own_items,
+            kinds=list(MaterialKind),
+            keeps=item_list.LIST_KEEPERS & {r.name for r in actor.user.roles} and unit_id,
+        )
+
+    def _run(self, operation: Any, message: str) -> Any:
+        try:
+            with unit_of_work(db.session, current_actor()):
+                operation()
+        except DomainError as error:
+            return render_domain_error(error, redirect_to=url_for(".list"))
+        flash(message, "success")
+        return redirect(url_for(".list"))
+
+    @expose("/add/", methods=["POST"])
+    @has_access
+    def add(self) -> Any:
+        from app.verification import item_list
+
+        form = request.form
+        return self._run(
+            lambda: item_list.add_entry(
+                db.session,
+                item_id=form.get("item_id"),
+                material_kind=form.get("material_kind") or "",
+                material_name=form.get("material_name") or "",
+                actor=current_actor(),
+            ),
+            _("The line is added."),
+        )
+
+    @expose("/remove/<pk>", methods=["GET", "POST"])
+    @has_access
+    def remove(self, pk: Any) -> Any:
+        """Asks first (GET), removes on the confirmation (POST)."""
+        from app.verification import item_list
+        from app.verification.models import FreeListEntry
+
+        try:
+            entry = current_actor().reach.one(db.session, FreeListEntry, pk)
+        except DomainError:
+            abort(404)
+        if request.method == "GET":
+            return self.render_template("verification/list_remove.html", entry=entry)
+        return self._run(
+            lambda: item_list.remove_entry(db.session, entry.id, actor=current_actor()),
+            _("The line is removed."),
+        )
+
+    @expose("/file/", methods=["POST"])
+    @has_access
+    def file(self) -> Any:
+        from app.verification import item_list
+
+        return self._run(
+            lambda: item_list.file_list(
+                db.session, note=request.form.get("note") or "", actor=current_actor()
+            ),
+            _("The list is filed with the office."),
+        )
+
+    @expose("/filing/<pk>")
+    @has_access
+    def filing(self, pk: Any) -> Any:
+        from app.verification import item_list
+        from app.verification.models import FreeListFiling
+        from app.verification.states import LIST_FILING
+
+        actor = current_actor()
+        try:
+            row = actor.reach.one(db.session, FreeListFiling, pk)
+        except DomainError:
+            abort(404)
+        return self.render_template(
+            "verification/filing.html",
+            filing=row,
+            rows=item_list.snapshot_of(row),
+            steps={t.name for t in LIST_FILING.allowed(actor, row, db.session)},
+        )
+
+    @expose("/decide/<pk>", methods=["POST"])
+    @has_access
+    def decide(self, pk: Any) -> Any:
+        from app.verification import item_list
+
+        form = request.form
+        try:
+            with unit_of_work(db.session, current_actor()):
+                item_list.decide_filing(
+                    db.session,
+                    pk,
+                    acknowledge=form.get("acknowledge") == "1",
+                    reason=form.get("reason") or "",
+                    version=form.get("version"),
+                    actor=current_actor(),
+                )
+        except OutOfReach:
+            abort(404)
+        except DomainError as error:
+            return render_domain_error(error, redirect_to=url_for(".filing", pk=pk))
+        flash(_("The decision is recorded."), "success")
+        return redirect(url_for(".filing", pk=pk))

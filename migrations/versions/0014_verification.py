@@ -103,7 +103,55 @@ def upgrade():
     )
 
 
+    op.create_table('verification_list_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('material_kind', sa.String(length=16), nullable=False),
+    sa.Column('material_name', sa.String(length=256), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['implementation_item.id'], name=op.f('fk_verification_list_entry_item_id_implementation_item')),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_verification_list_entry_region_id_region')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_verification_list_entry_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_verification_list_entry')),
+    sa.UniqueConstraint('item_id', 'material_name', name=op.f('uq_verification_list_entry_item_id'))
+    )
+    with op.batch_alter_table('verification_list_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_verification_list_entry_unit', ['unit_id'], unique=False)
+
+    op.create_table('verification_list_filing',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('row_count', sa.Integer(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('snapshot', sa.Text(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('filed_by_id', sa.Integer(), nullable=True),
+    sa.Column('filed_at', sa.DateTime(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['ab_user.id'], name=op.f('fk_verification_list_filing_decided_by_id_ab_user')),
+    sa.ForeignKeyConstraint(['filed_by_id'], ['ab_user.id'], name=op.f('fk_verification_list_filing_filed_by_id_ab_user')),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_verification_list_filing_region_id_region')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_verification_list_filing_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_verification_list_filing'))
+    )
+    with op.batch_alter_table('verification_list_filing', schema=None) as batch_op:
+        batch_op.create_index('ix_verification_list_filing_unit', ['unit_id', 'filed_at'], unique=False)
+
+
 def downgrade():
+    with op.batch_alter_table('verification_list_filing', schema=None) as batch_op:
+        batch_op.drop_index('ix_verification_list_filing_unit')
+    op.drop_table('verification_list_filing')
+    with op.batch_alter_table('verification_list_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_verification_list_entry_unit')
+    op.drop_table('verification_list_entry')
     op.drop_table('verification_result')
     with op.batch_alter_table('verification_request', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_verification_request_rerouted_from_id'))

@@ -13,6 +13,8 @@ from app.extensions import db
 from app.verification import services
 from app.verification.demo import seed_demo
 from app.verification.models import VerificationRequest
+from tests.catalogue.factories import basic_entry
+from tests.catalogue.factories import item as make_item
 from tests.verification.factories import actor, published_item
 
 
@@ -28,8 +30,9 @@ def test_seed_demo_shows_every_state_once(app, setup):
         core_services.prepare_unit(db.session, unit)
         db.session.add(unit)
         published_item(setup)
+        make_item(setup, "xiuying_market", basic_entry(code="460105066666"), published=True)
         db.session.commit()
-        assert seed_demo(db.session) == "verification requests: 7"
+        assert seed_demo(db.session) == "verification requests: 7, item-list lines filed: 1"
         db.session.commit()
         states = sorted(db.session.execute(select(VerificationRequest.state)).scalars())
         assert states == [
