@@ -184,3 +184,16 @@ RATING_EVIDENCE_DIR = os.environ.get(
     "RATING_EVIDENCE_DIR", str(BASE_DIR / "instance" / "rating_evidence")
 )
 RATING_EVIDENCE_MAX_BYTES = _int("RATING_EVIDENCE_MAX_MB", 5) * 1024 * 1024
+
+# Office hours of working days (app.core.calendar.add_working_minutes): the clock of the minute-
+# and hour-long deadlines of seed 003 (免证办: verify in 30 minutes, return in 15). Periods in the
+# province's time, comma-separated; an optional summer schedule applies between two month-days
+# (``MM-DD..MM-DD``, both included).
+OFFICE_HOURS = os.environ.get("OFFICE_HOURS", "09:00-12:00,13:00-17:00")
+OFFICE_HOURS_SUMMER = os.environ.get("OFFICE_HOURS_SUMMER", "")
+OFFICE_HOURS_SUMMER_DATES = os.environ.get("OFFICE_HOURS_SUMMER_DATES", "")
+# 免证办 verification results (PDF or image, app.core.files): outside the web root.
+VERIFICATION_FILES_DIR = os.environ.get(
+    "VERIFICATION_FILES_DIR", str(BASE_DIR / "instance" / "verification_results")
+)
+VERIFICATION_MAX_BYTES = _int("VERIFICATION_MAX_MB", 10) * 1024 * 1024

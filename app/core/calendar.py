@@ -10,6 +10,12 @@ A computation that touches a year the calendar does not know uses weekdays only 
 *provisional*; deadlines stored in ``deadline`` keep that mark, the administrator is alerted, and
 entering the year (or any calendar edit) recomputes them.
 
+Deadlines of minutes or hours (seed 003: verify in 30 minutes, return in 15) count the office
+hours of working days (``OFFICE_HOURS``, with an optional summer schedule):
+:func:`add_working_minutes` beside :func:`add_working_days`, and :func:`schedule_timed_deadline`,
+whose ``deadline`` row is due at an instant (``due_at``) and is recomputed and marked
+provisional like every other.
+
 It is also the one clock. "Today" is the province's date (``PROVINCE_TIMEZONE``, by default
 Asia/Shanghai), not the server's: :func:`today` and :func:`local_now` answer in the province's
 zone, :func:`now` gives the instant in UTC, which is what the database stores (naive UTC,
@@ -176,6 +182,174 @@ class WorkingCalendar:
         return any(year not in self.known_years for year in range(low.year, high.year + 1))
 
 
+# -- office hours: working minutes (seed 003, DOMAIN.md §7) ------------------------------------
+
+Period = tuple[dt.time, dt.time]
+
+
+def _parse_periods(text: str) -> tuple[Period, ...]:
+    """``"09:00-12:00,13:00-17:00"`` → ordered, non-overlapping periods (ValueError otherwise)."""
+    periods: list[Period] = []
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        start, _dash, end = part.strip().partition("-")
+        opening, closing = dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip())
+        if closing <= opening or (periods and opening < periods[-1][1]):
+            raise ValueError(f"office hours must be ordered periods: {text!r}")
+        periods.append((opening, closing))
+    if not periods:
+        raise ValueError("office hours must name at least one period")
+    return tuple(periods)
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    """The office periods of a working day in the province's time, with an optional summer
+    schedule between two month-days (both included; a range may wrap over the new year)."""
+
+    periods: tuple[Period, ...]
+    summer: tuple[Period, ...] = ()
+    summer_dates: tuple[tuple[int, int], tuple[int, int]] | None = None
+
+    @classmethod
+    def parse(cls, text: str, summer: str = "", summer_dates: str = "") -> OfficeHours:
+        if bool(summer.strip()) != bool(summer_dates.strip()):
+            raise ValueError("summer office hours need both their periods and their dates")
+        dates = None
+        if summer_dates.strip():
+            first, _sep, last = summer_dates.partition("..")
+            start, end = (tuple(int(n) for n in d.strip().split("-")) for d in (first, last))
+            dt.date(2024, *start), dt.date(2024, *end)  # a real month-day, or ValueError
+            dates = ((start[0], start[1]), (end[0], end[1]))
+        return cls(_parse_periods(text), _parse_periods(summer) if summer.strip() else (), dates)
+
+    def on(self, day: dt.date) -> tuple[Period, ...]:
+        """The periods that apply on ``day`` (whether it is a working day is the calendar's)."""
+        if self.summer_dates is None:
+            return self.periods
+        start, end, here = self.summer_dates[0], self.summer_dates[1], (day.month, day.day)
+        inside = start <= here <= end if start <= end else (here >= start or here <= end)
+        return self.summer if inside else self.periods
+
+
+def office_hours() -> OfficeHours:
+    """The province's office hours (``OFFICE_HOURS`` and its summer variant), else the default."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return OfficeHours.parse(DEFAULT_OFFICE_HOURS)
+    config = current_app.config
+    return OfficeHours.parse(
+        config.get("OFFICE_HOURS") or DEFAULT_OFFICE_HOURS,
+        config.get("OFFICE_HOURS_SUMMER") or "",
+        config.get("OFFICE_HOURS_SUMMER_DATES") or "",
+    )
+
+
+DEFAULT_OFFICE_HOURS = "09:00-12:00,13:00-17:00"
+#: How a timed deadline counts: office minutes of working days, or natural hours that end at
+#: the next office time when they fall outside it.
+OFFICE_MINUTES = "office"
+NATURAL_HOURS = "natural"
+
+
+@dataclass(frozen=True)
+class WorkingInstant:
+    """A computed instant (naive UTC, as stored); ``provisional`` when a year the calendar
+    does not know was involved."""
+
+    at: dt.datetime
+    provisional: bool
+
+
+class _OfficeClock:
+    """Walks office periods of working days in the province's local (naive) time."""
+
+    def __init__(self, calendar: WorkingCalendar, hours: OfficeHours) -> None:
+        self.calendar, self.hours = calendar, hours
+        self.provisional = False
+
+    def _day_periods(self, day: dt.date) -> tuple[Period, ...]:
+        self.provisional = self.provisional or not self.calendar.knows(day)
+        return self.hours.on(day) if self.calendar.is_working_day(day) else ()
+
+    def periods_from(self, moment: dt.datetime) -> Iterable[tuple[dt.datetime, dt.datetime]]:
+        """The office periods (local naive start, end) from ``moment`` on, the first one cut
+        at ``moment``. Endless: the caller stops."""
+        day = moment.date()
+        while True:
+            for opening, closing in self._day_periods(day):
+                start = dt.datetime.combine(day, opening)
+                end = dt.datetime.combine(day, closing)
+                if end <= moment:
+                    continue
+                yield max(start, moment), end
+            day += dt.timedelta(days=1)
+
+
+def _local_naive(value: dt.datetime) -> dt.datetime:
+    return to_local(value).replace(tzinfo=None)
+
+
+def _working_instant(local: dt.datetime, provisional: bool) -> WorkingInstant:
+    return WorkingInstant(to_utc(local), provisional)
+
+
+def add_office_minutes(
+    working: WorkingCalendar, start: dt.datetime, minutes: int, hours: OfficeHours
+) -> WorkingInstant:
+    """The instant ``minutes`` office minutes of working days after ``start`` (a stored or
+    aware instant): time outside office hours does not count, so a request sent after hours
+    starts counting at the next opening."""
+    if minutes < 0:
+        raise ValueError("minutes must not be negative")
+    moment = _local_naive(start)
+    clock = _OfficeClock(working, hours)
+    clock.provisional = not working.knows(moment.date())
+    remaining = dt.timedelta(minutes=minutes)
+    for begin, end in clock.periods_from(moment):
+        if remaining <= end - begin:
+            return _working_instant(begin + remaining, clock.provisional)
+        remaining -= end - begin
+    raise AssertionError("unreachable: office periods never end")  # pragma: no cover
+
+
+def add_natural_hours(
+    working: WorkingCalendar, start: dt.datetime, hours_count: int, hours: OfficeHours
+) -> WorkingInstant:
+    """``hours_count`` natural hours after ``start``; an end outside office time (a night, a
+    weekend, a holiday, the lunch break) moves to the next office time."""
+    if hours_count < 0:
+        raise ValueError("hours must not be negative")
+    # Natural hours are elapsed time: added to the instant, then read in the province's time.
+    aware = start if start.tzinfo is not None else start.replace(tzinfo=dt.UTC)
+    end = _local_naive(aware + dt.timedelta(hours=hours_count))
+    clock = _OfficeClock(working, hours)
+    clock.provisional = not working.knows(_local_naive(start).date())
+    if end.time() in {closing for _opening, closing in clock._day_periods(end.date())}:
+        return _working_instant(end, clock.provisional)  # at closing time: still in office
+    for begin, _close in clock.periods_from(end):
+        return _working_instant(begin, clock.provisional)
+    raise AssertionError("unreachable: office periods never end")  # pragma: no cover
+
+
+def office_minutes_between(
+    working: WorkingCalendar, start: dt.datetime, end: dt.datetime, hours: OfficeHours
+) -> int:
+    """Office minutes in [start, end) (negative when ``end`` is before ``start``): the time
+    left before a timed deadline, or how late it is."""
+    low, high = _local_naive(start), _local_naive(end)
+    if high < low:
+        return -office_minutes_between(working, end, start, hours)
+    total = dt.timedelta()
+    for begin, close in _OfficeClock(working, hours).periods_from(low):
+        if begin >= high:
+            break
+        total += min(close, high) - begin
+    return int(total.total_seconds() // 60)
+
+
 def _session(session: Session | None) -> Session:
     if session is not None:
         return session
@@ -219,6 +393,75 @@ def schedule_deadline(
     return deadline
 
 
+def schedule_timed_deadline(
+    session: Session,
+    start: dt.datetime,
+    purpose: str,
+    *,
+    minutes: int = 0,
+    hours: int = 0,
+    working_calendar: WorkingCalendar | None = None,
+) -> Deadline:
+    """Create a stored deadline due at an instant: ``minutes`` office minutes of working days
+    after ``start``, or ``hours`` natural hours that end at the next office time when they
+    fall outside it (give one of the two). The caller links it; calendar edits recompute it."""
+    if bool(minutes) == bool(hours):
+        raise ValueError("give either office minutes or natural hours")
+    start_at = to_utc(start) if start.tzinfo is not None else start
+    clock = OFFICE_MINUTES if minutes else NATURAL_HOURS
+    deadline = Deadline(
+        purpose=purpose,
+        start_date=local_date(start_at),
+        working_days=0,
+        start_at=start_at,
+        minutes=minutes or hours * 60,
+        clock=clock,
+    )
+    _compute_timed(deadline, working_calendar or WorkingCalendar.load(session))
+    session.add(deadline)
+    return deadline
+
+
+def _compute_timed(deadline: Deadline, working: WorkingCalendar) -> bool:
+    """(Re)compute a timed deadline's instant; return whether it moved or firmed up."""
+    assert deadline.start_at is not None and deadline.minutes is not None
+    hours = office_hours()
+    if deadline.clock == NATURAL_HOURS:
+        result = add_natural_hours(working, deadline.start_at, deadline.minutes // 60, hours)
+    else:
+        result = add_office_minutes(working, deadline.start_at, deadline.minutes, hours)
+    due_date = local_date(result.at)
+    if (result.at, result.provisional, due_date) == (
+        deadline.due_at,
+        deadline.provisional,
+        deadline.due_date,
+    ):
+        return False
+    deadline.due_at, deadline.provisional, deadline.due_date = (
+        result.at,
+        result.provisional,
+        due_date,
+    )
+    return True
+
+
+def add_working_minutes(
+    start: dt.datetime, minutes: int, *, session: Session | None = None
+) -> WorkingInstant:
+    """``minutes`` office minutes of working days after ``start`` (the province's office
+    hours), beside :func:`add_working_days`."""
+    working = WorkingCalendar.load(_session(session))
+    return add_office_minutes(working, start, minutes, office_hours())
+
+
+def time_left(deadline: Deadline, *, working_calendar: WorkingCalendar | None = None) -> int:
+    """Office minutes from now to a timed deadline's instant (negative: that late)."""
+    assert deadline.due_at is not None
+    working = working_calendar or WorkingCalendar.load(_session(None))
+    moment = deadline.completed_at or now().replace(tzinfo=None)
+    return office_minutes_between(working, moment, deadline.due_at, office_hours())
+
+
 def close_deadline(deadline: Deadline, *, at: dt.datetime | None = None) -> bool:
     """Complete ``deadline`` at the stored instant ``at`` (default now); return whether it was
     completed late (judged on the province's date of ``at``). The one way a deadline is closed."""
@@ -233,7 +476,11 @@ def deadline_label(deadline: Deadline | None, today: dt.date | None = None) -> s
 
     if deadline is None:
         return ""
-    text = deadline.due_date.isoformat()
+    text = (
+        format_datetime(deadline.due_at)
+        if deadline.due_at is not None
+        else deadline.due_date.isoformat()
+    )
     if deadline.provisional:
         text += gettext("(provisional)")
     if deadline.completed_at is not None:
@@ -258,6 +505,9 @@ def recompute_deadlines(session: Session, since: dt.date | None = None) -> int:
     ).scalars()
     changed = 0
     for deadline in deadlines:
+        if deadline.due_at is not None:
+            changed += _compute_timed(deadline, calendar)
+            continue
         result = calendar.add_working_days(deadline.start_date, deadline.working_days)
         if (result.date, result.provisional) != (deadline.due_date, deadline.provisional):
             deadline.due_date, deadline.provisional = result.date, result.provisional

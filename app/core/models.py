@@ -50,7 +50,10 @@ class ReachRule:
     deadline): it is in reach where one of them is;
     ``public``: a function returning a WHERE clause of rows that everybody may see and pick in a
     related list besides those in reach (the published licence catalogue); they are still
-    written only within reach.
+    written only within reach;
+    ``also``: more (region column, unit column) placements of a row that several units share
+    (a verification request between a window and the unit that issues the document): the row
+    is in the reach of each of its placements.
     """
 
     region: str | None = None
@@ -58,6 +61,7 @@ class ReachRule:
     via: str | None = None
     owned: bool = False
     public: Callable[[], Any] | None = None
+    also: tuple[tuple[str, str], ...] = ()
 
 
 class Region(db.Model):
@@ -210,6 +214,14 @@ class Deadline(db.Model):
     # Computed on weekdays only because the calendar does not know a year it reaches.
     provisional: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A timed deadline (minutes or hours, seed 003) is due at an instant: ``due_at`` (naive
+    # UTC), ``minutes`` after ``start_at`` counted on ``clock`` (app.core.calendar
+    # OFFICE_MINUTES or NATURAL_HOURS); ``due_date`` is then the province's date of ``due_at``
+    # and ``working_days`` 0, so every date-based reader keeps working.
+    start_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    due_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    clock: Mapped[str | None] = mapped_column(String(8))
 
     __table_args__ = (
         Index("ix_deadline_open_due", "completed_at", "due_date"),
@@ -217,9 +229,13 @@ class Deadline(db.Model):
     )
 
     def is_overdue(self, today: dt.date | None = None) -> bool:
-        """Judged on the province's dates: the day it was completed there, or its today."""
+        """Judged on the province's dates: the day it was completed there, or its today; a
+        timed deadline on its instant (``today`` is then ignored: the clock's now decides)."""
         from app.core import calendar
 
+        if self.due_at is not None:
+            moment = self.completed_at or calendar.now().replace(tzinfo=None)
+            return moment > self.due_at
         if self.completed_at is not None:
             return calendar.local_date(self.completed_at) > self.due_date
         return (today or calendar.today()) > self.due_date
@@ -232,6 +248,8 @@ class Deadline(db.Model):
         return calendar.deadline_label(self)
 
     def __repr__(self) -> str:
+        if self.due_at is not None:
+            return f"{self.purpose} → {self.due_at.isoformat(sep=' ', timespec='minutes')}"
         return f"{self.purpose} → {self.due_date.isoformat()}"
 
 

@@ -77,13 +77,25 @@ class Reach:
             return None if inner is None else relationship.has(inner)
         if rule.owned:
             return self._owned_criterion(model)
-        if self.kind is ReachKind.UNIT and rule.unit:
-            return getattr(model, rule.unit) == self.unit_id
-        if rule.region is None:
+        if rule.also:
+            return or_(
+                *(
+                    self._placement_criterion(model, region, unit)
+                    for region, unit in ((rule.region, rule.unit), *rule.also)
+                )
+            )
+        return self._placement_criterion(model, rule.region, rule.unit)
+
+    def _placement_criterion(
+        self, model: type, region: str | None, unit: str | None
+    ) -> ColumnElement[bool]:
+        if self.kind is ReachKind.UNIT and unit:
+            return getattr(model, unit) == self.unit_id
+        if region is None:
             return false()
         if model is Region:
             return Region.path.startswith(self.region_path, autoescape=True)
-        return getattr(model, rule.region).in_(Region.subtree(self.region_path))
+        return getattr(model, region).in_(Region.subtree(self.region_path))
 
     def _owned_criterion(self, model: type) -> ColumnElement[bool]:
         """Rows pointed at by at least one row in reach (every many-to-one onto ``model``)."""
@@ -158,15 +170,23 @@ class Reach:
             return parent is None or self.allows(parent, session)
         if rule.owned:
             return self._owner_in_reach(obj, session)
-        if self.kind is ReachKind.UNIT and rule.unit:
-            if _key(_pending_value(obj, rule.unit)) != self.unit_id:
+        return any(
+            self._placement_allows(obj, region, unit, session)
+            for region, unit in ((rule.region, rule.unit), *rule.also)
+        )
+
+    def _placement_allows(
+        self, obj: Any, region: str | None, unit: str | None, session: Session
+    ) -> bool:
+        if self.kind is ReachKind.UNIT and unit:
+            if _key(_pending_value(obj, unit)) != self.unit_id:
                 return False
             # A row of my unit lies in my unit's region too (a unit cannot move itself away).
-            if rule.region is None:
+            if region is None:
                 return True
-        if rule.region is None:
+        if region is None:
             return False
-        return self._region_in_reach(_pending_value(obj, rule.region), obj, session)
+        return self._region_in_reach(_pending_value(obj, region), obj, session)
 
     def check(self, session: Session, obj: Any) -> None:
         """Raise OutOfReach (404) unless ``obj``, as it stands, lies within this reach."""
@@ -180,7 +200,8 @@ class Reach:
         not judged here; the flush-time check judges the row as written.
         """
         rule: ReachRule | None = getattr(type(obj), "__reach__", None)
-        if rule is None or rule.via or rule.owned or self.is_unrestricted:
+        # A shared row (``also``) is judged at the flush, on all its placements.
+        if rule is None or rule.via or rule.owned or rule.also or self.is_unrestricted:
             return False
         with session.no_autoflush:  # the row is not complete yet: nothing may be flushed
             if self.kind is ReachKind.UNIT and rule.unit:
@@ -338,11 +359,21 @@ def _previous_state_allowed(obj: Any, rule: ReachRule, reach: Reach, session: Se
                     with session.no_autoflush:
                         parents.append(session.get(relationship.mapper.class_, old))
         return all(reach.allows(p, session) for p in parents if p is not None)
-    for column in (rule.unit, rule.region):
+    # A shared row (``also``) was in reach when one of its placements was.
+    return any(
+        _previous_placement_allowed(obj, region, unit, reach, session)
+        for region, unit in ((rule.region, rule.unit), *rule.also)
+    )
+
+
+def _previous_placement_allowed(
+    obj: Any, region: str | None, unit: str | None, reach: Reach, session: Session
+) -> bool:
+    for column in (unit, region):
         if not column or column == "id":
             continue
         for old in _previous_values(obj, column):
-            if column == rule.unit:
+            if column == unit:
                 # A unit id is not a region id: for wider reaches the region column decides.
                 if reach.kind is ReachKind.UNIT and _key(old) != reach.unit_id:
                     return False
