@@ -264,6 +264,10 @@ class ListSpec:
     columns: tuple[Column, ...] = ()
     key: tuple[str, ...] = ()  # column keys identifying a record
     instructions: tuple[str, ...] = ()  # general notes on the instructions sheet (Chinese)
+    #: The list's files hold personal data (raters' phone and ID numbers): the engine keeps the
+    #: upload, the preview's plan and the annotated error copy under ``IMPORTS_DIR`` sealed
+    #: (SM4-GCM, app.core.personal_data) and opens them in memory only.
+    sealed: bool = False
 
     def column(self, key: str) -> Column:
         by_key = self.__dict__.get("_by_key")

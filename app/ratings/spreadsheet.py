@@ -80,6 +80,7 @@ class RatingSpec(ListSpec):
     permission = "Ratings"
     object_type = "Rating"
     key = ("rating_no",)
+    sealed = True  # raters' phone and ID numbers: the upload, plan and error copy kept encrypted
     columns = (
         Column(
             "rating_no",
