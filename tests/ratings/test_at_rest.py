@@ -116,12 +116,16 @@ def test_a_sealed_file_altered_on_disk_is_refused_not_read(app, codes, api_token
         from app.extensions import db
 
         stored = db.session.get(ImportBatch, preview["id"]).stored_name
-    path = Path(app.config["IMPORTS_DIR"]) / stored
-    data = bytearray(path.read_bytes())
-    data[40] ^= 1
-    path.write_bytes(bytes(data))
+    stem = stored.split(".")[0]
+    altered = sorted(Path(app.config["IMPORTS_DIR"]).glob(f"{stem}*"))
+    assert [path.suffix for path in altered] == [".plan", ".xlsx"]  # the upload and its plan
+    for path in altered:
+        data = bytearray(path.read_bytes())
+        data[40] ^= 1
+        path.write_bytes(bytes(data))
     done = client.post(f"{URL}/{preview['id']}/confirm", headers=headers)
-    assert done.json["status"] in ("failed", "superseded"), done.json
+    assert done.json["status"] == "failed", done.json
+    assert "存储的文件无法打开" in done.json["message"]
     assert _count(app, RectificationTicket) == 0
 
 

@@ -156,6 +156,8 @@ def analyse(
                 jobs.report_progress(0.95 * fraction, _("%(n)d rows checked", n=result.total))
         if chunk:
             flush(chunk)
+        if apply and not result.invalid:
+            spec.finish(session, actor, context)
     except BaseException:
         if plan is not None:
             plan.close()
@@ -222,6 +224,7 @@ def apply_plan(
             )
     if (result.new, result.changed) != (batch.new_rows or 0, batch.changed_rows or 0):
         raise _Superseded()
+    spec.finish(session, actor, context)
     return result
 
 

@@ -114,7 +114,14 @@ def write_stored(spec: ListSpec, name: str, data: bytes) -> None:
 def read_stored(spec: ListSpec, name: str) -> bytes:
     """The clear content of a file of an import (opened in memory for a sealed list)."""
     data = stored_path(name).read_bytes()
-    return personal_data.unseal(data, name) if spec.sealed else data
+    if not spec.sealed:
+        return data
+    try:
+        return personal_data.unseal(data, name)
+    except personal_data.PersonalDataError:
+        raise BadFile(
+            _("The stored file does not open: it was altered, or the key has changed.")
+        ) from None
 
 
 def open_stored(
