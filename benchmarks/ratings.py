@@ -3,6 +3,7 @@
     python -m benchmarks.ratings                          # 100,000 imported, 1,000,000 for figures
     python -m benchmarks.ratings --rows 20000 --ratings 200000
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test python -m benchmarks.ratings
+    DATABASE_URL=postgresql://…/empty_db python -m benchmarks.ratings --only figures --in-place
 
 It builds a fresh database (a temporary SQLite file, or a new PostgreSQL database next to the one
 DATABASE_URL names, dropped afterwards) with the demo province: regions, 40 units, their ~2,900
@@ -12,9 +13,10 @@ RSS is its own:
 * ``import``: an .xlsx in the platform's layout with ``--rows`` ratings (4% poor, 70% real-name)
   uploaded, previewed and confirmed through the Excel engine (personal data encrypted, a ticket
   per poor rating, the figures' summary rewritten);
-* ``figures``: ``--ratings`` ratings over one year written straight into the tables (the summary
-  rows computed from the same draws), then 20 requests of the figures page (by unit, the whole
-  year) as the provincial administrator, a county coordinator and a unit operator: p50 / p95.
+* ``figures``: ``--ratings`` ratings over 300 days of 2026 generated inside the database
+  (set-based INSERT … SELECT; the summary rows by one GROUP BY over them), then 20 requests
+  of the figures page (by unit, the whole year) as the provincial administrator, a county
+  coordinator and a unit operator: p50 / p95.
 """
 
 from __future__ import annotations
@@ -176,57 +178,141 @@ def phase_import(url: str, imports_dir: str, rows: int) -> dict:
 
 
 def _fill(db, count: int) -> None:
-    """``count`` ratings of 2026 straight into the tables, and their summary rows."""
-    from sqlalchemy import insert
+    """``count`` ratings of 2026 and their summary rows, generated inside the database
+    (set-based: one INSERT … SELECT over a series of numbers, joined to small tables of the
+    items, days, levels and channels to draw from; the summary is one INSERT … SELECT …
+    GROUP BY), so that a million ratings take seconds, not a Python loop."""
+    from sqlalchemy import (
+        Boolean,
+        Column,
+        Date,
+        DateTime,
+        Integer,
+        MetaData,
+        String,
+        Table,
+        case,
+        cast,
+        func,
+        insert,
+        literal,
+        select,
+    )
 
-    from app.ratings.models import Rating, RatingDay
+    from app.ratings.figures import COUNTS
+    from app.ratings.models import Rating, RatingDay, RatingMonth
 
-    rng = random.Random(15)
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    meta = MetaData()
+    draws = {
+        "item": Table("bench_item", meta, Column("idx", Integer, primary_key=True),
+                      Column("item_id", Integer), Column("unit_id", Integer),
+                      Column("region_id", Integer), Column("code", String(31))),
+        "day": Table("bench_day", meta, Column("idx", Integer, primary_key=True),
+                     Column("rated_on", Date), Column("rated_at", DateTime),
+                     Column("month", Date)),
+        "level": Table("bench_level", meta, Column("idx", Integer, primary_key=True),
+                       Column("level", String(1)), Column("poor", Boolean)),
+        "channel": Table("bench_channel", meta, Column("idx", Integer, primary_key=True),
+                         Column("channel", String(16))),
+    }  # fmt: skip
+    meta.create_all(session.connection())
     items = _items(db)
-    summary: dict[tuple, list[int]] = {}
     start = dt.date(2026, 1, 1)
-    batch = []
-    for n in range(count):
-        item_id, unit_id, region_id, code = rng.choice(items)
-        day = start + dt.timedelta(days=rng.randrange(300))
-        level = rng.choices(["5", "4", "3", "2", "1"], WEIGHTS)[0]
-        channel = rng.choice(CHANNEL_VALUES)
-        poor = level in ("2", "1")
-        batch.append({
-            "rating_no": f"F{n:010d}", "unit_id": unit_id, "region_id": region_id,
-            "item_id": item_id, "implementation_code": code, "item_name": "", "handling_item": "",
-            "hall": "", "window": "", "case_no": "", "rater_type": "person", "id_type": "",
-            "rater_name_masked": "", "phone_masked": "", "id_number_masked": "",
-            "real_name": False, "channel": channel,
-            "rated_at": dt.datetime.combine(day, dt.time(2, 0)), "rated_on": day,
-            "level": level, "poor": poor, "text": "", "source": "import",
-            "created_at": dt.datetime(2026, 11, 1),
-        })  # fmt: skip
-        counts = summary.setdefault((day, unit_id, region_id, channel), [0, 0, 0])
-        counts[0] += 1
-        counts[1 if not poor else 2] += 1
-        if len(batch) == 20000:
-            db.session.execute(insert(Rating), batch)
-            batch = []
-    if batch:
-        db.session.execute(insert(Rating), batch)
-    rows = [
-        {"rated_on": day, "unit_id": unit, "region_id": region, "channel": channel,
-         "ratings": c[0], "good": c[1], "poor": c[2], "invalid": 0, "rectified": 0,
-         "rectified_on_time": 0, "real_name_poor": 0, "called_back": 0,
-         "real_name_called_back": 0, "satisfied": 0}
-        for (day, unit, region, channel), c in summary.items()
-    ]  # fmt: skip
-    for first in range(0, len(rows), 20000):
-        db.session.execute(insert(RatingDay), rows[first : first + 20000])
-    db.session.commit()
+    levels = [level for level, weight in zip("54321", WEIGHTS, strict=True) for _n in range(weight)]
+    session.execute(insert(draws["item"]), [
+        {"idx": n, "item_id": i, "unit_id": u, "region_id": r, "code": c}
+        for n, (i, u, r, c) in enumerate(items)
+    ])  # fmt: skip
+    session.execute(insert(draws["day"]), [
+        {"idx": n, "rated_on": start + dt.timedelta(days=n),
+         "rated_at": dt.datetime.combine(start + dt.timedelta(days=n), dt.time(2, 0)),
+         "month": (start + dt.timedelta(days=n)).replace(day=1)}
+        for n in range(300)
+    ])  # fmt: skip
+    session.execute(insert(draws["level"]), [
+        {"idx": n, "level": level, "poor": level in "21"} for n, level in enumerate(levels)
+    ])  # fmt: skip
+    session.execute(insert(draws["channel"]), [
+        {"idx": n, "channel": channel} for n, channel in enumerate(CHANNEL_VALUES)
+    ])  # fmt: skip
+    if dialect == "postgresql":
+        numbers = select(func.generate_series(0, count - 1).table_valued("i").c.i.label("i"))
+        numbers = numbers.subquery("numbers")
+    else:  # a recursive CTE: SQLite has no generate_series by default
+        seed = select(literal(0).label("i")).cte("numbers", recursive=True)
+        numbers = seed.union_all(select(seed.c.i + 1).where(seed.c.i < count - 1))
+    item, day, level, channel = (draws[k] for k in ("item", "day", "level", "channel"))
+    i = numbers.c.i
+    # Fixed multipliers spread the draws (prime strides: every item, day and level is used).
+    rows = (
+        select(
+            (literal("F") + cast(i, String)).label("rating_no"),
+            item.c.unit_id, item.c.region_id, item.c.item_id, item.c.code,
+            *(literal("").label(name) for name in (
+                "item_name", "handling_item", "hall", "window", "case_no", "id_type",
+                "rater_name_masked", "phone_masked", "id_number_masked", "text")),
+            literal("person").label("rater_type"), literal(False).label("real_name"),
+            channel.c.channel, day.c.rated_at, day.c.rated_on, level.c.level, level.c.poor,
+            literal("import").label("source"),
+            literal(dt.datetime(2026, 11, 1)).label("created_at"),
+        )
+        .select_from(numbers)
+        .join(item, item.c.idx == (i * 7919) % len(items))
+        .join(day, day.c.idx == (i * 104729) % 300)
+        .join(level, level.c.idx == (i * 31) % 100)
+        .join(channel, channel.c.idx == (i // 7) % 6)
+    )  # fmt: skip
+    names = ["rating_no", "unit_id", "region_id", "item_id", "implementation_code",
+             "item_name", "handling_item", "hall", "window", "case_no", "id_type",
+             "rater_name_masked", "phone_masked", "id_number_masked", "text", "rater_type",
+             "real_name", "channel", "rated_at", "rated_on", "level", "poor", "source",
+             "created_at"]  # fmt: skip
+    session.execute(insert(Rating).from_select(names, rows))
+    poor = case((Rating.poor, 1), else_=0)
+    summary = select(
+        Rating.rated_on, Rating.unit_id, Rating.region_id, Rating.channel,
+        func.count().label("ratings"), func.sum(1 - poor).label("good"),
+        func.sum(poor).label("poor"),
+        *(literal(0).label(name) for name in (
+            "invalid", "rectified", "rectified_on_time", "real_name_poor", "called_back",
+            "real_name_called_back", "satisfied")),
+    ).group_by(Rating.rated_on, Rating.unit_id, Rating.region_id, Rating.channel)  # fmt: skip
+    session.execute(
+        insert(RatingDay).from_select(
+            ["rated_on", "unit_id", "region_id", "channel", "ratings", "good", "poor",
+             "invalid", "rectified", "rectified_on_time", "real_name_poor", "called_back",
+             "real_name_called_back", "satisfied"],
+            summary,
+        )
+    )  # fmt: skip
+    month = draws["day"]
+    by_month = (
+        select(
+            month.c.month, RatingDay.unit_id, RatingDay.region_id, RatingDay.channel,
+            *(func.sum(getattr(RatingDay, name)).label(name) for name in COUNTS),
+        )
+        .join(month, month.c.rated_on == RatingDay.rated_on)
+        .group_by(month.c.month, RatingDay.unit_id, RatingDay.region_id, RatingDay.channel)
+    )  # fmt: skip
+    session.execute(
+        insert(RatingMonth).from_select(
+            ["month", "unit_id", "region_id", "channel", *COUNTS], by_month
+        )
+    )
+    meta.drop_all(session.connection())
+    session.commit()
+    if dialect == "postgresql":  # what autovacuum does on a live database
+        with session.get_bind().connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
 
 
 def phase_figures(url: str, imports_dir: str, count: int) -> dict:
     from sqlalchemy import func, select
 
     from app.extensions import db
-    from app.ratings.models import Rating, RatingDay
+    from app.ratings.models import Rating, RatingDay, RatingMonth
 
     app = _app(url, imports_dir)
     with app.app_context():
@@ -235,8 +321,9 @@ def phase_figures(url: str, imports_dir: str, count: int) -> dict:
         filled = time.perf_counter() - started
         stored = db.session.scalar(select(func.count()).select_from(Rating))
         summary_rows = db.session.scalar(select(func.count()).select_from(RatingDay))
+        month_rows = db.session.scalar(select(func.count()).select_from(RatingMonth))
     result = {"phase": "figures", "ratings": stored, "summary_rows": summary_rows,
-              "fill_s": round(filled, 1)}  # fmt: skip
+              "month_rows": month_rows, "fill_s": round(filled, 1)}  # fmt: skip
     password = app.config["DEMO_PASSWORD"]
     for username in ("province_admin", "county_coordinator", "unit_operator"):
         client = app.test_client()
@@ -277,6 +364,13 @@ def main() -> None:
     parser.add_argument("--url")
     parser.add_argument("--imports")
     parser.add_argument("--number", type=int, default=0)
+    parser.add_argument("--only", choices=("import", "figures"), help="run one phase only")
+    parser.add_argument(
+        "--in-place",
+        action="store_true",
+        help="use the (empty) PostgreSQL database DATABASE_URL names as it is, neither created "
+        "nor dropped here (with --only: one phase per empty database)",
+    )
     args = parser.parse_args()
     if args.phase:
         if args.phase == "seed":
@@ -288,7 +382,14 @@ def main() -> None:
         print(json.dumps(result, ensure_ascii=False))
         return
     for label, number in (("import", args.rows), ("figures", args.ratings)):
-        url, drop = _database(os.environ.get("DATABASE_URL"))
+        if args.only and label != args.only:
+            continue
+        if args.in_place:
+            if not args.only:
+                raise SystemExit("--in-place needs --only (each phase seeds an empty database)")
+            url, drop = os.environ["DATABASE_URL"], (lambda: None)
+        else:
+            url, drop = _database(os.environ.get("DATABASE_URL"))
         imports_dir = tempfile.mkdtemp(prefix="zwfw-bench-")
         try:
             _run("seed", url, imports_dir, 0)

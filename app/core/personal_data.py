@@ -90,6 +90,39 @@ def fingerprint(value: str | None, field: str) -> str | None:
     return hmac.new(_key(), f"{field}\0{value}".encode(), hashlib.sha256).hexdigest()
 
 
+# -- whole files ----------------------------------------------------------------------------------
+
+FORMAT_SEALED_FILE = 2
+
+
+def seal(data: bytes, purpose: str) -> bytes:
+    """A whole file (an uploaded spreadsheet holding personal data, a plan made of it) as it is
+    kept on disk: SM4-GCM with the same key as the columns, ``purpose`` bound as associated
+    data (a sealed plan does not open as an upload). Files are bounded by the upload limits,
+    so they are sealed and opened in memory, at once: nothing clear is ever written."""
+    nonce = os.urandom(NONCE_BYTES)
+    encryptor = Cipher(algorithms.SM4(_key()), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(b"file\0" + purpose.encode("ascii"))
+    body = encryptor.update(data) + encryptor.finalize()
+    return bytes([FORMAT_SEALED_FILE]) + nonce + body + encryptor.tag
+
+
+def unseal(sealed: bytes, purpose: str) -> bytes:
+    """The clear content of a file :func:`seal` wrote; PersonalDataError when it does not
+    authenticate (another key, another purpose, an altered byte)."""
+    if len(sealed) < 1 + NONCE_BYTES + TAG_BYTES or sealed[0] != FORMAT_SEALED_FILE:
+        raise PersonalDataError("not a sealed file")
+    nonce, tag = sealed[1 : 1 + NONCE_BYTES], sealed[-TAG_BYTES:]
+    decryptor = Cipher(algorithms.SM4(_key()), modes.GCM(nonce, tag)).decryptor()
+    decryptor.authenticate_additional_data(b"file\0" + purpose.encode("ascii"))
+    try:
+        return decryptor.update(memoryview(sealed)[1 + NONCE_BYTES : -TAG_BYTES]) + (
+            decryptor.finalize()
+        )
+    except InvalidTag:
+        raise PersonalDataError("a sealed file does not authenticate") from None
+
+
 # -- masks ---------------------------------------------------------------------------------------
 
 

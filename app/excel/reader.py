@@ -17,6 +17,7 @@ are :class:`BadFile` too, with their own message.
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 import zipfile
 from collections.abc import Iterator
@@ -35,6 +36,15 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HEADER_SCAN_ROWS = 30
 HEAD_SLICE_BYTES = 256 << 10  # enough XML for the first rows of any list
+
+#: A stored file as the reader takes it: its path, or its content (a file kept encrypted is
+#: opened in memory, never written in clear: ``ListSpec.sealed``).
+Source = str | bytes
+
+
+def open_zip(source: Source) -> zipfile.ZipFile:
+    """The zip archive of an .xlsx source (each call its own handle: threads read apart)."""
+    return zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
 
 
 class BadFile(DomainError):
@@ -79,7 +89,7 @@ class FileFacts:
 
 
 def inspect_file(
-    path: str,
+    path: Source,
     *,
     max_bytes: int,
     max_uncompressed: int,
@@ -89,7 +99,7 @@ def inspect_file(
     """What the file really is; raise :class:`BadFile` with a clear message otherwise."""
     import os
 
-    size = os.path.getsize(path)
+    size = len(path) if isinstance(path, bytes) else os.path.getsize(path)
     if size == 0:
         raise BadFile(_("The file is empty."))
     if size > max_bytes:
@@ -97,8 +107,11 @@ def inspect_file(
             _("The file is %(size)s MB; the limit is %(limit)s MB.")
             % {"size": f"{size / 1048576:.1f}", "limit": f"{max_bytes / 1048576:g}"}
         )
-    with open(path, "rb") as handle:
-        head = handle.read(8)
+    if isinstance(path, bytes):
+        head = path[:8]
+    else:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
     if head.startswith(OLE_MAGIC):
         return FileFacts(XLS)
     if not head.startswith(ZIP_MAGIC):
@@ -117,12 +130,12 @@ _DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")
 
 
 def _scan_zip(
-    path: str, cap: int, part_cap: int, strings_cap: int
+    path: Source, cap: int, part_cap: int, strings_cap: int
 ) -> dict[str, list[tuple[tuple[int, int], tuple[int, int]]]]:
     """Inflate every member once, with caps on the total and on each part (the shared strings
     have their own, every sheet's slices read them); refuse document type declarations (entity
     payloads); collect each worksheet's merged cells (written after its rows)."""
-    with zipfile.ZipFile(path) as archive:
+    with open_zip(path) as archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
@@ -207,8 +220,10 @@ def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
 _column_index = slices.column_index
 
 
-def open_workbook(path: str) -> python_calamine.CalamineWorkbook:
+def open_workbook(path: Source) -> python_calamine.CalamineWorkbook:
     try:
+        if isinstance(path, bytes):
+            return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path))
         return python_calamine.CalamineWorkbook.from_path(path)
     except python_calamine.PasswordError:
         raise BadFile(
@@ -260,7 +275,7 @@ class SheetLayout:
 
 
 def detect_layouts(
-    path: str, spec: ListSpec, facts: FileFacts, *, cap: int, max_cells: int = slices.MAX_CELLS
+    path: Source, spec: ListSpec, facts: FileFacts, *, cap: int, max_cells: int = slices.MAX_CELLS
 ) -> list[SheetLayout]:
     """Every sheet's header row and a proposed column mapping (from headers and synonyms).
 
@@ -294,12 +309,12 @@ def detect_layouts(
 
 
 def _xlsx_layouts(
-    path: str, facts: FileFacts, lookup: dict[str, str], cap: int, max_cells: int
+    path: Source, facts: FileFacts, lookup: dict[str, str], cap: int, max_cells: int
 ) -> list[SheetLayout]:
     """The layouts of an .xlsx file's worksheets from the first slice of each: the workbook's
     parts (shared strings above all) are read once for all its sheets, and calamine never
     opens the whole workbook inside the request."""
-    with zipfile.ZipFile(path) as archive:
+    with open_zip(path) as archive:
         sheets, _parts, hidden = slices.worksheets(archive)
     layouts, previous = [], None
     for name in sheets:
@@ -388,7 +403,7 @@ def _layout(
 
 
 def sheet_rows(
-    path: str,
+    path: Source,
     facts: FileFacts,
     name: str,
     *,
@@ -438,7 +453,7 @@ def _rows_of(
 
 
 def data_rows(
-    path: str,
+    path: Source,
     facts: FileFacts,
     layout: SheetLayout,
     *,

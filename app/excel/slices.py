@@ -592,7 +592,7 @@ class XlsxSlices:
 
     def __init__(
         self,
-        path: str,
+        path: str | bytes,
         sheet_name: str,
         *,
         cap: int,
@@ -602,7 +602,7 @@ class XlsxSlices:
     ) -> None:
         """``parts_of``: another sheet's slices of the same file, whose styles and shared
         strings are taken instead of reading them again (header detection reads every sheet)."""
-        self.archive = zipfile.ZipFile(path)
+        self.archive = zipfile.ZipFile(io.BytesIO(path) if isinstance(path, bytes) else path)
         try:
             self._open(sheet_name, cap, slice_bytes, max_cells, parts_of)
         except BaseException:

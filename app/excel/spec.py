@@ -8,7 +8,8 @@ record, and four hooks the engine calls with whole batches of rows:
 * :meth:`ListSpec.prepare` loads what rows refer to (regions, units, codes) once;
 * :meth:`ListSpec.existing` loads the stored records for a batch of keys in one query;
 * :meth:`ListSpec.check` applies the list's rules to one converted row;
-* :meth:`ListSpec.write` inserts and updates a batch inside the import's transaction;
+* :meth:`ListSpec.write` inserts and updates a batch inside the import's transaction
+  (optionally :meth:`ListSpec.finish` once after the last batch);
 * optionally :meth:`ListSpec.fingerprint` (and :meth:`ListSpec.plan_values`), so that the confirm
   can apply the previewed plan instead of checking every row again.
 
@@ -264,6 +265,10 @@ class ListSpec:
     columns: tuple[Column, ...] = ()
     key: tuple[str, ...] = ()  # column keys identifying a record
     instructions: tuple[str, ...] = ()  # general notes on the instructions sheet (Chinese)
+    #: The list's files hold personal data (raters' phone and ID numbers): the engine keeps the
+    #: upload, the preview's plan and the annotated error copy under ``IMPORTS_DIR`` sealed
+    #: (SM4-GCM, app.core.personal_data) and opens them in memory only.
+    sealed: bool = False
 
     def column(self, key: str) -> Column:
         by_key = self.__dict__.get("_by_key")
@@ -312,6 +317,10 @@ class ListSpec:
         """Insert ``creates`` (what :meth:`plan_values` made of new rows) and apply
         ``updates`` ((stored, changed values)) in batches."""
         raise NotImplementedError
+
+    def finish(self, session: Session, actor: Actor, context: Any) -> None:
+        """Called once after the last batch of a confirmed import is written, in the same
+        transaction: work done once per import instead of once per batch (a summary rewrite)."""
 
     def fingerprint(
         self,

@@ -70,6 +70,12 @@ class ListImportView(BaseView):
         except DomainError:
             abort(404)
 
+    def _stored(self, batch: ImportBatch, name: str) -> Any:
+        with unit_of_work(db.session, current_actor()):  # a sealed file's read is audited
+            return services.open_stored(
+                db.session, actor=current_actor(), spec=self.spec, batch=batch, name=name
+            )
+
     def _render(self, template: str, **context: Any) -> Any:
         return self.render_template(template, spec=self.spec, base=self.route_base, **context)
 
@@ -254,7 +260,7 @@ class ListImportView(BaseView):
         batch = self._batch(batch_id)
         mimetype = XLS_MIMETYPE if batch.file_kind == "xls" else XLSX_MIMETYPE
         return send_file(
-            services.stored_path(batch.stored_name),
+            self._stored(batch, batch.stored_name),
             mimetype=mimetype,
             as_attachment=True,
             download_name=f"import-{batch.id}.{batch.file_kind}",
@@ -267,7 +273,7 @@ class ListImportView(BaseView):
         if not batch.annotated_name:
             abort(404)
         return send_file(
-            services.stored_path(batch.annotated_name),
+            self._stored(batch, batch.annotated_name),
             mimetype=XLSX_MIMETYPE,
             as_attachment=True,
             download_name=f"import-{batch.id}-errors.xlsx",

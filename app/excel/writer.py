@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import tempfile
 import zipfile
@@ -271,9 +272,12 @@ def _instructions(workbook: Any, spec: Any, choices: dict[str, Sequence[str]]) -
 def write_annotated(
     source_rows: Iterable[tuple[str, Iterable[Sequence[Any]]]],
     errors: dict[tuple[str, int], dict[int, str]],
+    *,
+    in_memory: bool = False,
 ) -> IO[bytes]:
     """A copy of the uploaded sheets with every error cell highlighted and commented, and the
     row's messages in an extra last column. ``errors``: (sheet, 1-based row) → column → message.
+    ``in_memory``: the copy never spills into a temporary file (a sealed list's personal data).
     """
     from openpyxl.comments import Comment
 
@@ -299,7 +303,9 @@ def write_annotated(
                 note.data_type, note.font = "s", ERROR_FONT
                 out.append(note)
             sheet.append(out)
-    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    output: IO[bytes] = (
+        io.BytesIO() if in_memory else tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    )
     workbook.save(output)
     output.seek(0)
     return output

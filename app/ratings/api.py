@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from flask import request
+from flask import request, send_file
 from flask_appbuilder.api import expose, protect, safe
 
 from app.core.actor import current_actor
@@ -110,6 +110,7 @@ class RectificationTicketApi(ZwModelRestApi):
         "call_back",
         "coordinator_close",
         "contact",
+        "evidence",
     }
     method_permission_name = {
         **METHOD_PERMISSIONS,
@@ -119,6 +120,7 @@ class RectificationTicketApi(ZwModelRestApi):
         "call_back": "write",
         "coordinator_close": "write",
         "contact": "write",
+        "evidence": "read",
     }
     list_columns = [
         "id",
@@ -154,10 +156,20 @@ class RectificationTicketApi(ZwModelRestApi):
         try:
             with unit_of_work(db.session, current_actor()):
                 ticket = services.load_ticket(db.session, pk, actor=current_actor())
-                operation(ticket, request.get_json(silent=True) or {})
+                operation(ticket, request.get_json(silent=True) or request.form.to_dict())
         except DomainError as error:
             return render_domain_error(error)
-        return self.response(200, id=ticket.id, state=ticket.state, version=ticket.version)
+        return self.response(
+            200,
+            id=ticket.id,
+            state=ticket.state,
+            version=ticket.version,
+            evidence=[
+                {"id": e.id, "filename": e.filename, "mimetype": e.mimetype, "size": e.size}
+                for step in ticket.steps
+                for e in step.evidence
+            ],
+        )
 
     @expose("/<int:pk>/verify", methods=["POST"])
     @protect()
@@ -198,7 +210,14 @@ class RectificationTicketApi(ZwModelRestApi):
     @protect()
     @safe
     def rectify(self, pk: int) -> Any:
-        """整改; body: {"version", "measures"}."""
+        """整改; body: JSON {"version", "measures"}, or multipart/form-data with the fields
+        ``version`` and ``measures`` and any number of files ``evidence`` (整改佐证: PDF, PNG or
+        JPEG, checked by content like the page's; none is kept unless the step commits)."""
+        evidence = [
+            (upload.filename, upload.read())
+            for upload in request.files.getlist("evidence")
+            if upload.filename
+        ]
         return self._step(
             pk,
             lambda t, body: services.rectify(
@@ -207,8 +226,28 @@ class RectificationTicketApi(ZwModelRestApi):
                 measures=str(body.get("measures") or ""),
                 version=body.get("version"),
                 actor=current_actor(),
+                evidence=evidence,
             ),
         )
+
+    @expose("/<int:pk>/evidence/<int:evidence_id>", methods=["GET"])
+    @protect()
+    @safe
+    def evidence(self, pk: int, evidence_id: int) -> Any:
+        """An evidence file of a ticket within reach (404 otherwise); the read is audited."""
+        try:
+            with unit_of_work(db.session, current_actor()):
+                evidence, path = services.evidence_file(
+                    db.session, pk, evidence_id, actor=current_actor()
+                )
+        except DomainError as error:
+            return render_domain_error(error)
+        response = send_file(
+            path, mimetype=evidence.mimetype, as_attachment=True, download_name=evidence.filename
+        )
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @expose("/<int:pk>/call_back", methods=["POST"])
     @protect()

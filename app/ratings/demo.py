@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,7 +62,7 @@ def seed_demo(session: Session, *, per_unit_month: int = 15) -> str:
     today = calendar.today()
     start = today - dt.timedelta(days=365)
     system = system_actor()
-    ratings: list[Rating] = []
+    ratings: list[dict[str, Any]] = []
     number = 0
     by_unit: dict[int, list[ImplementationItem]] = {}
     for item in items:
@@ -95,7 +96,7 @@ def seed_demo(session: Session, *, per_unit_month: int = 15) -> str:
                     id_number=f"4601{rng.randint(10**13, 10**14 - 1)}" if named else "",
                 )
                 ratings.append(
-                    services.build_rating(
+                    services.rating_values(
                         data,
                         unit_id=item.unit_id,
                         region_id=item.region_id,
@@ -105,10 +106,10 @@ def seed_demo(session: Session, *, per_unit_month: int = 15) -> str:
                     )
                 )
     with unit_of_work(session, system):
+        touched: set[tuple[int, dt.date]] = set()
         for first in range(0, len(ratings), 2000):
-            services.add_imported(
-                session, ratings[first : first + 2000], batch_id=None, actor=system
-            )
+            touched |= services.add_imported(session, ratings[first : first + 2000], actor=system)
+        services.refresh_figures(session, touched)
         _work_the_tickets(session, rng, today)
     return f"ratings: {len(ratings)}"
 

@@ -12,9 +12,11 @@ The definitions (also written on the page):
 * 回访满意率 = call-backs with the rater satisfied / call-backs.
 
 :func:`refresh` rewrites the summary rows (:class:`RatingDay`: per province date, unit and
-channel) of the (unit, day) pairs whose ratings or tickets changed; every service that changes
+channel; :class:`RatingMonth`: the same by month) of the (unit, day) pairs whose ratings or
+tickets changed; every service that changes
 them calls it in the same transaction. The page then sums at most one row per day, unit and
-channel instead of reading every rating; only the per-item view reads ratings (by their
+channel instead of reading every rating — a period's whole months from the month rows, only
+its partial months from the days; only the per-item view reads ratings (by their
 ``(item_id, rated_on)`` index) because items are too many to summarise.
 """
 
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Session
 from app.core import calendar
 from app.core.actor import Actor
 from app.core.models import Deadline, Region, Unit
-from app.ratings.models import Rating, RatingDay, RectificationTicket
+from app.ratings.models import Rating, RatingDay, RatingMonth, RectificationTicket
 from app.ratings.states import TicketState
 
 COUNTS = (
@@ -190,13 +192,70 @@ def refresh(session: Session, pairs: Iterable[tuple[int, dt.date]]) -> None:
                         for (day, channel), counts in summary.items()
                     ],
                 )
+        _refresh_months(session, unit_id, {day.replace(day=1) for day in days})
+
+
+def _refresh_months(session: Session, unit_id: int, months: set[dt.date]) -> None:
+    """Rewrite the month rows of ``unit_id`` for ``months`` from its (just rewritten) days."""
+    first, last = min(months), _next_month(max(months))
+    summary: dict[tuple[dt.date, str], Figures] = {}
+    regions: dict[tuple[dt.date, str], int] = {}
+    days = select(RatingDay).where(
+        RatingDay.unit_id == unit_id, RatingDay.rated_on >= first, RatingDay.rated_on < last
+    )
+    for day in session.execute(days).scalars():
+        month = day.rated_on.replace(day=1)
+        if month in months:
+            key = (month, day.channel)
+            summary.setdefault(key, Figures()).add(day)
+            regions[key] = day.region_id
+    session.execute(
+        delete(RatingMonth).where(RatingMonth.unit_id == unit_id, RatingMonth.month.in_(months))
+    )
+    if summary:
+        session.execute(
+            insert(RatingMonth),
+            [
+                {
+                    "month": month,
+                    "unit_id": unit_id,
+                    "region_id": regions[(month, channel)],
+                    "channel": channel,
+                    **{name: getattr(counts, name) for name in COUNTS},
+                }
+                for (month, channel), counts in summary.items()
+            ],
+        )
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def split_period(
+    start: dt.date, end: dt.date
+) -> tuple[list[tuple[dt.date, dt.date]], tuple[dt.date | None, dt.date | None]]:
+    """[start, end] as the day ranges of its partial months and the range of its whole months
+    (first and last month's first day, or None): what :func:`compute` reads from each summary."""
+    first_whole = start if start.day == 1 else _next_month(start)
+    after_end = end + dt.timedelta(days=1)
+    last_whole_end = after_end.replace(day=1)  # the whole months end before this day
+    if first_whole >= last_whole_end:
+        return [(start, end)], (None, None)
+    days = []
+    if start < first_whole:
+        days.append((start, first_whole - dt.timedelta(days=1)))
+    if last_whole_end <= end:
+        days.append((last_whole_end, end))
+    last_month = (last_whole_end - dt.timedelta(days=1)).replace(day=1)
+    return days, (first_whole, last_month)
 
 
 # -- reading the figures -------------------------------------------------------------------------
 
 
-def _sums() -> list[Any]:
-    return [func.coalesce(func.sum(getattr(RatingDay, name)), 0).label(name) for name in COUNTS]
+def _sums(table: Any = RatingDay) -> list[Any]:
+    return [func.coalesce(func.sum(getattr(table, name)), 0).label(name) for name in COUNTS]
 
 
 def _children_label(session: Session, scope_path: str) -> dict[str, tuple[str, str]]:
@@ -228,26 +287,31 @@ def compute(
     and their total. ``region_path``: only that region's subtree (within reach)."""
     if group_by == "item":
         return _by_item(session, actor=actor, start=start, end=end, region_path=region_path)
-    column = {
-        "unit": RatingDay.unit_id,
-        "region": RatingDay.region_id,
-        "channel": RatingDay.channel,
-        "month": RatingDay.rated_on,
-        "quarter": RatingDay.rated_on,
-    }[group_by]
-    query = (
-        select(column.label("key"), *_sums())
-        .where(RatingDay.rated_on >= start, RatingDay.rated_on <= end)
-        .group_by(column)
-    )
-    if region_path:
-        query = query.where(RatingDay.region_id.in_(Region.subtree(region_path)))
-    query = actor.reach.scope(query, RatingDay)
+    day_ranges, (first_month, last_month) = split_period(start, end)
+    parts = [(RatingDay, RatingDay.rated_on, low, high) for low, high in day_ranges]
+    if first_month is not None:
+        parts.append((RatingMonth, RatingMonth.month, first_month, last_month))
     rows: dict[Any, Figures] = {}
-    for row in session.execute(query):
-        key, label = _key_and_label(group_by, row.key)
-        figures = rows.setdefault(key, Figures(key=key, label=label))
-        figures.add(row)
+    for table, date_column, low, high in parts:
+        column = {
+            "unit": table.unit_id,
+            "region": table.region_id,
+            "channel": table.channel,
+            "month": date_column,
+            "quarter": date_column,
+        }[group_by]
+        query = (
+            select(column.label("key"), *_sums(table))
+            .where(date_column >= low, date_column <= high)
+            .group_by(column)
+        )
+        if region_path:
+            query = query.where(table.region_id.in_(Region.subtree(region_path)))
+        query = actor.reach.scope(query, table)
+        for row in session.execute(query):
+            key, label = _key_and_label(group_by, row.key)
+            figures = rows.setdefault(key, Figures(key=key, label=label))
+            figures.add(row)
     if group_by == "unit":
         names = dict(
             session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(list(rows)))).all()

@@ -286,3 +286,35 @@ class RatingDay(db.Model):
         Index("ix_rating_day_rated_on", "rated_on"),
         Index("ix_rating_day_region_day", "region_id", "rated_on"),
     )
+
+
+class RatingMonth(db.Model):
+    """The figures' summary by month: the :class:`RatingDay` rows of each (month, unit,
+    channel) added up, rewritten with them. A period of whole months (a year: 12 rows per unit
+    and channel instead of ~300) is read from here, only its partial months from the days."""
+
+    __tablename__ = "rating_month"
+    __reach__ = ReachRule(region="region_id", unit="unit_id")
+    __audit_exclude__ = True  # derived, like RatingDay
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, nullable=False)  # its first day
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), nullable=False)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False)
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    ratings: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    good: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    poor: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    invalid: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rectified: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rectified_on_time: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    real_name_poor: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    called_back: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    real_name_called_back: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("unit_id", "month", "channel"),
+        Index("ix_rating_month_month", "month"),
+        Index("ix_rating_month_region_month", "region_id", "month"),
+    )

@@ -18,14 +18,14 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.catalogue.models import ImplementationItem
 from app.core import calendar, files, personal_data, roles, workflow
 from app.core.actor import Actor
-from app.core.audit import AuditAction, record, record_many
-from app.core.bulk import one_of
+from app.core.audit import AuditAction, append_serialized, dumps, record
+from app.core.bulk import insert_rows
 from app.core.calendar import WorkingCalendar
 from app.core.errors import Forbidden, OutOfReach, ValidationError
 from app.core.models import Deadline, utcnow
@@ -104,7 +104,7 @@ def validate(data: RatingData) -> None:
         raise ValidationError(errors)
 
 
-def build_rating(
+def rating_values(
     data: RatingData,
     *,
     unit_id: int,
@@ -113,60 +113,66 @@ def build_rating(
     source: str,
     batch_id: int | None = None,
     actor: Actor,
-) -> Rating:
-    """A new Rating: personal data encrypted beside its masks, the province's date of the
-    rating, 差评 derived from the level. Shared by the form and the import."""
+    created_at: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """A new rating's stored values (every column but the id): personal data encrypted beside
+    its masks, the province's date of the rating, 差评 derived from the level. The one rule
+    shared by the form (:func:`record_rating`) and the import (:func:`add_imported`)."""
     rated_at = calendar.to_utc(data.rated_at)
-    return Rating(
-        rating_no=data.rating_no.strip(),
-        unit_id=unit_id,
-        region_id=region_id,
-        item_id=data.item_id,
-        implementation_code=implementation_code,
-        item_name=data.item_name,
-        handling_item=data.handling_item,
-        hall=data.hall,
-        window=data.window,
-        case_no=data.case_no,
-        applied_at=calendar.to_utc(data.applied_at) if data.applied_at else None,
-        done_at=calendar.to_utc(data.done_at) if data.done_at else None,
-        rater_type=data.rater_type,
-        id_type=data.id_type,
-        rater_name_enc=personal_data.encrypt(data.rater_name, "rater_name"),
-        phone_enc=personal_data.encrypt(data.phone, "phone"),
-        id_number_enc=personal_data.encrypt(data.id_number, "id_number"),
-        rater_name_masked=personal_data.mask_name(data.rater_name),
-        phone_masked=personal_data.mask_phone(data.phone),
-        id_number_masked=personal_data.mask_id_number(data.id_number),
-        real_name=bool(data.rater_name.strip() and (data.phone.strip() or data.id_number.strip())),
-        channel=data.channel,
-        rated_at=rated_at,
-        rated_on=calendar.local_date(rated_at),
-        level=data.level,
-        poor=Level(data.level).is_poor,
-        text=data.text,
-        source=source,
-        import_batch_id=batch_id,
-        recorded_by_id=actor.user_id,
-        created_at=utcnow(),
-    )
-
-
-def audit_values(rating: Rating) -> dict[str, Any]:
-    """What the audit log keeps of a rating: personal data masked, never in clear."""
     return {
-        "rating_no": rating.rating_no,
-        "unit_id": rating.unit_id,
-        "implementation_code": rating.implementation_code,
-        "channel": rating.channel,
-        "level": rating.level,
-        "rated_at": rating.rated_at,
-        "rater_name": rating.rater_name_masked,
-        "phone": rating.phone_masked,
-        "id_number": rating.id_number_masked,
-        "case_no": rating.case_no,
-        "source": rating.source,
-        "import_batch_id": rating.import_batch_id,
+        "rating_no": data.rating_no.strip(),
+        "unit_id": unit_id,
+        "region_id": region_id,
+        "item_id": data.item_id,
+        "implementation_code": implementation_code,
+        "item_name": data.item_name,
+        "handling_item": data.handling_item,
+        "hall": data.hall,
+        "window": data.window,
+        "case_no": data.case_no,
+        "applied_at": calendar.to_utc(data.applied_at) if data.applied_at else None,
+        "done_at": calendar.to_utc(data.done_at) if data.done_at else None,
+        "rater_type": data.rater_type,
+        "id_type": data.id_type,
+        "rater_name_enc": personal_data.encrypt(data.rater_name, "rater_name"),
+        "phone_enc": personal_data.encrypt(data.phone, "phone"),
+        "id_number_enc": personal_data.encrypt(data.id_number, "id_number"),
+        "rater_name_masked": personal_data.mask_name(data.rater_name),
+        "phone_masked": personal_data.mask_phone(data.phone),
+        "id_number_masked": personal_data.mask_id_number(data.id_number),
+        "real_name": bool(
+            data.rater_name.strip() and (data.phone.strip() or data.id_number.strip())
+        ),
+        "channel": data.channel,
+        "rated_at": rated_at,
+        "rated_on": calendar.local_date(rated_at),
+        "level": data.level,
+        "poor": Level(data.level).is_poor,
+        "text": data.text,
+        "source": source,
+        "import_batch_id": batch_id,
+        "recorded_by_id": actor.user_id,
+        "created_at": created_at or utcnow(),
+    }
+
+
+def audit_values(values: Any) -> dict[str, Any]:
+    """What the audit log keeps of a rating (its stored values, or the Rating): personal data
+    masked, never in clear."""
+    get = values.get if isinstance(values, dict) else lambda key: getattr(values, key)
+    return {
+        "rating_no": get("rating_no"),
+        "unit_id": get("unit_id"),
+        "implementation_code": get("implementation_code"),
+        "channel": get("channel"),
+        "level": get("level"),
+        "rated_at": get("rated_at"),
+        "rater_name": get("rater_name_masked"),
+        "phone": get("phone_masked"),
+        "id_number": get("id_number_masked"),
+        "case_no": get("case_no"),
+        "source": get("source"),
+        "import_batch_id": get("import_batch_id"),
     }
 
 
@@ -176,7 +182,7 @@ def record_rating(session: Session, data: RatingData, *, actor: Actor) -> Rating
     item = actor.reach.one(session, ImplementationItem, data.item_id)
     if session.execute(select(Rating.id).where(Rating.rating_no == data.rating_no.strip())).first():
         raise ValidationError({"rating_no": _("A rating with this number is already recorded.")})
-    rating = build_rating(
+    values = rating_values(
         data,
         unit_id=item.unit_id,
         region_id=item.region_id,
@@ -184,8 +190,8 @@ def record_rating(session: Session, data: RatingData, *, actor: Actor) -> Rating
         source=RatingSource.MANUAL.value,
         actor=actor,
     )
-    if not rating.item_name:
-        rating.item_name = item.item_name
+    values["item_name"] = values["item_name"] or item.item_name
+    rating = Rating(**values)
     session.add(rating)
     session.flush()
     record(
@@ -202,40 +208,58 @@ def record_rating(session: Session, data: RatingData, *, actor: Actor) -> Rating
 
 
 def add_imported(
-    session: Session, ratings: Sequence[Rating], *, batch_id: int | None, actor: Actor
-) -> None:
-    """Write a batch of imported ratings (built by :func:`build_rating`, checked against the
-    importer's reach by the spreadsheet's rules), their audit records (masked) and the tickets
-    of the poor ones. The ratings go in as one multi-row INSERT (an import brings a hundred
-    thousand); only the poor ones are loaded back, for their tickets."""
-    if not ratings:
-        return
-    columns = [c.key for c in Rating.__table__.columns if c.key != "id"]
-    session.execute(insert(Rating), [{key: getattr(r, key) for key in columns} for r in ratings])
-    numbers = [r.rating_no for r in ratings]
-    ids = dict(
-        session.execute(
-            select(Rating.rating_no, Rating.id).where(one_of(session, Rating.rating_no, numbers))
-        ).all()
-    )
-    record_many(
+    session: Session, rows: Sequence[dict[str, Any]], *, actor: Actor
+) -> set[tuple[int, dt.date]]:
+    """Write a batch of imported ratings (their :func:`rating_values`, checked against the
+    importer's reach by the spreadsheet's rules), one masked audit record each, and the
+    tickets of the poor ones; answer the (unit, day) pairs whose figures the caller rewrites
+    with :func:`refresh_figures` once the whole import is written (per batch, an import of a
+    hundred thousand ratings re-read the same days fifty times). Rows, tickets and deadlines go
+    in as bulk inserts (app.core.bulk), their ids taken from the insert."""
+    if not rows:
+        return set()
+    ids = insert_rows(session, Rating.__table__, rows, return_ids=True)
+    assert ids is not None
+    labels = {level.value: Level.label_of(level.value) for level in Level}
+    action = AuditAction.IMPORT.value
+    append_serialized(
         session,
-        (
-            {
-                "action": AuditAction.IMPORT.value,
-                "object_type": "Rating",
-                "object_id": ids[rating.rating_no],
-                "summary": repr(rating)[:256],
-                "after": audit_values(rating),
-            }
-            for rating in ratings
-        ),
+        [
+            (
+                action,
+                "Rating",
+                str(rating_id),
+                f"{values['rating_no']} {labels[values['level']]}"[:256],  # as repr(Rating)
+                None,
+                dumps(audit_values(values)),
+            )
+            for rating_id, values in zip(ids, rows, strict=True)
+        ],
     )
-    poor = [ids[r.rating_no] for r in ratings if r.poor]
-    if poor:
-        stored = session.execute(select(Rating).where(Rating.id.in_(poor))).scalars().all()
-        open_tickets(session, stored, actor=actor)
-    figures.refresh(session, {(r.unit_id, r.rated_on) for r in ratings})
+    poor = [
+        (rating_id, values) for rating_id, values in zip(ids, rows, strict=True) if values["poor"]
+    ]
+    _open_tickets_bulk(session, poor)
+    return {(values["unit_id"], values["rated_on"]) for values in rows}
+
+
+def refresh_figures(session: Session, pairs: Iterable[tuple[int, dt.date]]) -> None:
+    """Rewrite the figures' summary of these (unit, day) pairs (after an import's last batch)."""
+    figures.refresh(session, pairs)
+
+
+def _ticket_deadlines(
+    working: WorkingCalendar, rated_on: dt.date
+) -> list[tuple[str, dt.date, int, calendar.WorkingDate]]:
+    """A new ticket's deadlines (purpose, start, working days, due): the ticket's own, N
+    working days after the province's date of the rating (provisional when the calendar lacks
+    a year), and the verification's inside it. The one rule of both ways tickets open."""
+    days = deadline_days()
+    verify_days = min(VERIFY_DAYS, days)
+    return [
+        (DEADLINE_PURPOSE, rated_on, days, working.add_working_days(rated_on, days)),
+        (VERIFY_PURPOSE, rated_on, verify_days, working.add_working_days(rated_on, verify_days)),
+    ]
 
 
 def open_tickets(session: Session, ratings: Iterable[Rating], *, actor: Actor) -> list[Any]:
@@ -245,18 +269,17 @@ def open_tickets(session: Session, ratings: Iterable[Rating], *, actor: Actor) -
     if not poor:
         return []
     working = WorkingCalendar.load(session)
-    days = deadline_days()
     tickets = []
     for rating in poor:
-        deadline = calendar.schedule_deadline(
-            session, rating.rated_on, days, DEADLINE_PURPOSE, working_calendar=working
-        )
-        verify = calendar.schedule_deadline(
-            session,
-            rating.rated_on,
-            min(VERIFY_DAYS, days),
-            VERIFY_PURPOSE,
-            working_calendar=working,
+        deadline, verify = (
+            Deadline(
+                purpose=purpose,
+                start_date=start,
+                working_days=days,
+                due_date=due.date,
+                provisional=due.provisional,
+            )
+            for purpose, start, days, due in _ticket_deadlines(working, rating.rated_on)
         )
         tickets.append(
             RectificationTicket(
@@ -271,6 +294,89 @@ def open_tickets(session: Session, ratings: Iterable[Rating], *, actor: Actor) -
     session.add_all(tickets)
     session.flush()
     return tickets
+
+
+def _open_tickets_bulk(session: Session, poor: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """:func:`open_tickets` for an import's poor ratings (their ids and stored values): the
+    same deadlines (computed once per distinct day), the same rows and the same ``create``
+    audit records the ORM's flush would write, inserted in bulk."""
+    if not poor:
+        return
+    working = WorkingCalendar.load(session)
+    by_day: dict[dt.date, list[tuple[str, dt.date, int, calendar.WorkingDate]]] = {}
+    deadline_rows: list[dict[str, Any]] = []
+    for _rating_id, values in poor:
+        day = values["rated_on"]
+        if day not in by_day:
+            by_day[day] = _ticket_deadlines(working, day)
+        for purpose, start, days, due in by_day[day]:
+            deadline_rows.append(
+                {
+                    "purpose": purpose,
+                    "start_date": start,
+                    "working_days": days,
+                    "due_date": due.date,
+                    "provisional": due.provisional,
+                    "completed_at": None,
+                }
+            )
+    deadline_ids = insert_rows(session, Deadline.__table__, deadline_rows, return_ids=True)
+    assert deadline_ids is not None
+    now = utcnow()
+    ticket_rows = [
+        {
+            "rating_id": rating_id,
+            "unit_id": values["unit_id"],
+            "region_id": values["region_id"],
+            "state": TicketState.VERIFY.value,
+            "deadline_id": deadline_ids[2 * n],
+            "verify_deadline_id": deadline_ids[2 * n + 1],
+            "rectify_deadline_id": None,
+            "call_back_deadline_id": None,
+            "invalid_reason": None,
+            "invalid_note": None,
+            "measures": None,
+            "rectify_rounds": 0,
+            "call_back_attempts": 0,
+            "called_back": False,
+            "satisfied": None,
+            "opened_at": now,
+            "closed_at": None,
+            "version": 1,
+        }
+        for n, (rating_id, values) in enumerate(poor)
+    ]
+    ticket_ids = insert_rows(session, RectificationTicket.__table__, ticket_rows, return_ids=True)
+    assert ticket_ids is not None
+    state_label = TicketState.label_of(TicketState.VERIFY.value)
+    create = AuditAction.CREATE.value
+    append_serialized(
+        session,
+        [
+            *(
+                (
+                    create,
+                    "Deadline",
+                    str(deadline_id),
+                    f"{row['purpose']} → {row['due_date'].isoformat()}",  # as repr(Deadline)
+                    None,
+                    dumps({"id": deadline_id, **row}),
+                )
+                for deadline_id, row in zip(deadline_ids, deadline_rows, strict=True)
+            ),
+            *(
+                (
+                    create,
+                    "RectificationTicket",
+                    str(ticket_id),
+                    f"#{ticket_id} {state_label}",  # as repr(RectificationTicket)
+                    None,
+                    dumps({"id": ticket_id, **row}),
+                )
+                for ticket_id, row in zip(ticket_ids, ticket_rows, strict=True)
+            ),
+        ],
+    )
 
 
 # -- withdrawing an import -----------------------------------------------------------------------

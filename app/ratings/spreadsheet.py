@@ -5,12 +5,13 @@ One row is one rating, keyed by the platform's rating id (评价编号): re-impo
 changes nothing, and a rating once imported is never changed by a later file (it is what the
 public said). A row whose implementation code or unit the product does not know, or whose unit
 lies outside the importer's reach, is a row error. Phone and ID number reach the database only
-encrypted (app.ratings.services.build_rating); exports show them masked.
+encrypted (app.ratings.services.rating_values); exports show them masked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from app.catalogue.models import ImplementationItem
 from app.core import calendar
 from app.core.actor import Actor
 from app.core.bulk import one_of
-from app.core.models import Region, Unit
+from app.core.models import Region, Unit, utcnow
 from app.excel.spec import CHOICE, Column, ListSpec, Row
 from app.ratings import services
 from app.ratings.models import Rating
@@ -72,6 +73,16 @@ class RatingContext:
     # unit credit code → unit id
     units: dict[str, int] = field(default_factory=dict)
     batch_id: int | None = None
+    # (unit, day) pairs the import wrote: their figures are rewritten once, at the end.
+    touched: set[tuple[int, dt.date]] = field(default_factory=set)
+    _digest: str | None = None
+
+    def digest(self) -> str:
+        """A digest of the items and units the rows are checked against (once per import)."""
+        if self._digest is None:
+            data = repr((sorted(self.items.items()), sorted(self.units.items())))
+            self._digest = hashlib.sha256(data.encode()).hexdigest()
+        return self._digest
 
 
 class RatingSpec(ListSpec):
@@ -80,6 +91,7 @@ class RatingSpec(ListSpec):
     permission = "Ratings"
     object_type = "Rating"
     key = ("rating_no",)
+    sealed = True  # raters' phone and ID numbers: the upload, plan and error copy kept encrypted
     columns = (
         Column(
             "rating_no",
@@ -292,6 +304,18 @@ class RatingSpec(ListSpec):
             return
         values["_item_id"], values["_unit_id"], values["_region_id"] = item_id, unit_id, region_id
 
+    def fingerprint(
+        self,
+        keys: Sequence[tuple[Any, ...]],
+        stored: dict[tuple[Any, ...], dict[str, Any]],
+        context: Any,
+    ) -> str | None:
+        """What :meth:`check` read for a batch: the stored ratings of its keys and the items
+        and units rows may name (all of them: a rating's key does not say which item it
+        names, so a change to any item or unit since the preview makes the import stale)."""
+        ratings = sorted((key, value["_id"], value["_in_reach"]) for key, value in stored.items())
+        return hashlib.sha256(repr((ratings, context.digest())).encode()).hexdigest()
+
     def write(
         self,
         session: Session,
@@ -301,11 +325,17 @@ class RatingSpec(ListSpec):
         context: Any,
     ) -> None:
         # No updates: a stored rating is never changed (check gives it its stored values).
-        ratings = [self._build(values, context, actor) for values in creates]
-        services.add_imported(session, ratings, batch_id=context.batch_id, actor=actor)
+        now = utcnow()
+        rows = [self._values(values, context, actor, now) for values in creates]
+        context.touched |= services.add_imported(session, rows, actor=actor)
+
+    def finish(self, session: Session, actor: Actor, context: Any) -> None:
+        services.refresh_figures(session, context.touched)
 
     @staticmethod
-    def _build(values: dict[str, Any], context: Any, actor: Actor) -> Rating:
+    def _values(
+        values: dict[str, Any], context: Any, actor: Actor, now: dt.datetime
+    ) -> dict[str, Any]:
         def moment(key: str) -> dt.datetime | None:
             text = values.get(f"_{key}")
             return dt.datetime.fromisoformat(text) if text else None
@@ -332,7 +362,7 @@ class RatingSpec(ListSpec):
             id_type=values.get("id_type") or "",
             id_number=values.get("id_number") or "",
         )
-        return services.build_rating(
+        return services.rating_values(
             data,
             unit_id=values["_unit_id"],
             region_id=values["_region_id"],
@@ -340,6 +370,7 @@ class RatingSpec(ListSpec):
             source=RatingSource.IMPORT.value,
             batch_id=context.batch_id,
             actor=actor,
+            created_at=now,
         )
 
     def export_query(self, session: Session, actor: Actor) -> Any:

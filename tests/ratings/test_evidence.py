@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.core.audit import AuditAction
 from app.core.models import AuditLog
@@ -159,3 +159,89 @@ def test_a_failure_after_the_write_leaves_no_file(app, login, ticket_id, evidenc
     assert _stored(evidence_dir) == [] and _evidence(app) == []
     with app.app_context():
         assert db.session.get(RectificationTicket, ticket_id).state == "rectify"
+
+
+# -- the same through the REST API ---------------------------------------------------------------
+
+API = "/api/v1/rectification_ticket"
+
+
+def _api_rectify(app, client, headers, ticket_id, *uploads, verify=True):
+    if verify:
+        client.post(
+            f"{API}/{ticket_id}/verify",
+            headers=headers,
+            json={"valid": True, "version": _version(app, ticket_id)},
+        )
+    return client.post(
+        f"{API}/{ticket_id}/rectify",
+        headers=headers,
+        data={
+            "measures": "增开窗口",
+            "version": str(_version(app, ticket_id)),
+            "evidence": [(io.BytesIO(data), name) for name, data in uploads],
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def test_the_api_attaches_evidence_to_the_rectify_step_and_serves_it_audited(
+    app, api_token, ticket_id, evidence_dir
+):
+    client, headers = app.test_client(), api_token("unit_operator")
+    with app.app_context():
+        before = db.session.scalar(select(func.max(AuditLog.id))) or 0
+    response = _api_rectify(
+        app, client, headers, ticket_id, ("整改通知.pdf", PDF), ("现场照片.png", PNG)
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["state"] == "call_back"
+    assert [e["filename"] for e in response.json["evidence"]] == ["整改通知.pdf", "现场照片.png"]
+    assert len(_stored(evidence_dir)) == 2
+    first = response.json["evidence"][0]["id"]
+    download = client.get(f"{API}/{ticket_id}/evidence/{first}", headers=headers)
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Cache-Control"] == "no-store"
+    download.close()
+    with app.app_context():
+        reads = db.session.execute(
+            select(AuditLog.object_id).where(
+                AuditLog.id > before,
+                AuditLog.object_type == "TicketEvidence",
+                AuditLog.action == AuditAction.EXPORT.value,
+            )
+        ).scalars()
+        assert [str(read) for read in reads] == [str(first)]
+
+
+def test_the_api_refuses_a_file_that_is_not_what_it_claims_and_writes_nothing(
+    app, api_token, ticket_id, evidence_dir
+):
+    client, headers = app.test_client(), api_token("unit_operator")
+    response = _api_rectify(app, client, headers, ticket_id, ("照片.png", PNG), ("通知.pdf", PNG))
+    assert response.status_code == 422, response.json
+    assert "文件内容不是 PDF 格式。" in str(response.json)
+    assert _stored(evidence_dir) == [] and _evidence(app) == []
+    with app.app_context():
+        assert db.session.get(RectificationTicket, ticket_id).state == "rectify"
+
+
+@pytest.mark.parametrize("username", ["unit_operator2", "county_coordinator2"])
+def test_the_api_refuses_evidence_and_its_download_outside_reach(
+    app, api_token, ticket_id, evidence_dir, username
+):
+    client = app.test_client()
+    own = api_token("unit_operator")
+    client.post(
+        f"{API}/{ticket_id}/verify",
+        headers=own,
+        json={"valid": True, "version": _version(app, ticket_id)},
+    )
+    outsider = api_token(username)
+    refused = _api_rectify(app, client, outsider, ticket_id, ("整改通知.pdf", PDF), verify=False)
+    assert refused.status_code == 404
+    assert _stored(evidence_dir) == [] and _evidence(app) == []
+    done = _api_rectify(app, client, own, ticket_id, ("整改通知.pdf", PDF), verify=False)
+    (evidence,) = done.json["evidence"]
+    download = client.get(f"{API}/{ticket_id}/evidence/{evidence['id']}", headers=outsider)
+    assert download.status_code == 404 and download.data != PDF

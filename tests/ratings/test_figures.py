@@ -138,3 +138,74 @@ def test_charts_have_a_cjk_font():
     from app.core import charts
 
     assert "CJK" in charts.cjk_font() or charts.cjk_font() in charts.CJK_FAMILIES
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "days", "months"),
+    [
+        ("2026-03-01", "2026-03-31", [], ("2026-03-01", "2026-03-01")),
+        ("2026-01-01", "2026-12-31", [], ("2026-01-01", "2026-12-01")),
+        ("2026-03-06", "2026-03-06", [("2026-03-06", "2026-03-06")], (None, None)),
+        ("2026-02-15", "2026-03-10", [("2026-02-15", "2026-03-10")], (None, None)),
+        (
+            "2026-02-15",
+            "2026-04-10",
+            [("2026-02-15", "2026-02-28"), ("2026-04-01", "2026-04-10")],
+            ("2026-03-01", "2026-03-01"),
+        ),
+        ("2025-12-02", "2026-02-28", [("2025-12-02", "2025-12-31")], ("2026-01-01", "2026-02-01")),
+    ],
+)
+def test_a_period_reads_its_whole_months_from_the_month_rows_and_the_rest_from_the_days(
+    start, end, days, months
+):
+    day = dt.date.fromisoformat
+    split = figures.split_period(day(start), day(end))
+    assert split == (
+        [(day(low), day(high)) for low, high in days],
+        tuple(day(m) if m else None for m in months),
+    )
+
+
+def test_any_period_adds_up_like_the_ratings_themselves(app, world, clock):
+    """The summaries (days and months) give the same totals as counting the ratings (the
+    per-item view), for whole months, partial months and both."""
+    clock(dt.datetime(2026, 5, 9, 2, 0, tzinfo=dt.UTC))
+    with app.app_context():
+        item = rated_item(world)
+        for moment, level in (
+            (dt.datetime(2026, 2, 20, 10), "5"),
+            (dt.datetime(2026, 2, 28, 16, 30, tzinfo=dt.UTC), "2"),  # 3月1日 in the province
+            (dt.datetime(2026, 3, 6, 10), "1"),
+            (dt.datetime(2026, 3, 31, 9), "4"),
+            (dt.datetime(2026, 4, 3, 10), "2"),
+        ):
+            rating(item.id, level, rated_at=moment)
+        db.session.commit()
+        for start, end in (
+            ("2026-01-01", "2026-12-31"),
+            ("2026-02-15", "2026-04-10"),
+            ("2026-03-01", "2026-03-31"),
+            ("2026-03-06", "2026-04-03"),
+            ("2026-02-21", "2026-02-28"),
+        ):
+            period = {"start": dt.date.fromisoformat(start), "end": dt.date.fromisoformat(end)}
+            counted = figures.compute(db.session, actor=system_actor(), group_by="item", **period)[
+                1
+            ]
+            for group_by in ("unit", "region", "channel", "month", "quarter"):
+                total = figures.compute(
+                    db.session, actor=system_actor(), group_by=group_by, **period
+                )[1]
+                assert (total.ratings, total.poor) == (counted.ratings, counted.poor), (
+                    start,
+                    end,
+                    group_by,
+                )
+        year = figures.compute(
+            db.session, actor=system_actor(), group_by="month", start=dt.date(2026, 1, 1),
+            end=dt.date(2026, 12, 31),
+        )[0]  # fmt: skip
+        assert [(f.label, f.ratings) for f in year] == [
+            ("2026-02", 1), ("2026-03", 3), ("2026-04", 1)
+        ]  # fmt: skip

@@ -3,7 +3,9 @@ row errors, poor ratings open their tickets, a wrong import is withdrawn as a wh
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 from typing import Any
 
 import pytest
@@ -158,3 +160,111 @@ def test_withdrawing_an_import_removes_its_ratings_and_tickets_audited(
                 AuditLog.action == "delete",
             )
         )
+
+
+def test_an_imported_poor_rating_gets_the_ticket_deadlines_and_audit_of_one_recorded_by_hand(
+    app, world, codes, api_token
+):
+    """The import writes its tickets in bulk; they must be what the single path makes: the same
+    columns, deadlines (3 working days over a weekend) and ``create`` audit records."""
+    from app.catalogue.models import ImplementationItem
+    from app.core.models import Deadline
+    from app.extensions import db
+    from tests.ratings.factories import rating
+
+    with app.app_context():
+        first = db.session.scalar(select(func.max(AuditLog.id))) or 0
+        item_id = db.session.execute(
+            select(ImplementationItem.id).where(ImplementationItem.implementation_code == codes[0])
+        ).scalar_one()
+        by_hand = rating(item_id, "1", rated_at=dt.datetime(2026, 3, 6, 16, 0)).id  # a Friday
+        db.session.commit()
+    client, headers = app.test_client(), api_token("county_coordinator")
+    preview = _upload(client, headers, _workbook(_rows(codes[0])[0]))  # 2026-03-06 16:00, 不满意
+    done = client.post(f"{URL}/{preview.json['id']}/confirm", headers=headers)
+    assert done.json["status"] == "applied", done.json
+    with app.app_context():
+        imported = db.session.execute(
+            select(Rating.id).where(Rating.rating_no == "PJ001")
+        ).scalar_one()
+        tickets = db.session.execute(
+            select(RectificationTicket).where(
+                RectificationTicket.rating_id.in_([by_hand, imported])
+            )
+        ).scalars()
+        one, other = sorted(tickets, key=lambda t: t.rating_id != by_hand)
+        own = {"id", "rating_id", "opened_at", "deadline_id", "verify_deadline_id"}
+        columns = [c.key for c in RectificationTicket.__table__.columns if c.key not in own]
+
+        def shape(ticket: RectificationTicket) -> Any:
+            deadlines = [
+                (d.purpose, d.start_date, d.working_days, d.due_date, d.provisional, d.completed_at)
+                for d in (ticket.deadline, ticket.verify_deadline)
+            ]
+            return {c: getattr(ticket, c) for c in columns}, deadlines
+
+        assert shape(one) == shape(other)
+        assert shape(other)[1][0][3] == dt.date(2026, 3, 11)
+        created = db.session.execute(
+            select(AuditLog.object_type, AuditLog.object_id, AuditLog.summary, AuditLog.after)
+            .where(AuditLog.id > first, AuditLog.action == "create")
+            .where(AuditLog.object_type.in_(["RectificationTicket", "Deadline"]))
+        ).all()
+        audited = {
+            (kind, int(number)): (summary, json.loads(after))
+            for kind, number, summary, after in created
+        }
+        for ticket in (one, other):
+            summary, after = audited[("RectificationTicket", ticket.id)]
+            assert summary == repr(ticket) and after["deadline_id"] == ticket.deadline_id
+            assert sorted(after) == sorted(c.key for c in RectificationTicket.__table__.columns)
+            for deadline in (ticket.deadline, ticket.verify_deadline):
+                summary, after = audited[("Deadline", deadline.id)]
+                assert summary == repr(deadline)
+                assert sorted(after) == sorted(c.key for c in Deadline.__table__.columns)
+
+
+def test_the_confirm_applies_the_previewed_plan_and_rewrites_the_figures_once(
+    app, codes, api_token, monkeypatch
+):
+    from app.excel.services import workflow
+    from app.extensions import db
+    from app.ratings import figures
+    from app.ratings.models import RatingDay
+
+    client, headers = app.test_client(), api_token("county_coordinator")
+    preview = _upload(client, headers, _workbook(*_rows(codes[0])))
+    refreshes = []
+    original = figures.refresh
+    monkeypatch.setattr(
+        figures, "refresh", lambda s, pairs: refreshes.append(1) or original(s, pairs)
+    )
+    monkeypatch.setattr(workflow, "analyse", None)  # the file is not read and checked again
+    done = client.post(f"{URL}/{preview.json['id']}/confirm", headers=headers)
+    assert done.json["status"] == "applied", done.json
+    assert refreshes == [1]
+    with app.app_context():
+        counts = db.session.execute(
+            select(func.sum(RatingDay.ratings), func.sum(RatingDay.poor))
+        ).one()
+        assert tuple(counts) == (3, 2)
+
+
+def test_a_rating_recorded_under_a_previewed_number_makes_the_import_stale(
+    app, world, codes, api_token
+):
+    from app.catalogue.models import ImplementationItem
+    from app.extensions import db
+    from tests.ratings.factories import rating
+
+    client, headers = app.test_client(), api_token("county_coordinator")
+    preview = _upload(client, headers, _workbook(*_rows(codes[0])))
+    with app.app_context():
+        item_id = db.session.execute(
+            select(ImplementationItem.id).where(ImplementationItem.implementation_code == codes[0])
+        ).scalar_one()
+        rating(item_id, "5", rating_no="PJ002")
+        db.session.commit()
+    done = client.post(f"{URL}/{preview.json['id']}/confirm", headers=headers)
+    assert done.json["status"] == "superseded", done.json
+    assert (_count(app, Rating), _count(app, RectificationTicket)) == (1, 0)

@@ -4,6 +4,7 @@ reach on every view, step and API, the queue sorted by time left."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 
@@ -112,6 +113,44 @@ def test_another_reach_gets_404_on_every_page_step_and_api(app, ids, login, api_
     )  # fmt: skip
     assert recorded.status_code == 404
     assert _version(app, ids["ticket"]) == version
+
+
+@pytest.mark.parametrize("username", ["unit_operator2", "county_coordinator2"])
+def test_another_reach_cannot_take_any_page_step_nor_see_the_figures_export_or_charts(
+    app, ids, login, monkeypatch, username
+):
+    from app.core import charts
+    from app.ratings.models import RectificationTicket
+
+    client, version = login(username), _version(app, ids["ticket"])
+    for step in ("verify", "decide_invalid", "rectify", "call_back", "coordinator_close"):
+        response = client.post(
+            f"/rectificationticketview/step/{ids['ticket']}/{step}",
+            data={"version": version, "valid": "1", "agree": "1", "note": "x", "reached": "1",
+                  "satisfied": "1"},
+        )  # fmt: skip
+        assert response.status_code == 404, step
+    with app.app_context():
+        ticket = db.session.get(RectificationTicket, ids["ticket"])
+        assert (ticket.state, ticket.version) == ("verify", version)
+    drawn = []
+    for name in ("line_png", "bar_png"):
+        monkeypatch.setattr(charts, name, lambda title, labels, values, **kw: drawn.append(values))
+    for chart in ("trend", "channels", "overdue"):
+        client.get(f"/ratingfigures/chart/{chart}?period=2026-03")
+    assert drawn == [[], [], []]  # nothing of the other reach drawn
+    export = client.get("/ratingfigures/export/?group_by=unit&period=2026-03")
+    data = export.data
+    export.close()
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][1] == 0  # the header and a total of nothing
+    own = login("county_coordinator").get("/ratingfigures/export/?group_by=unit&period=2026-03")
+    data = own.data
+    own.close()
+    rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert rows[-1][1] == 2  # the same export within reach counts the two ratings
 
 
 def test_a_ticket_moves_through_its_steps_by_api(app, ids, api_token):

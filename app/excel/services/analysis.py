@@ -4,14 +4,14 @@ records (and write them, or apply a previewed plan), noting errors and changes."
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import marshal
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -23,7 +23,13 @@ from app.core.actor import Actor
 from app.excel import reader
 from app.excel.models import ImportBatch
 from app.excel.reader import BadFile, SheetLayout
-from app.excel.services.files import _limits, _max_cells, stored_path
+from app.excel.services.files import (
+    _limits,
+    _max_cells,
+    read_stored,
+    reader_source,
+    write_stored,
+)
 from app.excel.services.plan import (
     PLAN_FORMAT,
     _context,
@@ -96,7 +102,7 @@ def analyse(
     the file, so that the confirm can apply it without reading and checking every row again
     (:func:`apply_plan`).
     """
-    path = str(stored_path(batch.stored_name))
+    path = reader_source(spec, batch.stored_name)
     layouts = [SheetLayout.from_dict(d) for d in batch.layout_data() if d.get("selected")]
     context, choices = _context(session, actor, spec, batch)
     headers = {c.key: c.header for c in spec.columns}
@@ -106,7 +112,10 @@ def analyse(
     max_rows = int(current_app.config.get("IMPORT_MAX_ROWS", 300_000))
     plan_path = _plan_path(batch)
     partial = plan_path.with_suffix(".partial")
-    plan = None if apply else open(partial, "wb")  # noqa: SIM115
+    # A sealed list's plan (it holds the rows' values) is made in memory and written sealed.
+    plan: IO[bytes] | None = (
+        None if apply else io.BytesIO() if spec.sealed else open(partial, "wb")  # noqa: SIM115
+    )
     keeps_plan = plan is not None
     try:
         if plan is not None:
@@ -149,15 +158,21 @@ def analyse(
                 jobs.report_progress(0.95 * fraction, _("%(n)d rows checked", n=result.total))
         if chunk:
             flush(chunk)
+        if apply and not result.invalid:
+            spec.finish(session, actor, context)
     except BaseException:
         if plan is not None:
             plan.close()
             partial.unlink(missing_ok=True)
         raise
     if plan is not None:
+        if spec.sealed and keeps_plan and not result.invalid:
+            assert isinstance(plan, io.BytesIO)
+            write_stored(spec, plan_path.name, plan.getvalue())
         plan.close()
         if keeps_plan and not result.invalid:
-            os.replace(partial, plan_path)
+            if not spec.sealed:
+                os.replace(partial, plan_path)
         else:
             partial.unlink(missing_ok=True)
             plan_path.unlink(missing_ok=True)
@@ -178,8 +193,9 @@ def apply_plan(
     holds: :class:`_Superseded`, nothing written."""
     context, choices = _context(session, actor, spec, batch)
     result = Analysis(total=batch.total_rows or 0, unchanged=batch.unchanged_rows or 0)
+    opened = io.BytesIO(read_stored(spec, plan.name)) if spec.sealed else open(plan, "rb")  # noqa: SIM115
     size = max(plan.stat().st_size, 1)
-    with open(plan, "rb") as handle:
+    with opened as handle:
         header = _get(handle)
         if header is None or header.get("token") != _global_token(actor, choices):
             raise _Superseded()
@@ -210,11 +226,12 @@ def apply_plan(
             )
     if (result.new, result.changed) != (batch.new_rows or 0, batch.changed_rows or 0):
         raise _Superseded()
+    spec.finish(session, actor, context)
     return result
 
 
 def _read_rows(
-    path: str,
+    path: reader.Source,
     kind: str,
     spec: ListSpec,
     layouts: list[SheetLayout],
@@ -463,8 +480,8 @@ def error_text(error: dict[str, Any]) -> str:
     )
 
 
-def _write_annotated_copy(batch: ImportBatch, result: Analysis) -> str:
-    path = str(stored_path(batch.stored_name))
+def _write_annotated_copy(batch: ImportBatch, spec: ListSpec, result: Analysis) -> str:
+    path = reader_source(spec, batch.stored_name)
     layouts = [SheetLayout.from_dict(d) for d in batch.layout_data() if d.get("selected")]
     facts = reader.FileFacts(batch.file_kind)
     cap, max_cells = _limits()["max_uncompressed"], _max_cells()
@@ -477,11 +494,12 @@ def _write_annotated_copy(batch: ImportBatch, result: Analysis) -> str:
             )
             yield layout.name, _absolute_rows(rows)
 
-    output = write_annotated(sheets(), result.annotations)
+    output = write_annotated(sheets(), result.annotations, in_memory=spec.sealed)
     name = f"{batch.stored_name.split('.')[0]}-errors.xlsx"
-    with open(stored_path(name), "wb") as out:
-        shutil.copyfileobj(output, out)
-    output.close()
+    try:
+        write_stored(spec, name, output.read())
+    finally:
+        output.close()
     return name
 
 

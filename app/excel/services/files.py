@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,12 +15,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core import calendar
+from app.core import calendar, personal_data
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
 from app.core.errors import OutOfReach
 from app.excel.models import ImportBatch
-from app.excel.reader import BadFile
+from app.excel.reader import BadFile, Source
 from app.excel.spec import ListSpec
 from app.excel.writer import write_list
 
@@ -59,25 +61,90 @@ def stored_path(name: str) -> Path:
     return imports_dir() / name
 
 
-def _store(stream: IO[bytes], limit: int) -> tuple[str, int, str]:
-    """Copy the upload to a generated name, refusing it past ``limit`` bytes."""
+def _store(
+    stream: IO[bytes], limit: int, *, in_memory: bool = False
+) -> tuple[str, int, str, bytes | None]:
+    """Copy the upload to a generated name, refusing it past ``limit`` bytes. ``in_memory``
+    (a sealed list): keep the content in memory instead, nothing written yet (the caller
+    writes it sealed once it is accepted)."""
     name = uuid.uuid4().hex
     path = imports_dir() / f"{name}.upload"
     digest = hashlib.sha256()
     size = 0
+    if in_memory:
+        content = bytearray()
+        while chunk := stream.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            digest.update(chunk)
+            content += chunk
+        return path.name, size, digest.hexdigest(), bytes(content)
     with open(path, "wb") as out:
         while chunk := stream.read(1 << 20):
             size += len(chunk)
             if size > limit:
                 out.close()
                 path.unlink(missing_ok=True)
-                raise BadFile(
-                    _("The file is larger than the limit of %(limit)s MB.")
-                    % {"limit": f"{limit / 1048576:g}"}
-                )
+                raise _too_large(limit)
             digest.update(chunk)
             out.write(chunk)
-    return path.name, size, digest.hexdigest()
+    return path.name, size, digest.hexdigest(), None
+
+
+def _too_large(limit: int) -> BadFile:
+    return BadFile(
+        _("The file is larger than the limit of %(limit)s MB.") % {"limit": f"{limit / 1048576:g}"}
+    )
+
+
+# -- files of sealed lists (personal data: kept encrypted, opened in memory) ---------------------
+
+
+def write_stored(spec: ListSpec, name: str, data: bytes) -> None:
+    """Write a file of an import under ``name``: sealed for a sealed list, its name bound to
+    the seal (a file renamed or swapped for another does not open). Written beside and renamed,
+    so that a reader never sees half a file."""
+    target = stored_path(name)
+    partial = target.with_name(f"{target.name}.partial")
+    partial.write_bytes(personal_data.seal(data, name) if spec.sealed else data)
+    os.replace(partial, target)
+
+
+def read_stored(spec: ListSpec, name: str) -> bytes:
+    """The clear content of a file of an import (opened in memory for a sealed list)."""
+    data = stored_path(name).read_bytes()
+    if not spec.sealed:
+        return data
+    try:
+        return personal_data.unseal(data, name)
+    except personal_data.PersonalDataError:
+        raise BadFile(
+            _("The stored file does not open: it was altered, or the key has changed.")
+        ) from None
+
+
+def open_stored(
+    session: Session, *, actor: Actor, spec: ListSpec, batch: ImportBatch, name: str
+) -> IO[bytes]:
+    """A file of an import (the original, the annotated copy) for download. A sealed list's
+    file is opened in memory and, since it holds personal data in clear, the read is audited."""
+    if not spec.sealed:
+        return open(stored_path(name), "rb")
+    content = read_stored(spec, name)
+    record(
+        session,
+        AuditAction.SECURITY,
+        object_type="ImportBatch",
+        object_id=batch.id,
+        summary=f"personal data read: file of import #{batch.id} ({name.split('.', 1)[-1]})",
+    )
+    return io.BytesIO(content)
+
+
+def reader_source(spec: ListSpec, name: str) -> Source:
+    """A stored file as the reader takes it: its path, or a sealed list's clear content."""
+    return read_stored(spec, name) if spec.sealed else str(stored_path(name))
 
 
 def _limits() -> dict[str, int]:

@@ -22,7 +22,14 @@ from app.excel import reader
 from app.excel.models import ImportBatch
 from app.excel.reader import BadFile, SheetLayout
 from app.excel.services.analysis import Analysis, _write_annotated_copy, analyse, apply_plan
-from app.excel.services.files import _limits, _max_cells, _store, spec_for, stored_path
+from app.excel.services.files import (
+    _limits,
+    _max_cells,
+    _store,
+    spec_for,
+    stored_path,
+    write_stored,
+)
 from app.excel.services.plan import _plan_path, _Superseded
 from app.excel.spec import ListSpec, clean_text
 from app.excel.states import ImportStatus
@@ -38,12 +45,13 @@ def upload(
     the caller commits it (its unit of work catches the error inside the block)."""
     limits = _limits()
     file_name = clean_text(file_name or "")  # shown in the history and the audit log
-    temporary, size, sha256 = _store(stream, limits["max_bytes"])
+    temporary, size, sha256, content = _store(stream, limits["max_bytes"], in_memory=spec.sealed)
     path = stored_path(temporary)
+    source = content if content is not None else str(path)
     try:
-        facts = reader.inspect_file(str(path), **limits)
+        facts = reader.inspect_file(source, **limits)
         layouts = reader.detect_layouts(
-            str(path), spec, facts, cap=limits["max_uncompressed"], max_cells=_max_cells()
+            source, spec, facts, cap=limits["max_uncompressed"], max_cells=_max_cells()
         )
         _check_layouts(spec, layouts)
     except BaseException as error:
@@ -61,7 +69,10 @@ def upload(
         session.flush()
         raise
     stored_name = f"{temporary.split('.')[0]}.{facts.kind}"
-    os.replace(path, stored_path(stored_name))
+    if content is not None:  # a sealed list: its file is written only sealed
+        write_stored(spec, stored_name, content)
+    else:
+        os.replace(path, stored_path(stored_name))
     user = session.get(AppUser, actor.user_id) if actor.user_id else None
     batch = ImportBatch(
         list_name=spec.name,
@@ -291,7 +302,7 @@ def _store_preview(session: Session, batch_id: int, spec: ListSpec, result: Anal
     batch.status = (ImportStatus.REJECTED if result.invalid else ImportStatus.PREVIEWED).value
     batch.previewed_at = utcnow()
     if result.annotations:
-        batch.annotated_name = _write_annotated_copy(batch, result)
+        batch.annotated_name = _write_annotated_copy(batch, spec, result)
     record(
         session,
         AuditAction.IMPORT,
