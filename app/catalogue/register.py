@@ -21,6 +21,9 @@ ITEM_SEARCH = ("implementation_code", "basic_entry", "unit", "region", "status")
 
 
 def register(appbuilder: AppBuilder) -> None:
+    from app.catalogue import workbench
+
+    workbench.register()  # the catalogue tiles of the landing page
     _register_spreadsheet()
     cat = {
         "category": "Catalogue",
