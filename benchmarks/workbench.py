@@ -31,7 +31,7 @@ ROLES = (
     "supervisor",
     "window_staff",
 )
-PASSWORD = "Bench@workbench-2026"
+PASSWORD = "Bench@workbench-2026"  # noqa: S105 - the throw-away demo database's logins
 
 
 def main() -> int:

@@ -247,6 +247,22 @@ class ZwModelView(ModelView):
             )
         return response
 
+    # -- per-row buttons: offer only what the record's state allows --------------------------
+
+    def row_permissions(self, pks: list[Any]) -> dict[Any, tuple[bool, bool]]:
+        """pk → (may edit, may delete) for the rows of a list page, where the record's state
+        decides beyond the role's permission (a published item is not edited in place). The
+        rule is the one the save or delete checks; a row missing here keeps FAB's buttons."""
+        return {}
+
+    def _get_list_widget(self, *args: Any, **kwargs: Any) -> Any:
+        widgets = super()._get_list_widget(*args, **kwargs)
+        widget = widgets["list"]
+        widget.template_args["row_permissions"] = self.row_permissions(
+            list(widget.template_args.get("pks") or [])
+        )
+        return widgets
+
     # -- actions: every row must be in reach ----------------------------------------------
 
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])

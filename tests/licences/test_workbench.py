@@ -70,3 +70,24 @@ def test_rejected_registrations_wait_for_their_unit_to_revise(app, world, login)
     assert (
         _tile(login("unit_operator2").get("/").get_data(as_text=True), "licence-rejected")[0] == 0
     )
+
+
+def test_the_queue_shows_the_own_units_registration_as_for_another_reviewer(app, world, login):
+    with app.app_context():
+        reviewer = db.session.get(AppUser, world.user("licence_reviewer"))
+        reviewer.unit_id = world.unit("province")
+        db.session.commit()
+        own = make_entry(world.unit("province"), state="submitted")
+        other = make_entry(world.unit("haitang_market"), number=2, state="submitted")
+    client = login("licence_reviewer")
+    queue = client.get("/licencereview/queue/").get_data(as_text=True)
+    assert queue.count("须由其他审核员审核") == 1
+    assert f'class="btn btn-sm btn-primary" href="/licencereview/entry/{other}"' in queue
+    assert f'class="btn btn-sm btn-primary" href="/licencereview/entry/{own}"' not in queue
+    review = client.get(f"/licencereview/entry/{own}").get_data(as_text=True)
+    assert 'id="review-by-other"' in review and 'id="review-approve"' not in review
+    # Pressed anyway (an old page): refused, back on the review page with the reason.
+    answer = client.post(f"/licencereview/entry/{own}/decide", data={"decision": "approve"})
+    assert answer.status_code in (302, 303, 403, 409)
+    if answer.status_code in (302, 303):
+        assert answer.headers["Location"].endswith(f"/licencereview/entry/{own}")
