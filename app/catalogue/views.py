@@ -362,7 +362,7 @@ class AdjustmentView(ZwModelView):
         "due_label",
         "urgent",
     ]
-    search_columns = ["kind", "state", "unit", "region", "item", "urgent"]
+    search_columns = ["kind", "state", "unit", "region", "item", "urgent", "created_by"]
     add_columns = [
         "item",
         "kind",
@@ -394,6 +394,7 @@ class AdjustmentView(ZwModelView):
         "submitted_at": _l("Submitted"),
         "due_label": _l("Step due"),
         "urgent": _l("Urgent"),
+        "created_by": _l("Created by"),
         "ground": _l("Ground"),
         "legal_basis": _l("Legal basis"),
         "explanation": _l("Explanation"),

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.actions import ActionItem
 from flask_appbuilder.api import expose as api_expose
@@ -262,6 +262,22 @@ class ZwModelView(ModelView):
             list(widget.template_args.get("pks") or [])
         )
         return widgets
+
+    @expose("/delete/<pk>", methods=["GET", "POST"])
+    @has_access
+    def delete(self, pk: Any) -> Any:
+        """FAB's delete; when it was refused (the record is still there), back to the page the
+        user was on, with the message, instead of FAB's page history (often another list)."""
+        response = super().delete(pk)
+        key = self._deserialize_pk_if_composite(pk)
+        referrer = request.referrer or ""
+        if (
+            request.method == "POST"
+            and referrer.startswith(request.host_url)
+            and self.datamodel.get(key) is not None
+        ):
+            return redirect(referrer)
+        return response
 
     # -- actions: every row must be in reach ----------------------------------------------
 

@@ -109,3 +109,46 @@ def test_the_adjustment_list_offers_edit_only_while_the_proposer_holds_it(app, w
     page = login("unit_operator").get("/adjustmentview/list/").get_data(as_text=True)
     assert f"/adjustmentview/edit/{held}" in page
     assert f"/adjustmentview/edit/{sent}" not in page
+
+
+def test_a_refused_delete_stays_on_the_page_it_came_from_with_the_reason(data, login, app):
+    from app.catalogue.models import ImplementationItem
+
+    client = login("unit_operator")
+    show = f"http://localhost/implementationitemview/show/{data['published']}"
+    response = client.post(
+        f"/implementationitemview/delete/{data['published']}", headers={"Referer": show}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == show
+    page = client.get(show).get_data(as_text=True)
+    assert "只能删除未发布的草稿" in page
+    with app.app_context():
+        assert db.session.get(ImplementationItem, data["published"]) is not None
+    deleted = client.post(
+        f"/implementationitemview/delete/{data['draft']}",
+        headers={"Referer": f"http://localhost/implementationitemview/show/{data['draft']}"},
+    )
+    assert deleted.status_code == 302
+    assert not deleted.headers["Location"].endswith(f"/show/{data['draft']}")
+
+
+@pytest.mark.parametrize(
+    ("username", "files", "imports"),
+    [
+        ("county_coordinator", True, True),
+        ("province_admin", False, True),
+        ("legal_reviewer", False, False),
+        ("supervisor", False, False),
+    ],
+)
+def test_filing_and_excel_import_are_offered_only_to_who_may_use_them(
+    data, login, username, files, imports
+):
+    client = login(username)
+    filings = client.get("/filingview/list/")
+    if filings.status_code == 200:
+        assert ('id="file-list"' in filings.get_data(as_text=True)) is files
+    else:
+        assert not files
+    items = client.get("/implementationitemview/list/").get_data(as_text=True)
+    assert ('id="item-import"' in items) is imports
