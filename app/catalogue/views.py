@@ -481,6 +481,16 @@ class AdjustmentView(ZwModelView):
             form.kind.choices = [c for c in form.kind.choices if not c.value or c.value in allowed]
         return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
 
+    def _get_edit_widget(self, form: Any, exclude_cols: Any = None, widgets: Any = None) -> Any:
+        """The edit form of a request shows only the fields its kind needs."""
+        adjustment = self.datamodel.get((request.view_args or {}).get("pk"))
+        if adjustment is not None:
+            exclude_cols = [
+                *(exclude_cols or []),
+                *(n for n, kinds in KIND_FIELDS.items() if adjustment.kind not in kinds),
+            ]
+        return super()._get_edit_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+
     def post_add(self, item: AdjustmentRequest) -> None:
         g.zw_added_adjustment = item.id
 

@@ -152,3 +152,13 @@ def test_filing_and_excel_import_are_offered_only_to_who_may_use_them(
         assert not files
     items = client.get("/implementationitemview/list/").get_data(as_text=True)
     assert ('id="item-import"' in items) is imports
+
+
+def test_the_edit_form_of_a_change_shows_no_suspension_fields(app, world, login):
+    from tests.catalogue.test_workbench import draft
+
+    with app.app_context():
+        pk = draft(world, "unit_operator").id
+    page = login("unit_operator").get(f"/adjustmentview/edit/{pk}").get_data(as_text=True)
+    assert 'id="p_approver"' in page
+    assert 'id="planned_start"' not in page and 'id="urgent"' not in page
