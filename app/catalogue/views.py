@@ -462,17 +462,15 @@ class AdjustmentView(ZwModelView):
     def add(self) -> Any:
         """The form shows the item it starts from and offers only the kinds its state allows;
         saved, it opens the request, where 「提交审核」 is offered."""
-        item = self._item_from_filter()
         widget = self._add()
         if not widget:
             return self.post_add_redirect()
         return self.render_template(
-            self.add_template,
-            title=self.add_title,
-            widgets=widget,
-            item=item,
-            kind_fields=KIND_FIELDS,
+            self.add_template, title=self.add_title, widgets=widget, **self.form_context()
         )
+
+    def form_context(self) -> dict[str, Any]:
+        return {"item": self._item_from_filter(), "kind_fields": KIND_FIELDS}
 
     def _get_add_widget(self, form: Any, exclude_cols: Any = None, widgets: Any = None) -> Any:
         item = self._item_from_filter()

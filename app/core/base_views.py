@@ -27,7 +27,7 @@ from wtforms.validators import InputRequired
 from app.core import calendar
 from app.core.actor import current_actor
 from app.core.audit import AuditAction, record
-from app.core.errors import DomainError, OutOfReach, render_domain_error
+from app.core.errors import DomainError, OutOfReach, StaleRecord, render_domain_error
 from app.core.reach import current_reach
 from app.core.roles import METHOD_PERMISSIONS
 from app.core.services import check_version
@@ -62,6 +62,7 @@ def _list_writer() -> ListWriter:
 
 def _rollback_and_raise(error: Exception) -> None:
     db.session.rollback()
+    g.zw_refused = error  # the form is shown again with the message (ZwModelView)
     raise error
 
 
@@ -171,6 +172,7 @@ class ZwModelView(ModelView):
         shown with its own message; anything else keeps FAB's generic one.
         """
         error = g.pop("zw_write_error", None)
+        g.zw_refused = error or True
         return str(error) if error is not None else str(_l("The record could not be saved."))
 
     # -- hooks ---------------------------------------------------------------------------
@@ -262,6 +264,45 @@ class ZwModelView(ModelView):
             list(widget.template_args.get("pks") or [])
         )
         return widgets
+
+    # -- a refused save stays on its form, with what was typed and the message ---------------
+
+    def post_add_redirect(self) -> Any:
+        if g.pop("zw_refused", None) is not None:
+            return self._form_again(add=True)
+        return super().post_add_redirect()
+
+    def post_edit_redirect(self) -> Any:
+        refused = g.pop("zw_refused", None)
+        if isinstance(refused, StaleRecord):
+            return redirect(request.url)  # the form again, with what the other person saved
+        if refused is not None:
+            return self._form_again(add=False)
+        return super().post_edit_redirect()
+
+    def _form_again(self, *, add: bool) -> Any:
+        """The posted form rendered again (FAB would go back in its page history, often to a
+        list): the user stays where they were, sees the refusal and keeps what they typed."""
+        exclude_cols = self._filters.get_relation_cols()
+        if add:
+            form = self.add_form.refresh(request.form)
+            widgets = self._get_add_widget(form=form, exclude_cols=exclude_cols)
+            return self.render_template(
+                self.add_template, title=self.add_title, widgets=widgets, **self.form_context()
+            )
+        form = self.edit_form.refresh(request.form)
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        return self.render_template(
+            self.edit_template,
+            title=self.edit_title,
+            widgets=widgets,
+            related_views=[],
+            **self.form_context(),
+        )
+
+    def form_context(self) -> dict[str, Any]:
+        """What a view's own add or edit template needs beyond FAB's arguments."""
+        return {}
 
     @expose("/delete/<pk>", methods=["GET", "POST"])
     @has_access

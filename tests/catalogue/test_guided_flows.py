@@ -100,6 +100,20 @@ def test_a_refused_kind_for_the_items_state_changes_nothing(app, data, login):
         assert db.session.query(AdjustmentRequest).count() == 0
 
 
+def test_a_refused_save_stays_on_its_form_with_the_message_and_what_was_typed(app, data, login):
+    client = login("unit_operator")
+    page = client.post(
+        f"/adjustmentview/add?_flt_0_item={data['published']}",
+        data={"kind": "suspend", "ground": "O.1", "legal_basis": "《某条例》第九条"},
+    )
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="adjustment-item"' in text
+    assert "《某条例》第九条" in text  # kept
+    assert "暂停" in text and "alert-danger" in text  # the refusal: no planned first day
+    with app.app_context():
+        assert db.session.query(AdjustmentRequest).count() == 0
+
+
 def test_the_adjustment_list_offers_edit_only_while_the_proposer_holds_it(app, world, login):
     from tests.catalogue.test_workbench import draft, submitted
 
