@@ -32,6 +32,9 @@ def _before_flush(session: Session, _context: object, _instances: object) -> Non
 
 
 def register(appbuilder: AppBuilder) -> None:
+    from app.accounts import workbench
+
+    workbench.register()  # the accounts tiles of the landing page
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
     sessions.install(current_app._get_current_object())

@@ -14,8 +14,18 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import Optional
+from wtforms.widgets import TextArea
 
 from app.catalogue.states import HandlingType, OnlineDepth
+
+
+class WideTextArea(TextArea):
+    """A text area across the form's width, tall enough for a statute and its article."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("class", "form-control")
+        kwargs.setdefault("rows", 5)
+        return super().__call__(field, **kwargs)
 
 
 def blank_if_none(value: Any) -> Any:

@@ -21,6 +21,7 @@ from app.catalogue.views import (
     FilingView,
     ImplementationItemView,
     ItemTypeView,
+    may_propose,
 )
 
 # The filters of the implementation list page (ImplementationItemView), also of its exports.
@@ -30,6 +31,11 @@ ENTRY_SEARCH = ("basic_code", "name", "item_type", "source", "status")
 
 
 def register(appbuilder: AppBuilder) -> None:
+    from app.catalogue import workbench
+
+    workbench.register()  # the catalogue tiles of the landing page
+    # {% if may_propose(pk) %}: the item page offers 「提出调整」 only to who may.
+    current_app.jinja_env.globals["may_propose"] = may_propose
     _register_spreadsheet()
     cat = {
         "category": "Catalogue",

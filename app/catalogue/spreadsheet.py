@@ -20,11 +20,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.catalogue.codes import parse_implementation_code
-from app.catalogue.models import BasicCatalogueEntry, ImplementationItem, ItemType
+from app.catalogue.models import (
+    AdjustmentRequest,
+    BasicCatalogueEntry,
+    ImplementationItem,
+    ItemType,
+)
 from app.catalogue.spreadsheet_rows import PERSONALIZED, ImplementationRows
 from app.catalogue.states import DEPTH_LABELS, HANDLING_LABELS, STATUS_LABELS
 from app.core.actor import Actor
@@ -381,6 +388,40 @@ class ImplementationListSpec(ImplementationRows):
                 status=STATUS_LABELS.get(row.status, row.status),
             )
             yield values
+
+    def outcome_links(self, session: Session, batch: Any) -> list[tuple[str, str]]:
+        """The draft change requests the import made of published rows (its transaction wrote
+        them between the preview and the confirmation, as the importer), and the list."""
+        start = batch.previewed_at or batch.created_at
+        made = session.execute(
+            select(func.count(), func.max(AdjustmentRequest.id)).where(
+                AdjustmentRequest.created_by == batch.created_by_name,
+                AdjustmentRequest.kind == "change",
+                AdjustmentRequest.created_at >= start,
+                AdjustmentRequest.created_at <= batch.confirmed_at,
+            )
+        ).one()
+        links = []
+        if made[0]:
+            url = (
+                url_for("AdjustmentView.show", pk=made[1])
+                if made[0] == 1
+                else f"{url_for('AdjustmentView.list')}?_flt_0_state=draft"
+                f"&_flt_3_created_by={batch.created_by_name}"
+            )
+            links.append(
+                (
+                    _(
+                        "%(n)d draft change request(s) for published items: state the legal "
+                        "basis and submit them for review",
+                        n=made[0],
+                    ),
+                    url,
+                )
+            )
+        if batch.new_rows:
+            links.append((_("The implementation list"), url_for("ImplementationItemView.list")))
+        return links
 
 
 def _map_implementation_code(values: dict[str, Any]) -> None:

@@ -154,6 +154,7 @@ ADJUSTMENT = Workflow(
             source=("draft", "returned"),
             target="legality_review",
             roles=PROPOSERS,
+            button=_l("Submit for review"),
         ),
         workflow.Transition(
             "pass_legality",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterNotEqual, FilterStartsWith
 from flask_appbuilder.security.decorators import has_access
@@ -37,7 +37,7 @@ from app.catalogue.states import (
     OnlineDepth,
     Transition,
 )
-from app.core import calendar
+from app.core import calendar, roles
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView
 from app.core.calendar import format_datetime
@@ -296,6 +296,13 @@ class ImplementationItemView(ZwModelView):
     def pre_delete(self, item: ImplementationItem) -> None:
         services.ensure_item_deletable(item)
 
+    def row_permissions(self, pks: list[Any]) -> dict[Any, tuple[bool, bool]]:
+        """A published row is neither edited nor deleted here (an adjustment changes it)."""
+        rows = db.session.execute(
+            select(ImplementationItem).where(ImplementationItem.id.in_(pks))
+        ).scalars()
+        return {r.id: (services.item_editable(r), services.item_deletable(r)) for r in rows}
+
     @expose("/versions/<int:pk>")
     @has_access
     def versions(self, pk: int) -> Any:
@@ -320,6 +327,27 @@ def _proposal_from(item: AdjustmentRequest) -> dict[str, Any]:
         if value not in (None, ""):
             values[name] = value
     return values
+
+
+def may_propose(item_pk: Any) -> bool:
+    """Whether the current user may start an adjustment of this item: a proposer's role, the
+    item within reach, and a kind its state allows (a cancelled item takes none)."""
+    actor = current_actor()
+    if not roles.names_of(actor) & services.PROPOSERS:
+        return False
+    try:
+        item = actor.reach.one(db.session, ImplementationItem, item_pk)
+    except DomainError:
+        return False
+    return bool(services.kinds_for(item))
+
+
+#: The form fields only some kinds need (the others are hidden while another kind is chosen).
+KIND_FIELDS = {
+    "planned_start": [AdjustmentKind.SUSPEND.value],
+    "urgent": [AdjustmentKind.SUSPEND.value],
+    **{name: [AdjustmentKind.CHANGE.value] for name in forms.proposal_fields()},
+}
 
 
 class AdjustmentView(ZwModelView):
@@ -349,7 +377,7 @@ class AdjustmentView(ZwModelView):
         "due_label",
         "urgent",
     ]
-    search_columns = ["kind", "state", "unit", "region", "item", "urgent"]
+    search_columns = ["kind", "state", "unit", "region", "item", "urgent", "created_by"]
     add_columns = [
         "item",
         "kind",
@@ -382,6 +410,7 @@ class AdjustmentView(ZwModelView):
         "submitted_at": _l("Submitted"),
         "due_label": _l("Step due"),
         "urgent": _l("Urgent"),
+        "created_by": _l("Created by"),
         "ground": _l("Ground"),
         "legal_basis": _l("Legal basis"),
         "explanation": _l("Explanation"),
@@ -389,7 +418,6 @@ class AdjustmentView(ZwModelView):
         "planned_resume": _l("Planned resume date (suspension)"),
         "implementation_code": _l("Implementation code"),
         "item_name": _l("Item name"),
-        "created_by": _l("Created by"),
         "decided_at": _l("Decided"),
         "last_reason": _l("Last reason"),
     }
@@ -410,8 +438,14 @@ class AdjustmentView(ZwModelView):
                 _l("Ground"), choices=forms.select_choices(AdjustmentGround.choices())
             ),
             "urgent": BooleanField(_l("Urgent")),
+            "legal_basis": TextAreaField(
+                _l("Legal basis"), filters=[forms.blank_if_none], widget=forms.WideTextArea()
+            ),
             "explanation": TextAreaField(
-                _l("Explanation"), validators=[Optional()], filters=[forms.blank_if_none]
+                _l("Explanation"),
+                validators=[Optional()],
+                filters=[forms.blank_if_none],
+                widget=forms.WideTextArea(),
             ),
             "planned_start": DateField(
                 _l("Planned first day (suspension)"), validators=[Optional()]
@@ -434,13 +468,75 @@ class AdjustmentView(ZwModelView):
                 if field is not None:
                     field.data = ("1" if value else "0") if name == "fully_online" else value
 
+    add_template = "catalogue/adjustment_add.html"
+
+    def _item_from_filter(self) -> ImplementationItem | None:
+        """The item an adjustment is started from (``?_flt_0_item=<id>``, the item page's
+        button), within reach; None when the user picks it in the form."""
+        pk = request.args.get("_flt_0_item")
+        if not pk:
+            return None
+        try:
+            return current_actor().reach.one(db.session, ImplementationItem, pk)
+        except DomainError:
+            abort(404)
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self) -> Any:
+        """The form shows the item it starts from and offers only the kinds its state allows;
+        saved, it opens the request, where 「提交审核」 is offered."""
+        widget = self._add()
+        if not widget:
+            return self.post_add_redirect()
+        return self.render_template(
+            self.add_template, title=self.add_title, widgets=widget, **self.form_context()
+        )
+
+    def form_context(self) -> dict[str, Any]:
+        return {"item": self._item_from_filter(), "kind_fields": KIND_FIELDS}
+
+    def _get_add_widget(self, form: Any, exclude_cols: Any = None, widgets: Any = None) -> Any:
+        item = self._item_from_filter()
+        if item is not None and hasattr(form, "kind"):
+            allowed = set(services.kinds_for(item))
+            form.kind.choices = [c for c in form.kind.choices if not c.value or c.value in allowed]
+        return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+
+    def _get_edit_widget(self, form: Any, exclude_cols: Any = None, widgets: Any = None) -> Any:
+        """The edit form of a request shows only the fields its kind needs."""
+        adjustment = self.datamodel.get((request.view_args or {}).get("pk"))
+        if adjustment is not None:
+            exclude_cols = [
+                *(exclude_cols or []),
+                *(n for n, kinds in KIND_FIELDS.items() if adjustment.kind not in kinds),
+            ]
+        return super()._get_edit_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+
+    def post_add(self, item: AdjustmentRequest) -> None:
+        g.zw_added_adjustment = item.id
+
+    def post_add_redirect(self) -> Any:
+        added = g.pop("zw_added_adjustment", None)
+        if added is None:
+            return super().post_add_redirect()
+        flash(_("Saved as a draft. Submit it for review when it is complete."), "info")
+        return redirect(url_for("AdjustmentView.show", pk=added))
+
+    def row_permissions(self, pks: list[Any]) -> dict[Any, tuple[bool, bool]]:
+        """Only the proposer's draft or returned request is edited."""
+        rows = db.session.execute(
+            select(AdjustmentRequest).where(AdjustmentRequest.id.in_(pks))
+        ).scalars()
+        return {r.id: (services.adjustment_editable(r), False) for r in rows}
+
     def validate(self, item: AdjustmentRequest) -> None:
         actor = current_actor()
         services.require_role(actor, *services.PROPOSERS)
         if item.id is None:
             item.state = AdjustmentState.DRAFT.value
             item.created_by = actor.username
-        elif item.state not in (AdjustmentState.DRAFT.value, AdjustmentState.RETURNED.value):
+        elif not services.adjustment_editable(item):
             raise ValidationError(message=_("Only a draft or returned request can be edited."))
         item.proposed_values = json.dumps(_proposal_from(item), ensure_ascii=False)
         services.validate_adjustment(db.session, item)

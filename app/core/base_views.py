@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, current_app, g, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.actions import ActionItem
 from flask_appbuilder.api import expose as api_expose
@@ -27,7 +27,7 @@ from wtforms.validators import InputRequired
 from app.core import calendar
 from app.core.actor import current_actor
 from app.core.audit import AuditAction, record
-from app.core.errors import DomainError, OutOfReach, render_domain_error
+from app.core.errors import DomainError, OutOfReach, StaleRecord, render_domain_error
 from app.core.reach import current_reach
 from app.core.roles import METHOD_PERMISSIONS
 from app.core.services import check_version
@@ -76,6 +76,7 @@ def export_cell(value: Any) -> Any:
 
 def _rollback_and_raise(error: Exception) -> None:
     db.session.rollback()
+    g.zw_refused = error  # the form is shown again with the message (ZwModelView)
     raise error
 
 
@@ -185,6 +186,7 @@ class ZwModelView(ModelView):
         shown with its own message; anything else keeps FAB's generic one.
         """
         error = g.pop("zw_write_error", None)
+        g.zw_refused = error or True
         return str(error) if error is not None else str(_l("The record could not be saved."))
 
     # -- hooks ---------------------------------------------------------------------------
@@ -259,6 +261,77 @@ class ZwModelView(ModelView):
                     "matching": count,
                 },
             )
+        return response
+
+    # -- per-row buttons: offer only what the record's state allows --------------------------
+
+    def row_permissions(self, pks: list[Any]) -> dict[Any, tuple[bool, bool]]:
+        """pk → (may edit, may delete) for the rows of a list page, where the record's state
+        decides beyond the role's permission (a published item is not edited in place). The
+        rule is the one the save or delete checks; a row missing here keeps FAB's buttons."""
+        return {}
+
+    def _get_list_widget(self, *args: Any, **kwargs: Any) -> Any:
+        widgets = super()._get_list_widget(*args, **kwargs)
+        widget = widgets["list"]
+        widget.template_args["row_permissions"] = self.row_permissions(
+            list(widget.template_args.get("pks") or [])
+        )
+        return widgets
+
+    # -- a refused save stays on its form, with what was typed and the message ---------------
+
+    def post_add_redirect(self) -> Any:
+        if g.pop("zw_refused", None) is not None:
+            return self._form_again(add=True)
+        return super().post_add_redirect()
+
+    def post_edit_redirect(self) -> Any:
+        refused = g.pop("zw_refused", None)
+        if isinstance(refused, StaleRecord):
+            return redirect(request.url)  # the form again, with what the other person saved
+        if refused is not None:
+            return self._form_again(add=False)
+        return super().post_edit_redirect()
+
+    def _form_again(self, *, add: bool) -> Any:
+        """The posted form rendered again (FAB would go back in its page history, often to a
+        list): the user stays where they were, sees the refusal and keeps what they typed."""
+        exclude_cols = self._filters.get_relation_cols()
+        if add:
+            form = self.add_form.refresh(request.form)
+            widgets = self._get_add_widget(form=form, exclude_cols=exclude_cols)
+            return self.render_template(
+                self.add_template, title=self.add_title, widgets=widgets, **self.form_context()
+            )
+        form = self.edit_form.refresh(request.form)
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        return self.render_template(
+            self.edit_template,
+            title=self.edit_title,
+            widgets=widgets,
+            related_views=[],
+            **self.form_context(),
+        )
+
+    def form_context(self) -> dict[str, Any]:
+        """What a view's own add or edit template needs beyond FAB's arguments."""
+        return {}
+
+    @expose("/delete/<pk>", methods=["GET", "POST"])
+    @has_access
+    def delete(self, pk: Any) -> Any:
+        """FAB's delete; when it was refused (the record is still there), back to the page the
+        user was on, with the message, instead of FAB's page history (often another list)."""
+        response = super().delete(pk)
+        key = self._deserialize_pk_if_composite(pk)
+        referrer = request.referrer or ""
+        if (
+            request.method == "POST"
+            and referrer.startswith(request.host_url)
+            and self.datamodel.get(key) is not None
+        ):
+            return redirect(referrer)
         return response
 
     # -- actions: every row must be in reach ----------------------------------------------

@@ -120,6 +120,14 @@ DEMO_USERS = [
     ),
     ("legal_reviewer", roles.LEGAL_REVIEWER, "460100", "海口市司法局", "海口市司法局审核员"),
     ("licence_reviewer", roles.LICENCE_REVIEWER, "460000", "海南省大数据管理局", "大数据局审核员"),
+    # A second licence reviewer, of another unit: the big-data bureau's own registrations need one.
+    (
+        "licence_reviewer2",
+        roles.LICENCE_REVIEWER,
+        "460000",
+        "海南省人民政府政务服务中心",
+        "政务服务中心证照审核员",
+    ),
     ("supervisor", roles.SUPERVISOR, "460000", "海南省人民政府政务服务中心", "省政务服务监督员"),
     ("window_staff", roles.WINDOW_STAFF, "460105", "海口市秀英区市场监督管理局", "秀英区窗口人员"),
     ("sys_admin", roles.SYS_ADMIN, "460000", None, "系统管理员"),

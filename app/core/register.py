@@ -26,6 +26,9 @@ UNIT_SEARCH = ("name", "credit_code", "region", "kind", "active")
 
 
 def register(appbuilder: AppBuilder) -> None:
+    from app.core import context
+
+    context.register()  # the calendar's to-do on the landing page
     _register_spreadsheet()
     # Every template shows stored instants in the province's zone: {{ value|local_time }}.
     current_app.jinja_env.filters["local_time"] = calendar.format_datetime

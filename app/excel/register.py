@@ -53,6 +53,9 @@ def add_list(pages: ListPages) -> ListSpec:
 
 
 def register(appbuilder: AppBuilder) -> None:
+    from app.excel import workbench
+
+    workbench.register()  # the excel tiles of the landing page
     # current_app is a werkzeug LocalProxy, which Flask's stubs declare as the Flask app itself.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     register_list_writer(app, writer.list_download)

@@ -359,6 +359,11 @@ class ListSpec:
         """A note shown for an unchanged row in the preview (e.g. "a request is pending")."""
         return None
 
+    def outcome_links(self, session: Session, batch: Any) -> list[tuple[str, str]]:
+        """After an import is applied: (text, link) of what it created beyond the rows (e.g. the
+        draft adjustment requests of published rows), for the import's page."""
+        return []
+
     def export_rows(
         self, session: Session, actor: Actor, query: Any = None
     ) -> Iterator[dict[str, Any]]:

@@ -213,12 +213,14 @@ class ListImportView(BaseView):
             flash(stopped[1], "danger")
         preview = batch.preview_data()
         errors = [services.error_text(e) for e in preview.get("errors", [])]
+        applied = batch.status == ImportStatus.APPLIED.value
         return self._render(
             "excel/show.html",
             batch=batch,
             job=job,
             preview=preview,
             errors=errors,
+            outcome=self.spec.outcome_links(db.session, batch) if applied else [],
             busy=ImportStatus(batch.status).busy and stopped is None,
             can_confirm=batch.status == ImportStatus.PREVIEWED.value
             and not batch.invalid_rows

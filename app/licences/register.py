@@ -29,6 +29,9 @@ from app.licences.views import (
 
 
 def register(appbuilder: AppBuilder) -> None:
+    from app.licences import workbench
+
+    workbench.register()  # the licences tiles of the landing page
     menu = {
         "category": "Electronic licences",
         "category_label": _l("Electronic licences"),

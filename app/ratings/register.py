@@ -19,6 +19,9 @@ SEARCH = ("rating_no", "unit", "channel", "level", "poor", "rated_on")
 
 
 def register(appbuilder: AppBuilder) -> None:
+    from app.ratings import workbench
+
+    workbench.register()  # the ratings tiles of the landing page
     menu = {
         "category": "Good and poor ratings",
         "category_label": _l("Ratings"),

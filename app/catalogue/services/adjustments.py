@@ -57,6 +57,16 @@ def proposed(adjustment: AdjustmentRequest) -> dict[str, Any]:
     return json.loads(adjustment.proposed_values or "{}")
 
 
+def kinds_for(item: ImplementationItem) -> list[str]:
+    """The kinds of adjustment an item's status allows (the rule the validation checks)."""
+    return [kind for kind, statuses in KIND_FROM_STATUS.items() if item.status in statuses]
+
+
+def adjustment_editable(adjustment: AdjustmentRequest) -> bool:
+    """A request is edited while its proposer holds it: a draft, or returned by a reviewer."""
+    return adjustment.state in (AdjustmentState.DRAFT.value, AdjustmentState.RETURNED.value)
+
+
 def validate_adjustment(
     session: Session, adjustment: AdjustmentRequest, *, basis_later: bool = False
 ) -> None:

@@ -183,6 +183,17 @@ def item_values(item: ImplementationItem) -> dict[str, Any]:
     return {field: getattr(item, field) for field in PERSONALIZED_FIELDS}
 
 
+def item_editable(item: ImplementationItem) -> bool:
+    """Whether a list row is saved in place: drafts only (a published row takes an adjustment).
+    The save checks it, and the list offers its edit button by it."""
+    return item.status == ItemStatus.DRAFT.value
+
+
+def item_deletable(item: ImplementationItem) -> bool:
+    """Whether a list row may be deleted: an unpublished draft only (else: a cancellation)."""
+    return item.status == ItemStatus.DRAFT.value and item.published_version_id is None
+
+
 def prepare_item_edit(session: Session, item: ImplementationItem, *, actor: Actor) -> None:
     """A proposer's direct save of a list row (form or API): only drafts are edited in place.
 
@@ -191,7 +202,7 @@ def prepare_item_edit(session: Session, item: ImplementationItem, *, actor: Acto
     require_role(actor, *PROPOSERS)
     if item.id is None:
         item.status = ItemStatus.DRAFT.value
-    elif item.status != ItemStatus.DRAFT.value:
+    elif not item_editable(item):
         raise ValidationError(
             message=_("This item is published: propose a change adjustment to alter it.")
         )
@@ -291,7 +302,7 @@ def update_implementation_item(
 
 
 def ensure_item_deletable(item: ImplementationItem) -> None:
-    if item.status != ItemStatus.DRAFT.value or item.published_version_id is not None:
+    if not item_deletable(item):
         raise InvalidTransition(
             _("Only an unpublished draft can be deleted; propose a cancellation instead.")
         )
