@@ -8,8 +8,9 @@ from flask import current_app
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
-from app.core import calendar, workflow
+from app.core import audit_display, calendar, fab_strings, workflow
 from app.core.api import CalendarDayApi, RegionApi, UnitApi, WorkingDayApi
+from app.core.context import person_name
 from app.core.views import AuditLogView, CalendarDayView, CalendarYearView, RegionView, UnitView
 
 
@@ -26,10 +27,14 @@ UNIT_SEARCH = ("name", "credit_code", "region", "kind", "active")
 
 
 def register(appbuilder: AppBuilder) -> None:
+    fab_strings.install()
     _register_spreadsheet()
     # Every template shows stored instants in the province's zone: {{ value|local_time }}.
     current_app.jinja_env.filters["local_time"] = calendar.format_datetime
     current_app.jinja_env.filters["local_date"] = calendar.local_date
+    # Step histories name people, not login names: {{ step.actor_name|person }}.
+    current_app.jinja_env.filters["person"] = person_name
+    current_app.jinja_env.filters["step_label"] = audit_display.step_label
     # {% if can("workflow.step", record) %}: a button shows exactly when the step is allowed.
     current_app.jinja_env.globals["can"] = can_in_template
     org = {
