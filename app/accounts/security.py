@@ -6,13 +6,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_request_context, jsonify, redirect, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    request,
+)
 from flask_appbuilder.api import safe
 from flask_appbuilder.const import (
     API_SECURITY_ACCESS_TOKEN_KEY,
     API_SECURITY_PROVIDER_DB,
     API_SECURITY_REFRESH_TOKEN_KEY,
 )
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.models.sqla.filters import FilterNotEqual
 from flask_appbuilder.security import api as fab_api
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.forms import ResetPasswordForm
@@ -32,7 +45,7 @@ from flask_limiter import Limiter
 from flask_login import current_user
 from marshmallow import ValidationError
 from werkzeug.security import check_password_hash
-from wtforms import PasswordField
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo
 from wtforms.validators import ValidationError as FormValidationError
 
@@ -74,7 +87,14 @@ def new_password_validator(form: Any, field: Any) -> None:
 def separated_roles_validator(form: Any, field: Any) -> None:
     """Form validator: 三员分立 and no FAB Admin role for people."""
 
-    problem = policy.role_assignment_problem(field.data or [])
+    chosen = field.data or []
+    # A role the form does not offer (Admin, Public) is left out of ``data`` by FAB's field and
+    # only flagged: refuse it rather than save the others (FAB checks the flag too early).
+    if getattr(field, "_invalid_formdata", False):
+        raise FormValidationError(_l("A person may not be given this role."))
+    if not chosen:
+        raise FormValidationError(_l("Choose at least one role."))
+    problem = policy.role_assignment_problem(chosen)
     if problem:
         raise FormValidationError(problem)
 
@@ -88,6 +108,24 @@ class ZwResetPasswordForm(ResetPasswordForm):
         ),
         validators=[DataRequired(), new_password_validator],
     )
+    # Declared again after ``password``: a form lists its fields in the order they were made,
+    # and the parent's confirmation would otherwise come first.
+    conf_password = PasswordField(
+        _l("Confirm password"),
+        description=_l("Please rewrite the user's password to confirm"),
+        validators=[DataRequired(), EqualTo("password", message=_l("Passwords must match"))],
+    )
+
+
+class ZwUserInfoEdit(DynamicForm):
+    """The profile form: one 姓名 (FAB asks for a first and a required last name)."""
+
+    first_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired()],
+        widget=BS3TextFieldWidget(),
+        description=_l("The person's full name, as it appears on their ID card"),
+    )
 
 
 # Our subclasses keep FAB's class names: they are the view-menu names of the permissions (grants
@@ -97,15 +135,26 @@ class ZwResetPasswordForm(ResetPasswordForm):
 class ResetMyPasswordView(fab_views.ResetMyPasswordView):
     form = ZwResetPasswordForm
 
+    message = _l("Your password was changed.")
+
     def form_post(self, form: Any) -> None:
 
-        super().form_post(form)
-        # The change ended every session of the user; this one carries on under the new epoch.
+        self.appbuilder.sm.reset_password(g.user.id, form.password.data)
+        # The change ended every session of the user; this one carries on under the new epoch
+        # (a fresh session: the message is flashed into it, not into the one it replaces).
         sessions.restart_session(g.user)
+        flash(str(self.message), "success")
 
 
 class ResetPasswordView(fab_views.ResetPasswordView):
     form = ZwResetPasswordForm
+    message = _l("The password was changed.")
+
+
+class UserInfoEditView(fab_views.UserInfoEditView):
+    form = ZwUserInfoEdit
+    form_title = _l("Edit my details")
+    message = _l("Your details were saved.")
 
 
 class AuthDBView(fab_views.AuthDBView):
@@ -129,13 +178,32 @@ class AuthDBView(fab_views.AuthDBView):
         return self.render_template("zwfw/logout.html")
 
 
+def _yes_no(value: Any) -> str:
+    return str(_l("Yes") if value else _l("No"))
+
+
+def _blank_if_none(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _role_names(roles: Any) -> str:
+    return "、".join(str(role) for role in roles or [])
+
+
+# Roles no person is given: FAB's Admin (every permission, against 三员分立) and Public (the
+# anonymous visitor's). The form offers only the others.
+NOT_FOR_PEOPLE = ("Admin", "Public")
+ROLE_CHOICES_FILTER = [["name", FilterNotEqual, name] for name in NOT_FOR_PEOPLE]
+
+
 class UserDBModelView(fab_views.UserDBModelView):
-    """FAB's user admin with the reach fields (region, unit) every user needs."""
+    """FAB's user admin with the reach fields (region, unit) every user needs, in Chinese: one
+    姓名 (``first_name``; ``last_name`` stays empty), only the roles a person may be given."""
 
     show_fieldsets = [
         (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
         (_l("Reach"), {"fields": ["region", "unit"]}),
-        (_l("Personal info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+        (_l("Personal info"), {"fields": ["first_name", "email"], "expanded": True}),
         (
             _l("Audit info"),
             {
@@ -154,12 +222,12 @@ class UserDBModelView(fab_views.UserDBModelView):
     user_show_fieldsets = [
         (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
         (_l("Reach"), {"fields": ["region", "unit"]}),
-        (_l("Personal info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+        (_l("Personal info"), {"fields": ["first_name", "email"], "expanded": True}),
     ]
-    list_columns = ["first_name", "last_name", "username", "region", "unit", "roles", "active"]
+    list_columns = ["first_name", "username", "region", "unit", "roles", "active"]
+    search_columns = ["first_name", "username", "email", "active", "roles", "region", "unit"]
     add_columns = [
         "first_name",
-        "last_name",
         "username",
         "active",
         "email",
@@ -171,7 +239,6 @@ class UserDBModelView(fab_views.UserDBModelView):
     ]
     edit_columns = [
         "first_name",
-        "last_name",
         "username",
         "active",
         "email",
@@ -179,13 +246,47 @@ class UserDBModelView(fab_views.UserDBModelView):
         "region",
         "unit",
     ]
-    label_columns = {"region": _l("Region"), "unit": _l("Implementing unit")}
+    label_columns = {
+        "first_name": _l("Full name"),
+        "username": _l("User name"),
+        "password": _l("Password"),
+        "conf_password": _l("Confirm password"),
+        "active": _l("Active"),
+        "email": _l("Email"),
+        "roles": _l("Roles"),
+        "last_login": _l("Last login"),
+        "login_count": _l("Login count"),
+        "fail_login_count": _l("Failed logins"),
+        "created_on": _l("Created at"),
+        "created_by": _l("Created by"),
+        "changed_on": _l("Changed at"),
+        "changed_by": _l("Changed by"),
+        "region": _l("Region"),
+        "unit": _l("Implementing unit"),
+    }
+    description_columns = {
+        "first_name": _l("The person's full name, as it appears on their ID card"),
+        "username": _l("The name the person signs in with (letters, digits, underscores)"),
+        "active": _l("Disable an account instead of deleting it: its records keep its name."),
+        "email": _l("A work email address"),
+        "roles": _l("What the person may do; the region and unit below limit where."),
+    }
     # FAB stamps created_on/changed_on with the server's clock: right when it runs in UTC.
     formatters_columns = {
         "last_login": format_datetime,
         "created_on": format_datetime,
         "changed_on": format_datetime,
+        "active": _yes_no,
+        "roles": _role_names,
+        "region": _blank_if_none,
+        "unit": _blank_if_none,
+        "email": _blank_if_none,
+        "created_by": _blank_if_none,
+        "changed_by": _blank_if_none,
+        "fail_login_count": _blank_if_none,
+        "login_count": _blank_if_none,
     }
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"roles": ROLE_CHOICES_FILTER}
     base_order = ("username", "asc")
     validators_columns = {"roles": [separated_roles_validator]}
     add_form_extra_fields = {
@@ -195,7 +296,7 @@ class UserDBModelView(fab_views.UserDBModelView):
             validators=[DataRequired(), new_password_validator],
         ),
         "conf_password": PasswordField(
-            _l("Confirm Password"),
+            _l("Confirm password"),
             description=_l("Please rewrite the user's password to confirm"),
             validators=[EqualTo("password", message=_l("Passwords must match"))],
         ),
@@ -206,6 +307,7 @@ class UserDBModelView(fab_views.UserDBModelView):
 
         policy.check_new_password(db.session, item, item.password)
         policy.check_role_assignment(item.roles)
+        item.last_name = item.last_name or ""  # one 姓名: first_name holds it
         super().pre_add(item)
         # An account made by an administrator starts with a temporary password.
         item.must_change_password = True
@@ -214,6 +316,7 @@ class UserDBModelView(fab_views.UserDBModelView):
 
         policy.check_may_manage(item)
         policy.check_role_assignment(item.roles)
+        item.last_name = item.last_name or ""
         super().pre_update(item)
 
 
@@ -362,6 +465,7 @@ ZwUserDBModelView = UserDBModelView
 ZwResetMyPasswordView = ResetMyPasswordView
 ZwResetPasswordView = ResetPasswordView
 ZwAuthDBView = AuthDBView
+ZwUserInfoEditView = UserInfoEditView
 
 
 class ZwSecurityManager(SecurityManager):
@@ -373,6 +477,7 @@ class ZwSecurityManager(SecurityManager):
     resetmypasswordview = ZwResetMyPasswordView
     resetpasswordview = ZwResetPasswordView
     authdbview = ZwAuthDBView
+    userinfoeditview = ZwUserInfoEditView
     security_api = SecurityApi
 
     def create_limiter(self, app: Flask) -> Limiter:

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.catalogue import codes, services
+from app.catalogue import codes, demo_tables, services
 from app.catalogue.models import (
     AdjustmentRequest,
     BasicCatalogueEntry,
@@ -33,31 +33,53 @@ from app.core.models import AppUser, Region, Unit, utcnow
 from app.core.unit_of_work import unit_of_work
 
 DATA = Path(__file__).with_name("data") / "demo_items.csv"
-ENTRY_COUNT = 320
 # Guang'an task types → the platform's item-type codes.
 TASK_TYPES = {"1": "01", "5": "05", "7": "07", "8": "08", "9": "09", "10": "20", "20": "21"}
 LEGAL_LIMITS = [5, 10, 15, 20, 30, 60]
-# How many entries a unit implements, by the unit region's level.
-ROWS_PER_UNIT = {"province": 40, "city": 50, "county": 90}
 
 
 def _digest(text: str) -> int:
     return int(hashlib.sha256(text.encode("utf-8")).hexdigest(), 16)
 
 
-def _entries(session: Session) -> list[BasicCatalogueEntry]:
+def _source_rows() -> list[tuple[dict[str, str], str]]:
+    """The source rows to use, with the kind of unit implementing each: for every department of
+    :data:`demo_tables.DEPARTMENTS` its first items (names cleaned, duplicates dropped)."""
+    with open(DATA, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    taken: dict[str, int] = {}
+    names: set[str] = set()
+    chosen = []
+    for row in rows:
+        department = demo_tables.DEPARTMENTS.get(row["department"])
+        if department is None:
+            continue
+        kind, cap = department
+        name = demo_tables.clean_name(row["name"])
+        if taken.get(kind, 0) >= cap or name in names:
+            continue
+        taken[kind] = taken.get(kind, 0) + 1
+        names.add(name)
+        chosen.append(({**row, "name": name}, kind))
+    return chosen
+
+
+def basic_code(type_code: str, kind_index: int, number: int) -> str:
+    """A Hainan basic code: 46, the item type, the kind of unit, a number, 000."""
+    return f"46{type_code}{kind_index:02d}{number:03d}000"
+
+
+def _entries(session: Session) -> list[tuple[BasicCatalogueEntry, str]]:
+    """The basic catalogue: (entry, kind of unit implementing it)."""
     types = {t.code: t for t in session.execute(select(ItemType)).scalars()}
     existing = {e.basic_code: e for e in session.execute(select(BasicCatalogueEntry)).scalars()}
-    with open(DATA, encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))[:ENTRY_COUNT]
+    kinds = list(demo_tables.COMPETENT)
     entries = []
-    for index, row in enumerate(rows):
+    for index, (row, kind) in enumerate(_source_rows()):
         type_code = TASK_TYPES[row["taskType"]]
-        code = row["code"].strip().upper()
-        if codes.basic_code_error(code) is not None:
-            code = f"46{type_code}{index:05d}000"
+        code = basic_code(type_code, kinds.index(kind) + 1, index)
         if code in existing:
-            entries.append(existing[code])
+            entries.append((existing[code], kind))
             continue
         h = _digest(row["name"])
         limit = LEGAL_LIMITS[h % len(LEGAL_LIMITS)]
@@ -67,8 +89,9 @@ def _entries(session: Session) -> list[BasicCatalogueEntry]:
             item_type=types[type_code],
             source="national" if h % 4 else "provincial",
             status="active",
-            competent_department=row["department"],
-            legal_basis=f"《{row['department'].removeprefix('区')}相关法律法规》第{h % 40 + 1}条",
+            competent_department=demo_tables.COMPETENT[kind],
+            # Early articles (2–13): every statute named here has at least fourteen.
+            legal_basis=demo_tables.legal_basis(row["name"], kind, h % 12 + 2),
             acceptance_conditions="申请人符合法定条件，材料齐全、符合法定形式。",
             application_materials="1. 申请书；2. 申请人身份证明；3. 其他依法需要提交的材料。",
             legal_time_limit_days=limit,
@@ -79,24 +102,27 @@ def _entries(session: Session) -> list[BasicCatalogueEntry]:
         )
         session.add(entry)
         existing[code] = entry
-        entries.append(entry)
+        entries.append((entry, kind))
     session.flush()
     return entries
 
 
-def _rows(session: Session, entries: list[BasicCatalogueEntry]) -> int:
+def _rows(session: Session, entries: list[tuple[BasicCatalogueEntry, str]]) -> int:
+    """Every unit implements the entries of its own kind (a public-security bureau the police
+    items, a market-regulation bureau the market items ...); the service centre and the big-data
+    bureau implement none."""
     known = set(session.execute(select(ImplementationItem.implementation_code)).scalars())
     units = session.execute(select(Unit).order_by(Unit.id)).scalars().all()
+    by_kind: dict[str, list[BasicCatalogueEntry]] = {}
+    for entry, kind in entries:
+        by_kind.setdefault(kind, []).append(entry)
     added = 0
     now = utcnow()
     for unit in units:
-        level = unit.region.level
-        count = ROWS_PER_UNIT.get(level, 0)
-        if not count:
+        kind = demo_tables.unit_kind(unit.name)
+        if kind is None:
             continue
-        start = _digest(unit.credit_code) % len(entries)
-        for offset in range(count):
-            entry = entries[(start + offset * 3) % len(entries)]
+        for offset, entry in enumerate(by_kind.get(kind, [])):
             code = codes.implementation_code(
                 unit.credit_code, unit.exercise_level, entry.basic_code
             )
@@ -166,7 +192,11 @@ def _adjustments(session: Session) -> int:
         .scalars()
         .all()
     )
-    active = [i for i in items if i.status == "active"]
+    # Items whose demo changes change something: not yet fully online, some time to compress.
+    active = sorted(
+        (i for i in items if i.status == "active"),
+        key=lambda i: (i.fully_online, -i.promised_time_limit_days, i.implementation_code),
+    )
     drafts = [i for i in items if i.status == "draft"]
     working = WorkingCalendar.load(session)
     today = calendar.today()

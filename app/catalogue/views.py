@@ -45,6 +45,7 @@ from app.core.errors import DomainError, ValidationError, render_domain_error
 from app.core.models import Region
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
+from app.core.states import ExerciseLevel
 from app.core.unit_of_work import unit_of_work
 from app.extensions import db
 
@@ -273,6 +274,12 @@ class ImplementationItemView(ZwModelView):
     }
     description_columns = {
         "promised_time_limit_days": _l("Must not exceed the legal time limit."),
+    }
+    # Closed lists read as the public page reads them, not as stored ("promised", "4").
+    formatters_columns = {
+        "handling_type": lambda value: show_value("handling_type", value),
+        "online_depth": lambda value: show_value("online_depth", value),
+        "exercise_level": ExerciseLevel.label_of,
     }
 
     def __init__(self, **kwargs: Any) -> None:

@@ -144,6 +144,8 @@ class ZwModelView(ModelView):
                 formatters.setdefault(column, _blank_if_none)
             elif self.datamodel.is_datetime(column):  # the province's local time
                 formatters.setdefault(column, calendar.format_datetime)
+            else:  # numbers, dates, related records: empty, never "None"
+                formatters.setdefault(column, _blank_if_none)
         self.formatters_columns = formatters
         if self._is_versioned():
             # FAB renders extra fields only when they are listed among the edit columns.

@@ -52,3 +52,23 @@ def calendar_years_missing(desk: Desk) -> Todo | None:
 
 def register() -> None:
     register_todo(calendar_years_missing, for_roles={roles.PROVINCE_ADMIN})
+
+
+def person_name(username: str | None) -> str:
+    """A person's name (姓名) for a login name, as step histories show who acted; the system's
+    own steps read 「系统」. Looked up once per request."""
+    if not username:
+        return ""
+    if username == "system":
+        return _("System")
+    names: dict[str, str] = g.setdefault("zw_person_names", {})
+    if username not in names:
+        from sqlalchemy import select
+
+        from app.core.models import AppUser
+
+        row = db.session.execute(
+            select(AppUser.first_name, AppUser.last_name).where(AppUser.username == username)
+        ).first()
+        names[username] = ((row[0] or "") + (row[1] or "")) if row else ""
+    return names[username] or username

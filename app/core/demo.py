@@ -77,15 +77,36 @@ def seed_regions(session: Session, province_code: str, with_townships: bool = Tr
 # -- the demo province: Hainan ------------------------------------------------------------------
 
 DEMO_PROVINCE = "46"
+# Each unit is named as the real one is, so that an item is implemented by the kind of unit that
+# implements it in Hainan (app.catalogue.demo matches items to units by these names). The two
+# first units implement no items: the service centre and the big-data bureau run the system.
 PROVINCE_UNITS = [
     ("海南省人民政府政务服务中心", UnitKind.AGENCY),
     ("海南省大数据管理局", UnitKind.PUBLIC_INSTITUTION),
     ("海南省司法厅", UnitKind.DEPARTMENT),
     ("海南省市场监督管理局", UnitKind.DEPARTMENT),
     ("海南省交通运输厅", UnitKind.DEPARTMENT),
-    ("海南省税务局", UnitKind.VERTICAL),
+    ("海南省公安厅", UnitKind.DEPARTMENT),
+    ("海南省人力资源和社会保障厅", UnitKind.DEPARTMENT),
+    ("海南省教育厅", UnitKind.DEPARTMENT),
+    ("海南省民政厅", UnitKind.DEPARTMENT),
+    ("海南省卫生健康委员会", UnitKind.DEPARTMENT),
+    ("海南省生态环境厅", UnitKind.DEPARTMENT),
 ]
-CITY_DEPARTMENTS = ["市场监督管理局", "行政审批服务局", "司法局", "教育局", "人力资源和社会保障局"]
+# City departments after the city's name (海口市 + 市场监督管理局).
+CITY_DEPARTMENTS = [
+    "市场监督管理局",
+    "行政审批服务局",
+    "司法局",
+    "教育局",
+    "人力资源和社会保障局",
+    "公安局",
+    "自然资源和规划局",
+    "医疗保障局",
+    "旅游和文化广电体育局",
+]
+# County (district) departments after the district's full name (海口市秀英区 + 教育局); the
+# district's public-security bureau is a branch of the city's (海口市公安局秀英分局).
 COUNTY_DEPARTMENTS = [
     "市场监督管理局",
     "教育局",
@@ -95,15 +116,24 @@ COUNTY_DEPARTMENTS = [
     "住房和城乡建设局",
     "交通运输局",
     "司法局",
+    "农业农村局",
+    "应急管理局",
 ]
+
+
+def _county(city: str, district: str, departments: list[str]) -> list[tuple[str, UnitKind]]:
+    units = [(city + district + d, UnitKind.DEPARTMENT) for d in departments]
+    return [*units, (city + "公安局" + district.removesuffix("区") + "分局", UnitKind.DEPARTMENT)]
+
+
 DEMO_UNITS_BY_REGION = {
-    "460000": [(name, kind) for name, kind in PROVINCE_UNITS],
+    "460000": list(PROVINCE_UNITS),
     "460100": [("海口市" + d, UnitKind.DEPARTMENT) for d in CITY_DEPARTMENTS],
-    "460105": [("海口市秀英区" + d, UnitKind.DEPARTMENT) for d in COUNTY_DEPARTMENTS],
-    "460106": [("海口市龙华区" + d, UnitKind.DEPARTMENT) for d in COUNTY_DEPARTMENTS[:5]],
-    "460200": [("三亚市" + d, UnitKind.DEPARTMENT) for d in CITY_DEPARTMENTS[:4]],
-    "460202": [("三亚市海棠区" + d, UnitKind.DEPARTMENT) for d in COUNTY_DEPARTMENTS],
-    "460203": [("三亚市吉阳区" + d, UnitKind.DEPARTMENT) for d in COUNTY_DEPARTMENTS[:4]],
+    "460105": _county("海口市", "秀英区", COUNTY_DEPARTMENTS),
+    "460106": _county("海口市", "龙华区", COUNTY_DEPARTMENTS[:5]),
+    "460200": [("三亚市" + d, UnitKind.DEPARTMENT) for d in CITY_DEPARTMENTS[:6]],
+    "460202": _county("三亚市", "海棠区", COUNTY_DEPARTMENTS),
+    "460203": _county("三亚市", "吉阳区", COUNTY_DEPARTMENTS[:4]),
 }
 
 # (user name, role, region code, unit name or None, display name)

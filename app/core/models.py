@@ -288,3 +288,28 @@ class AuditLog(db.Model):
 
     def __repr__(self) -> str:
         return f"#{self.id} {self.action} {self.object_type}:{self.object_id}"
+
+    # What the audit log's pages show (app.core.audit_display): labels, not codes.
+    @property
+    def action_label(self) -> str:
+        from app.core.audit_display import action_label
+
+        return action_label(self.action)
+
+    @property
+    def object_type_label(self) -> str:
+        from app.core.audit_display import object_type_label
+
+        return object_type_label(self.object_type)
+
+    @property
+    def summary_label(self) -> str:
+        from app.core.audit_display import summary_label
+
+        return summary_label(self.action, self.summary, self.object_type)
+
+    @property
+    def changes(self) -> Any:
+        from app.core.audit_display import change_table
+
+        return change_table(self.object_type, self.before, self.after)

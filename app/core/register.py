@@ -8,8 +8,9 @@ from flask import current_app
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
-from app.core import calendar, workflow
+from app.core import audit_display, calendar, fab_strings, workflow
 from app.core.api import CalendarDayApi, CalendarYearApi, RegionApi, UnitApi, WorkingDayApi
+from app.core.context import person_name
 from app.core.views import AuditLogView, CalendarDayView, CalendarYearView, RegionView, UnitView
 
 
@@ -29,10 +30,14 @@ def register(appbuilder: AppBuilder) -> None:
     from app.core import context
 
     context.register()  # the calendar's to-do on the landing page
+    fab_strings.install()
     _register_spreadsheet()
     # Every template shows stored instants in the province's zone: {{ value|local_time }}.
     current_app.jinja_env.filters["local_time"] = calendar.format_datetime
     current_app.jinja_env.filters["local_date"] = calendar.local_date
+    # Step histories name people, not login names: {{ step.actor_name|person }}.
+    current_app.jinja_env.filters["person"] = person_name
+    current_app.jinja_env.filters["step_label"] = audit_display.step_label
     # {% if can("workflow.step", record) %}: a button shows exactly when the step is allowed.
     current_app.jinja_env.globals["can"] = can_in_template
     org = {

@@ -26,7 +26,7 @@ from wtforms import DateTimeField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError as FormValidationError
 
-from app.core import calendar, services
+from app.core import audit_display, calendar, services
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView, enum_select
 from app.core.models import AuditLog, CalendarDay, CalendarYear, Region, Unit
@@ -159,6 +159,18 @@ class UnitView(ZwModelView):
         return redirect(self.get_redirect())
 
 
+# Where a calendar row came from (``source``): the seeded official schedule or an administrator.
+CALENDAR_SOURCES = {
+    "chinese-calendar": _l("Official schedule (seeded)"),
+    "manual": _l("Entered by an administrator"),
+}
+
+
+def calendar_source_label(source: str | None) -> str:
+    label = CALENDAR_SOURCES.get(source or "")
+    return str(label) if label is not None else source or ""
+
+
 class CalendarDayView(ZwModelView):
     datamodel = ReachInterface(CalendarDay)
     class_permission_name = "Calendar"
@@ -173,6 +185,7 @@ class CalendarDayView(ZwModelView):
         "name": _l("Name"),
         "source": _l("Source"),
     }
+    formatters_columns = {"source": calendar_source_label}
     description_columns = {
         "is_working_day": _l(
             "Tick for a make-up working day (调休) on a weekend; leave empty for a holiday."
@@ -227,6 +240,7 @@ class CalendarYearView(ZwModelView):
         "year": lambda year: Markup('<a href="{}" class="notice-link">{}</a>').format(
             f"/calendaryearview/notice/{year}", year
         ),
+        "source": calendar_source_label,
     }
     description_columns = {
         "year": _l(
@@ -357,16 +371,32 @@ class AuditLogView(ZwModelView):
     class_permission_name = "AuditLog"
     list_title = show_title = _l("Audit log")
     include_route_methods = {"list", "show", "export"}
+    # Labels, not codes (app.core.audit_display); the export keeps the stored codes.
     list_columns = [
         "occurred_at",
         "actor_name",
         "ip",
-        "action",
-        "object_type",
+        "action_label",
+        "object_type_label",
         "object_id",
-        "summary",
+        "summary_label",
     ]
     show_columns = [
+        "id",
+        "occurred_at",
+        "actor_name",
+        "actor_id",
+        "ip",
+        "action_label",
+        "object_type_label",
+        "object_id",
+        "summary_label",
+        "changes",
+        "prev_hash",
+        "hash",
+        "key_version",
+    ]
+    export_columns = [
         "id",
         "occurred_at",
         "actor_name",
@@ -394,14 +424,17 @@ class AuditLogView(ZwModelView):
     page_size = 50
     list_template = "zwfw/audit_list.html"
     # The time filter's field starts at the province's current time (the column's default is UTC).
+    # Action and object type are chosen from their labels: nobody is expected to type a code.
     search_form_extra_fields = {
         "occurred_at": DateTimeField(
             _l("Time"), widget=DateTimePickerWidget(), default=_local_now_to_the_second
         ),
-    }
-    # To the second, as the Excel export writes it (app.excel.writer).
-    formatters_columns = {
-        "occurred_at": lambda value: calendar.format_datetime(value, seconds=True),
+        "action": SelectField(
+            _l("Action"), choices=audit_display.action_choices, widget=Select2Widget()
+        ),
+        "object_type": SelectField(
+            _l("Object type"), choices=audit_display.object_type_choices, widget=Select2Widget()
+        ),
     }
     label_columns = {
         "id": _l("No."),
@@ -410,9 +443,13 @@ class AuditLogView(ZwModelView):
         "actor_id": _l("User id"),
         "ip": _l("IP address"),
         "action": _l("Action"),
+        "action_label": _l("Action"),
         "object_type": _l("Object type"),
+        "object_type_label": _l("Object type"),
         "object_id": _l("Object id"),
         "summary": _l("Object"),
+        "summary_label": _l("Object"),
+        "changes": _l("Before → after"),
         "before": _l("Before"),
         "after": _l("After"),
         "prev_hash": _l("Previous hash"),
@@ -420,7 +457,9 @@ class AuditLogView(ZwModelView):
         "key_version": _l("Hash algorithm"),
     }
     # key_version 1: keyed by AUDIT_HMAC_KEY; 0: rows from before the chain was keyed (0008).
+    # Times to the second, as the Excel export writes them (app.excel.writer).
     formatters_columns = {
+        "occurred_at": lambda value: calendar.format_datetime(value, seconds=True),
         "key_version": lambda version: "HMAC-SHA256" if version == 1 else "SHA-256",
     }
 
@@ -429,7 +468,7 @@ class AuditLogView(ZwModelView):
     def export(self) -> Response:
         """The filtered list as .xlsx."""
         return self.export_filtered_list(
-            columns=self.show_columns,
+            columns=self.export_columns,
             title=_l("Audit log"),
             filename_stem="audit-log",
             default_order=("id", "desc"),

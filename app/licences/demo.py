@@ -341,8 +341,18 @@ def seed_demo(session: Session) -> str:
     )
 
 
+# Which items accept a licence: those whose name has one of these words (a business licence for
+# the items a business applies for, a food licence for the food items ...).
+LINK_WORDS = {
+    "营业执照": ("企业", "经营", "食品", "名称", "计量"),
+    "食品生产许可证": ("食品",),
+    "食品小经营店登记证": ("食品小经营店",),
+}
+
+
 def _link_items(session: Session, units: dict[str, Unit], licences: list[LicenceEntry]) -> int:
-    """Let a few items of the window staff's hall (and others) accept the published licences."""
+    """Let a few items of the window staff's hall (and others) accept the published licences
+    that such an item really asks for."""
     added = 0
     for unit_name, per_unit in (
         ("海口市秀英区市场监督管理局", 6),
@@ -352,14 +362,19 @@ def _link_items(session: Session, units: dict[str, Unit], licences: list[Licence
         unit = units.get(unit_name)
         if unit is None:
             continue
-        items = session.execute(
-            select(ImplementationItem)
-            .where(ImplementationItem.unit_id == unit.id)
-            .order_by(ImplementationItem.id)
-            .limit(per_unit)
-        ).scalars()
-        for index, item in enumerate(items):
-            for licence in licences[: 1 + index % len(licences)]:
+        items = (
+            session.execute(
+                select(ImplementationItem)
+                .where(ImplementationItem.unit_id == unit.id)
+                .order_by(ImplementationItem.id)
+            )
+            .scalars()
+            .all()
+        )
+        for licence in licences:
+            words = LINK_WORDS.get(licence.name, ())
+            matching = [i for i in items if any(w in i.basic_entry.name for w in words)]
+            for item in matching[:per_unit]:
                 session.add(LicenceItemLink(item=item, entry=licence))
                 added += 1
     return added

@@ -181,7 +181,7 @@ def test_seed_demo_is_idempotent(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "regions added: 274, units added: 40, users added: 12" in first.output
+    assert "regions added: 274, units added: 59, users added: 12" in first.output
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
     assert "regions added: 0, units added: 0, users added: 0" in second.output

@@ -266,9 +266,7 @@ def test_audit_list_counts_at_most_the_cap(world, login, app):
     old_cap, view.datamodel.count_cap = view.datamodel.count_cap, 5
     try:
         page = login("audit_admin").get("/auditlogview/list/").get_data(as_text=True)
-        assert re.search(r"记录数目:</strong>\s*5\b", page) or "记录数目: 5" in re.sub(
-            r"<[^>]+>", "", page
-        )
+        assert re.search(r"记录数:\s*5\b", re.sub(r"<[^>]+>", "", page))
     finally:
         view.datamodel.count_cap = old_cap
 
