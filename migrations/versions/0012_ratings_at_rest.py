@@ -2,7 +2,7 @@
 year's figures add up 12 rows per unit and channel instead of ~300.
 
 Revision ID: 0012_ratings_at_rest
-Revises: 0011_ticket_step_deadlines
+Revises: 0014_verification
 Create Date: 2026-12-03 16:30:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_ratings_at_rest'
-down_revision = '0011_ticket_step_deadlines'
+down_revision = '0014_verification'
 branch_labels = None
 depends_on = None
 
