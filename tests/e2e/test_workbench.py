@@ -63,7 +63,9 @@ def test_the_own_units_registration_is_left_to_the_other_reviewer(sign_in, page)
     assert page.locator("#queue-entries .review-by-other").count() >= 1
 
 
-@pytest.mark.parametrize("username", ["supervisor", "window_staff", "sys_admin"])
+@pytest.mark.parametrize(
+    "username", ["supervisor", "window_staff", "sys_admin", "security_admin", "audit_admin"]
+)
 def test_roles_without_queues_get_a_calm_workbench(sign_in, page, username):
     sign_in(username)
     assert page.locator("#welcome").is_visible()
