@@ -17,7 +17,8 @@ SCREENS = Path(os.environ.get("WORKBENCH_SCREENS", "/work/screens"))
 # show link)
 FOLLOW = {
     "province_admin": ("adjustment-final_review", "#queue tr:has(td)"),
-    "county_coordinator": ("account-requests", "a[href*='/accountrequestview/show/']"),
+    # (Its account requests are approved by test_accounts on the same server.)
+    "county_coordinator": ("licence-rejected", "a[href*='/licenceentryview/show/']"),
     "unit_operator": ("adjustment-returned", "a[href*='/adjustmentview/show/']"),
     "legal_reviewer": ("adjustment-legality_review", "#queue tr:has(td)"),
     "licence_reviewer": ("licence-applications", "#queue-applications a.btn-primary"),
