@@ -17,7 +17,8 @@ SCREENS = Path(os.environ.get("WORKBENCH_SCREENS", "/work/screens"))
 # show link)
 FOLLOW = {
     "province_admin": ("adjustment-final_review", "#queue tr:has(td)"),
-    "county_coordinator": ("account-requests", "a[href*='/accountrequestview/show/']"),
+    # (Its account requests are approved by test_accounts on the same server.)
+    "county_coordinator": ("licence-rejected", "a[href*='/licenceentryview/show/']"),
     "unit_operator": ("adjustment-returned", "a[href*='/adjustmentview/show/']"),
     "legal_reviewer": ("adjustment-legality_review", "#queue tr:has(td)"),
     "licence_reviewer": ("licence-applications", "#queue-applications a.btn-primary"),
@@ -63,7 +64,9 @@ def test_the_own_units_registration_is_left_to_the_other_reviewer(sign_in, page)
     assert page.locator("#queue-entries .review-by-other").count() >= 1
 
 
-@pytest.mark.parametrize("username", ["supervisor", "window_staff", "sys_admin"])
+@pytest.mark.parametrize(
+    "username", ["supervisor", "window_staff", "sys_admin", "security_admin", "audit_admin"]
+)
 def test_roles_without_queues_get_a_calm_workbench(sign_in, page, username):
     sign_in(username)
     assert page.locator("#welcome").is_visible()
