@@ -14,11 +14,11 @@ from app.catalogue.api import (
     ItemTypeApi,
     ItemVersionApi,
 )
+from app.catalogue.filing_views import FilingView
 from app.catalogue.public import blueprint
 from app.catalogue.views import (
     AdjustmentView,
     BasicCatalogueView,
-    FilingView,
     ImplementationItemView,
     ItemTypeView,
     may_propose,

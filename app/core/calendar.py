@@ -786,3 +786,23 @@ def complete_year(session: Session, year: int) -> int:
     entry.complete = True
     session.flush()
     return recompute_deadlines(session, since=dt.date(year, 1, 1))
+
+
+NOTICE_FILE_MAX_BYTES = 64 * 1024
+
+
+def notice_text_from_file(data: bytes) -> str:
+    """The text of a notice uploaded as a plain-text file (UTF-8, with or without BOM, or
+    GB18030/GBK as Chinese Windows saves it); anything else is refused (ValidationError)."""
+    from flask_babel import gettext
+
+    from app.core.errors import ValidationError
+
+    if len(data) <= NOTICE_FILE_MAX_BYTES and b"\x00" not in data:
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+    message = gettext("Upload the notice as a plain-text file (UTF-8 or GBK) of at most 64 KB.")
+    raise ValidationError(errors={"text": message}, message=message)

@@ -283,7 +283,11 @@ class CalendarYearView(ZwModelView):
         here = url_for("CalendarYearView.notice", year=year)
         text, step = request.form.get("text", ""), request.form.get("step", "")
         preview: list[tuple[dt.date, bool, str]] = []
+        upload = request.files.get("notice_file")
         try:
+            if upload is not None and upload.filename and step == "preview":
+                data = upload.read(calendar.NOTICE_FILE_MAX_BYTES + 1)
+                text = calendar.notice_text_from_file(data)  # shown in the form to save
             if step in ("preview", "save"):
                 preview = calendar.notice_days(calendar.parse_notice(year, text))
             if step == "save":

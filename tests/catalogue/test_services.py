@@ -391,7 +391,7 @@ def test_planned_suspension_of_an_item_cancelled_before_its_day_changes_nothing(
         _run(username, services.transition, adjustment=cancel, name=step, today=D(2026, 10, 5))
     assert row.status == "cancelled" and row.suspension_from is None
     assert _start_due(D(2026, 10, 12)) == []
-    assert row.status == "cancelled" and adjustment.effective_at is not None
+    assert row.status == "cancelled" and adjustment.effective_at is None
 
 
 @pytest.mark.parametrize(

@@ -768,3 +768,38 @@ def test_implementation_list_page_offers_export_with_its_filters_and_import(app,
     assert 'id="item-export"' in page
     assert "/excel/implementation_list/export?_flt_0_implementation_code=X" in page
     assert 'href="/excel/implementation_list/"' in page
+
+
+def test_adjustment_page_says_when_a_planned_suspension_takes_effect(app, world, login) -> None:
+    import datetime as dt
+
+    from app.core.unit_of_work import unit_of_work
+
+    with app.app_context():
+        row = f.item(world, published=True)
+        admin = system_actor()
+        with unit_of_work(db.session, admin):
+            adjustment = services.create_adjustment(
+                db.session,
+                actor=admin,
+                item=row,
+                kind="suspend",
+                ground="O.2",
+                legal_basis="第十四条",
+                planned_start=dt.date(2026, 10, 12),
+                planned_resume=dt.date(2026, 10, 16),
+            )
+            for step in ("submit", "pass_legality", "approve"):
+                services.transition(
+                    db.session,
+                    actor=admin,
+                    adjustment=adjustment,
+                    name=step,
+                    today=dt.date(2026, 9, 28),
+                )
+        pk, row_id = adjustment.id, row.id
+    client = login("county_coordinator")
+    page = client.get(f"/adjustmentview/show/{pk}").get_data(as_text=True)
+    assert "将于 2026-10-12 0 时生效" in page and "2026-10-16" in page
+    item_page = client.get(f"/implementationitemview/show/{row_id}").get_data(as_text=True)
+    assert "将于 2026-10-12 起暂停，计划于 2026-10-16 恢复" in item_page

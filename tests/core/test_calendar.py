@@ -382,3 +382,32 @@ def test_only_the_province_admin_enters_a_year_by_ranges(world, login, app, user
     with app.app_context():
         assert db.session.get(CalendarYear, 2027) is None
         assert db.session.get(CalendarDay, D(2027, 1, 1)) is None
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
+def test_notice_is_read_from_a_text_file_into_the_preview(world, login, app, encoding):
+    client = login("province_admin")
+    page = client.post(
+        "/calendaryearview/notice/2027",
+        data={
+            "step": "preview",
+            "text": "",
+            "notice_file": (io.BytesIO(NOTICE_2027.encode(encoding)), "通知.txt"),
+        },
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert 'id="notice-days"' in page and "2027-02-14" in page
+    assert "元旦：1月1日（周五）至3日（周日）放假" in page  # in the form, to be saved
+    with app.app_context():
+        assert db.session.get(CalendarYear, 2027) is None
+
+
+@pytest.mark.parametrize("content", [b"PK\x03\x04\x00\x00binary", "放假".encode() * 40_000])
+def test_a_notice_file_that_is_not_short_plain_text_is_refused(world, login, app, content):
+    client = login("province_admin")
+    page = client.post(
+        "/calendaryearview/notice/2027",
+        data={"step": "preview", "notice_file": (io.BytesIO(content), "通知.txt")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "64 KB" in page and 'id="notice-days"' not in page

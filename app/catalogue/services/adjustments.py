@@ -496,16 +496,20 @@ def start_due_suspensions(
 ) -> list[ImplementationItem]:
     """Suspend the items whose approved suspension starts today or earlier and has not taken
     effect yet, each with a newly published version; return them. Idempotent: each approved
-    suspension takes effect once (``effective_at``); one whose item has meanwhile left service
-    (cancelled, terminated, resumed) is closed without touching the item."""
+    suspension takes effect once (``effective_at``). One whose item has meanwhile left service
+    (cancelled, terminated) or been given another suspension is never taken: its
+    ``effective_at`` stays empty, and the request's page says it did not take effect."""
     today = _today(today)
     due = actor.reach.scope(
         select(AdjustmentRequest)
+        .join(ImplementationItem, AdjustmentRequest.item_id == ImplementationItem.id)
         .where(
             AdjustmentRequest.kind == AdjustmentKind.SUSPEND.value,
             AdjustmentRequest.state == AdjustmentState.APPLIED.value,
             AdjustmentRequest.effective_at.is_(None),
             AdjustmentRequest.planned_start <= today,
+            ImplementationItem.status == ItemStatus.ACTIVE.value,
+            ImplementationItem.suspension_from == AdjustmentRequest.planned_start,
         )
         .order_by(AdjustmentRequest.planned_start, AdjustmentRequest.id),
         AdjustmentRequest,
@@ -513,12 +517,9 @@ def start_due_suspensions(
     suspended = []
     for adjustment in session.execute(due).scalars().all():
         item = adjustment.item
-        adjustment.effective_at = _moment(today)
-        if (
-            item.status != ItemStatus.ACTIVE.value
-            or item.suspension_from != adjustment.planned_start
-        ):
+        if item.status != ItemStatus.ACTIVE.value:  # two requests of one day: the first won
             continue
+        adjustment.effective_at = _moment(today)
         item.status = ItemStatus.SUSPENDED.value
         publish(
             session,
