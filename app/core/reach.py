@@ -359,11 +359,32 @@ def _previous_state_allowed(obj: Any, rule: ReachRule, reach: Reach, session: Se
                     with session.no_autoflush:
                         parents.append(session.get(relationship.mapper.class_, old))
         return all(reach.allows(p, session) for p in parents if p is not None)
-    # A shared row (``also``) was in reach when one of its placements was.
-    return any(
-        _previous_placement_allowed(obj, region, unit, reach, session)
-        for region, unit in ((rule.region, rule.unit), *rule.also)
+    # A shared row (``also``) was in reach when one of its placements was; and a party may not
+    # move another party's placement (the issuer cannot send the row away from the requester).
+    placements = ((rule.region, rule.unit), *rule.also)
+    if not any(_previous_placement_allowed(obj, r, u, reach, session) for r, u in placements):
+        return False
+    if not rule.also:
+        return True
+    return all(
+        _previous_placement_allowed(obj, r, u, reach, session)
+        for r, u in placements
+        if _placement_changed(obj, r, u)
     )
+
+
+def _placement_changed(obj: Any, region: str | None, unit: str | None) -> bool:
+    """Whether a placement's columns (or their relationships) change in this flush."""
+    state = inspect(obj)
+    for column in (region, unit):
+        if not column or column == "id":
+            continue
+        if state.attrs[column].history.has_changes():
+            return True
+        relationship = _relationship_of(type(obj), column)
+        if relationship is not None and state.attrs[relationship.key].history.has_changes():
+            return True
+    return False
 
 
 def _previous_placement_allowed(

@@ -386,3 +386,21 @@ def test_a_unit_sharing_a_request_cannot_move_it_out_of_its_reach(setup, item):
     # Its own placement it may write (the issuer's answer), as the verify tests show; and the
     # approving unit, which only reads, sees the request too.
     assert services.load_request(db.session, request.id, actor=actor("longhua_operator"))
+
+
+def test_a_party_cannot_move_another_partys_placement_of_a_shared_request(setup, item):
+    from app.core.unit_of_work import unit_of_work
+
+    request = ask(setup, item.id)
+    db.session.commit()
+    with pytest.raises(OutOfReach), unit_of_work(db.session, actor("edu_window")):
+        loaded = services.load_request(db.session, request.id, actor=actor("edu_window"))
+        loaded.requester_unit_id = setup.unit("haitang_market")
+        loaded.requester_region_id = setup.region("460202")
+        db.session.flush()
+    # The issuer's own answer (state, reason) is still its to write.
+    with unit_of_work(db.session, actor("edu_window")):
+        services.return_request(
+            db.session, request.id, reason="不属本单位", version=version_of(request.id),
+            actor=actor("edu_window"),
+        )  # fmt: skip

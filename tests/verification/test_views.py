@@ -274,3 +274,29 @@ def test_roles_without_the_permission_are_refused(app, ids, login):
         302,
         403,
     )
+
+
+def test_api_verify_takes_the_result_as_multipart_and_refuses_other_units(app, ids, api_token):
+    pk = ids["pending"]
+    api = app.test_client()
+    outsider = api.post(
+        f"/api/v1/verification_request/{pk}/verify",
+        data={"version": _version(app, pk), "result": (io.BytesIO(PDF), "r.pdf")},
+        content_type="multipart/form-data",
+        headers=api_token("haitang_window"),
+    )
+    assert outsider.status_code == 404
+    bad = api.post(
+        f"/api/v1/verification_request/{pk}/verify",
+        data={"version": _version(app, pk), "result": (io.BytesIO(b"GIF89a"), "r.pdf")},
+        content_type="multipart/form-data",
+        headers=api_token("edu_operator"),
+    )
+    assert bad.status_code == 422 and _state(app, pk) == "pending"
+    done = api.post(
+        f"/api/v1/verification_request/{pk}/verify",
+        data={"version": _version(app, pk), "result": (io.BytesIO(PDF), "r.pdf")},
+        content_type="multipart/form-data",
+        headers=api_token("edu_operator"),
+    )
+    assert done.status_code == 200 and done.json["state"] == "verified"
