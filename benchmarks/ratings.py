@@ -183,6 +183,7 @@ def _fill(db, count: int) -> None:
     items, days, levels and channels to draw from; the summary is one INSERT … SELECT …
     GROUP BY), so that a million ratings take seconds, not a Python loop."""
     from sqlalchemy import (
+        BigInteger,
         Boolean,
         Column,
         Date,
@@ -239,7 +240,7 @@ def _fill(db, count: int) -> None:
     ])  # fmt: skip
     if dialect == "postgresql":
         series = func.generate_series(0, count - 1).table_valued("i").render_derived("series")
-        numbers = select(series.c.i.label("i"))
+        numbers = select(cast(series.c.i, BigInteger).label("i"))  # i × stride > 2**31
         numbers = numbers.subquery("numbers")
     else:  # a recursive CTE: SQLite has no generate_series by default
         seed = select(literal(0).label("i")).cte("numbers", recursive=True)
@@ -263,7 +264,7 @@ def _fill(db, count: int) -> None:
         .join(item, item.c.idx == (i * 7919) % len(items))
         .join(day, day.c.idx == (i * 104729) % 300)
         .join(level, level.c.idx == (i * 31) % 100)
-        .join(channel, channel.c.idx == (i // 7) % 6)
+        .join(channel, channel.c.idx == (i * 13 + i % 11) % 6)
     )  # fmt: skip
     names = ["rating_no", "unit_id", "region_id", "item_id", "implementation_code",
              "item_name", "handling_item", "hall", "window", "case_no", "id_type",
