@@ -27,6 +27,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -402,6 +403,7 @@ def main() -> None:
             print(json.dumps(_run(label, url, imports_dir, number), ensure_ascii=False))
         finally:
             drop()
+            shutil.rmtree(imports_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
