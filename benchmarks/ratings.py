@@ -182,7 +182,8 @@ def _fill(db, count: int) -> None:
     """``count`` ratings of 2026 and their summary rows, generated inside the database
     (set-based: one INSERT … SELECT over a series of numbers, joined to small tables of the
     items, days, levels and channels to draw from; the summary is one INSERT … SELECT …
-    GROUP BY), so that a million ratings take seconds, not a Python loop."""
+    GROUP BY) instead of a Python loop: 1,000,000 ratings took 64–272 s on the loaded 2-core
+    machine, SQLite and PostgreSQL alike."""
     from sqlalchemy import (
         BigInteger,
         Boolean,
