@@ -27,6 +27,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -181,8 +182,10 @@ def _fill(db, count: int) -> None:
     """``count`` ratings of 2026 and their summary rows, generated inside the database
     (set-based: one INSERT … SELECT over a series of numbers, joined to small tables of the
     items, days, levels and channels to draw from; the summary is one INSERT … SELECT …
-    GROUP BY), so that a million ratings take seconds, not a Python loop."""
+    GROUP BY) instead of a Python loop: 1,000,000 ratings took 64–272 s on the loaded 2-core
+    machine, SQLite and PostgreSQL alike."""
     from sqlalchemy import (
+        BigInteger,
         Boolean,
         Column,
         Date,
@@ -238,7 +241,8 @@ def _fill(db, count: int) -> None:
         {"idx": n, "channel": channel} for n, channel in enumerate(CHANNEL_VALUES)
     ])  # fmt: skip
     if dialect == "postgresql":
-        numbers = select(func.generate_series(0, count - 1).table_valued("i").c.i.label("i"))
+        series = func.generate_series(0, count - 1).table_valued("i").render_derived("series")
+        numbers = select(cast(series.c.i, BigInteger).label("i"))  # i × stride > 2**31
         numbers = numbers.subquery("numbers")
     else:  # a recursive CTE: SQLite has no generate_series by default
         seed = select(literal(0).label("i")).cte("numbers", recursive=True)
@@ -262,7 +266,7 @@ def _fill(db, count: int) -> None:
         .join(item, item.c.idx == (i * 7919) % len(items))
         .join(day, day.c.idx == (i * 104729) % 300)
         .join(level, level.c.idx == (i * 31) % 100)
-        .join(channel, channel.c.idx == (i // 7) % 6)
+        .join(channel, channel.c.idx == (i * 13 + i % 11) % 6)
     )  # fmt: skip
     names = ["rating_no", "unit_id", "region_id", "item_id", "implementation_code",
              "item_name", "handling_item", "hall", "window", "case_no", "id_type",
@@ -328,16 +332,20 @@ def phase_figures(url: str, imports_dir: str, count: int) -> dict:
     for username in ("province_admin", "county_coordinator", "unit_operator"):
         client = app.test_client()
         client.post("/login/", data={"username": username, "password": password})
-        times = []
+        times, cpu = [], []
         for _n in range(20):
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             response = client.get("/ratingfigures/show/?group_by=unit&period=2026")
             times.append((time.perf_counter() - began) * 1000)
+            cpu.append((time.process_time() - began_cpu) * 1000)  # this process's own work
             assert response.status_code == 200, response.status_code
         times.sort()
+        cpu.sort()
         result[username] = {
             "p50_ms": round(statistics.median(times)),
             "p95_ms": round(times[int(len(times) * 0.95) - 1]),
+            "cpu_p50_ms": round(statistics.median(cpu)),
+            "cpu_p95_ms": round(cpu[int(len(cpu) * 0.95) - 1]),
         }
     result["peak_rss_mb"] = round(_peak_mb())
     return result
@@ -396,6 +404,7 @@ def main() -> None:
             print(json.dumps(_run(label, url, imports_dir, number), ensure_ascii=False))
         finally:
             drop()
+            shutil.rmtree(imports_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -154,6 +154,8 @@ class RatingView(ZwModelView):
                         )
                 except ValidationError as error:
                     errors = dict(error.errors) or {"": str(error)}
+                except OutOfReach:
+                    abort(404)  # an item outside reach is not there, as on every page
                 except DomainError as error:
                     return render_domain_error(error)
                 else:

@@ -252,3 +252,17 @@ def test_window_staff_record_a_rating_by_hand(app, ids, login):
 
         stored = db.session.query(Rating).filter_by(rating_no="ZJ0001").one()
         assert stored.ticket is not None and stored.source == "manual"
+
+
+@pytest.mark.parametrize("username", ["unit_operator2", "county_coordinator2"])
+def test_recording_by_hand_on_the_page_for_an_item_outside_reach_is_404(app, ids, login, username):
+    page = login(username).post(
+        "/ratingview/record/",
+        data={"rating_no": "ZJ0404", "item_id": ids["item"], "channel": "window",
+              "level": "1", "rated_at": "2026-03-02T10:00"},
+    )  # fmt: skip
+    assert page.status_code == 404
+    with app.app_context():
+        from app.ratings.models import Rating
+
+        assert db.session.query(Rating).filter_by(rating_no="ZJ0404").count() == 0
