@@ -13,7 +13,15 @@ import config as default_config
 from app.extensions import appbuilder, csrf, db, limiter, migrate
 
 # Domain packages, each with ``register(appbuilder)``; their order is the menu's order.
-DOMAINS = ("app.core", "app.catalogue", "app.licences", "app.excel", "app.accounts", "app.ratings")
+DOMAINS = (
+    "app.core",
+    "app.catalogue",
+    "app.licences",
+    "app.excel",
+    "app.accounts",
+    "app.ratings",
+    "app.supervision",
+)
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
