@@ -321,3 +321,43 @@ class SupervisionEvidence(db.Model):
 
     def __repr__(self) -> str:
         return self.filename
+
+
+notice_unit = Table(
+    "supervision_notice_unit",
+    db.metadata,
+    Column(
+        "notice_id",
+        ForeignKey("supervision_notice.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("unit_id", ForeignKey("unit.id"), primary_key=True),
+)
+
+
+class SupervisionNotice(db.Model):
+    """An issued circulated notice (通报) of overdue orders: the Word document the supervisor
+    edited and uploaded back, archived with who, when, scope, period and its SHA-256. Visible
+    within the region's reach and to the units it names (``units``)."""
+
+    __tablename__ = "supervision_notice"
+    __reach__ = ReachRule(region="region_id")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), nullable=False, index=True)
+    period_start: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    title: Mapped[str] = mapped_column(String(256), nullable=False)
+    order_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    issued_by: Mapped[str] = mapped_column(String(128), nullable=False, default="")
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    filename: Mapped[str] = mapped_column(String(128), nullable=False)
+    stored_name: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+
+    region: Mapped[Region] = relationship(foreign_keys=[region_id])
+    units: Mapped[list[Unit]] = relationship(secondary=notice_unit, order_by="Unit.id")
+
+    def __repr__(self) -> str:
+        return self.title

@@ -5,11 +5,17 @@ from __future__ import annotations
 from app.core.roles import COUNTY_COORDINATOR, PROVINCE_ADMIN, SUPERVISOR, UNIT_OPERATOR
 
 MENU = "Supervision"
-ALL_MENUS = f"{MENU}|Check points|Check plans|Findings|Rectification orders|Rectification queue"
+ALL_MENUS = (
+    f"{MENU}|Check points|Check plans|Findings|Rectification orders|Rectification queue"
+    "|Circulated notices"
+)
 ANSWERER = [
-    ("SupervisionFindings|SupervisionOrders", "can_read"),
+    ("SupervisionFindings|SupervisionOrders|SupervisionNotices", "can_read"),
     ("SupervisionOrders", "can_write"),
-    (f"{MENU}|Findings|Rectification orders|Rectification queue", "menu_access"),
+    (
+        f"{MENU}|Findings|Rectification orders|Rectification queue|Circulated notices",
+        "menu_access",
+    ),
 ]
 
 GRANTS: dict[str, list[tuple[str, str]]] = {
@@ -17,7 +23,8 @@ GRANTS: dict[str, list[tuple[str, str]]] = {
     # rectification and verifies the answers, within their region.
     SUPERVISOR: [
         (
-            "SupervisionCheckPoints|SupervisionPlans|SupervisionFindings|SupervisionOrders",
+            "SupervisionCheckPoints|SupervisionPlans|SupervisionFindings|SupervisionOrders"
+            "|SupervisionNotices",
             "can_(read|write)",
         ),
         (ALL_MENUS, "menu_access"),
@@ -27,7 +34,8 @@ GRANTS: dict[str, list[tuple[str, str]]] = {
     COUNTY_COORDINATOR: ANSWERER,
     PROVINCE_ADMIN: [
         (
-            "SupervisionCheckPoints|SupervisionPlans|SupervisionFindings|SupervisionOrders",
+            "SupervisionCheckPoints|SupervisionPlans|SupervisionFindings|SupervisionOrders"
+            "|SupervisionNotices",
             "can_read",
         ),
         (ALL_MENUS, "menu_access"),

@@ -10,6 +10,7 @@ from app.supervision.views import (
     CheckPlanView,
     CheckPointView,
     FindingView,
+    NoticeView,
     RectificationOrderView,
 )
 
@@ -43,5 +44,17 @@ def register(appbuilder: AppBuilder) -> None:
         icon="fa-clock",
         **menu,
     )
+    appbuilder.add_view(
+        NoticeView,
+        "Circulated notices",
+        label=_l("Circulated notices"),
+        icon="fa-bullhorn",
+        **menu,
+    )
     for api in (FindingApi, RectificationOrderApi):
         appbuilder.add_api(api)
+    from flask import current_app
+
+    from app.supervision.cli import supervision_run_command
+
+    current_app.cli.add_command(supervision_run_command)

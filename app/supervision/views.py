@@ -4,9 +4,12 @@ app.supervision.services."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView
 from flask_appbuilder.baseviews import expose
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.security.decorators import has_access
@@ -16,17 +19,17 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import SelectField
 
-from app.core import calendar, jobs
+from app.core import calendar, files, jobs, roles
 from app.core import workflow as _workflow
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView, enum_select
 from app.core.errors import DomainError, OutOfReach, render_domain_error
-from app.core.models import Unit
+from app.core.models import Region, Unit
 from app.core.reach import ReachInterface
 from app.core.roles import METHOD_PERMISSIONS
 from app.core.unit_of_work import unit_of_work
 from app.extensions import db
-from app.supervision import services
+from app.supervision import notices, services
 from app.supervision.models import CheckPlan, CheckPoint, Finding, RectificationOrder
 from app.supervision.rules import rule_choices
 from app.supervision.states import ORDER, FindingState, PlanKind, Severity
@@ -437,3 +440,105 @@ class RectificationOrderView(ZwModelView):
             return render_domain_error(error, redirect_to=url_for(".show", pk=pk))
         flash(_("The step is recorded."), "success")
         return redirect(url_for(".show", pk=pk))
+
+
+class NoticeView(BaseView):
+    """通报: draft the notice of overdue orders for a region and period (.docx), upload the
+    issued version back; the archive of issued notices, each for who may see it."""
+
+    route_base = "/supervisionnotices"
+    class_permission_name = "SupervisionNotices"
+    method_permission_name = {
+        "list": "read",
+        "download": "read",
+        "draft": "write",
+        "issue": "write",
+    }
+    default_view = "list"
+
+    @expose("/list/")
+    @has_access
+    def list(self) -> Any:
+        actor = current_actor()
+        regions = (
+            db.session.execute(
+                actor.reach.scope(select(Region), Region)
+                .where(Region.level.in_(("province", "city", "county")))
+                .order_by(Region.path)
+                .limit(500)
+            )
+            .scalars()
+            .all()
+        )
+        today = calendar.today()
+        return self.render_template(
+            "supervision/notices.html",
+            notices=notices.visible_notices(db.session, actor=actor),
+            regions=regions,
+            can_issue=roles.SUPERVISOR in roles.names_of(actor),
+            start=dt.date(today.year, 1, 1).isoformat(),
+            end=today.isoformat(),
+        )
+
+    @expose("/draft/", methods=["POST"])
+    @has_access
+    def draft(self) -> Any:
+        """The draft .docx to edit in Word (audited)."""
+        actor, form = current_actor(), request.form
+        try:
+            with unit_of_work(db.session, actor):
+                name, data = notices.draft_notice(
+                    db.session,
+                    region_id=form.get("region_id"),
+                    start=form.get("period_start"),
+                    end=form.get("period_end"),
+                    actor=actor,
+                )
+        except DomainError as error:
+            return render_domain_error(error, redirect_to=url_for(".list"))
+        return send_file(
+            io.BytesIO(data),
+            mimetype=files.DOCX_TYPES[".docx"][0],
+            as_attachment=True,
+            download_name=name,
+        )
+
+    @expose("/issue/", methods=["POST"])
+    @has_access
+    def issue(self) -> Any:
+        """Archive the issued (edited) notice."""
+        actor, form = current_actor(), request.form
+        upload = request.files.get("file")
+        try:
+            with unit_of_work(db.session, actor):
+                notices.issue_notice(
+                    db.session,
+                    region_id=form.get("region_id"),
+                    start=form.get("period_start"),
+                    end=form.get("period_end"),
+                    title=form.get("title") or "",
+                    filename=upload.filename if upload else None,
+                    data=upload.read() if upload else b"",
+                    actor=actor,
+                )
+        except DomainError as error:
+            return render_domain_error(error, redirect_to=url_for(".list"))
+        flash(_("The notice is issued and archived."), "success")
+        return redirect(url_for(".list"))
+
+    @expose("/download/<int:pk>")
+    @has_access
+    def download(self, pk: int) -> Any:
+        try:
+            with unit_of_work(db.session, current_actor()):
+                notice, path = notices.notice_file(db.session, pk, actor=current_actor())
+        except OutOfReach:
+            abort(404)
+        response = send_file(
+            path,
+            mimetype=files.DOCX_TYPES[".docx"][0],
+            as_attachment=True,
+            download_name=notice.filename,
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response

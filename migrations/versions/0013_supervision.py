@@ -1,7 +1,8 @@
 """Supervision (监督检查): the checklist library, check plans with their scope (regions, units)
 and check points, findings (automatic ones linked to the offending record), rectification orders
 (限令整改) with their steps and working-day deadlines, and the evidence files of findings and
-answers (stored outside the web root, named here).
+answers and the issued circulated notices (通报, .docx) with the units they name (stored outside
+the web root, named here).
 
 Revision ID: 0013_supervision
 Revises: 0011_ticket_step_deadlines
@@ -165,9 +166,42 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_supervision_evidence_finding_id'), ['finding_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_supervision_evidence_step_id'), ['step_id'], unique=False)
 
+    op.create_table('supervision_notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('title', sa.String(length=256), nullable=False),
+    sa.Column('order_count', sa.Integer(), nullable=False),
+    sa.Column('issued_by', sa.String(length=128), nullable=False),
+    sa.Column('issued_at', sa.DateTime(), nullable=False),
+    sa.Column('filename', sa.String(length=128), nullable=False),
+    sa.Column('stored_name', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_supervision_notice_region_id_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_notice')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_supervision_notice_stored_name'))
+    )
+    with op.batch_alter_table('supervision_notice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supervision_notice_region_id'), ['region_id'], unique=False)
+
+    op.create_table('supervision_notice_unit',
+    sa.Column('notice_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['notice_id'], ['supervision_notice.id'], name=op.f('fk_supervision_notice_unit_notice_id_supervision_notice'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_supervision_notice_unit_unit_id_unit')),
+    sa.PrimaryKeyConstraint('notice_id', 'unit_id', name=op.f('pk_supervision_notice_unit'))
+    )
 
 
 def downgrade():
+    op.drop_table('supervision_notice_unit')
+    with op.batch_alter_table('supervision_notice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_supervision_notice_region_id'))
+
+    op.drop_table('supervision_notice')
+
     with op.batch_alter_table('supervision_evidence', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_supervision_evidence_step_id'))
         batch_op.drop_index(batch_op.f('ix_supervision_evidence_finding_id'))

@@ -202,3 +202,15 @@ def test_a_run_uses_one_query_per_rule_not_one_per_item(ctx, world, today):
         event.remove(engine, "before_cursor_execute", count)
     assert len(findings(row.id)) == 30
     assert len(statements) < 60
+
+
+def test_the_cron_command_runs_the_plans_in_their_period(app, ctx, world, today):
+    bad = item(world, entry=_entry(name="甲"), published=True)
+    row = plan(world, [check_point("elements_missing")])
+    manual_only = plan(world, [check_point(None)], kind="onsite")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["supervision-run"])
+    assert f"plan {row.id}:" in result.output and f"plan {manual_only.id}:" in result.output
+    assert [f.object_id for f in findings(row.id)] == [bad.id]
+    again = app.test_cli_runner().invoke(args=["supervision-run", "--plan", str(row.id)])
+    assert again.exit_code == 0 and len(findings(row.id)) == 1
