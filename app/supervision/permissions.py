@@ -7,13 +7,14 @@ from app.core.roles import COUNTY_COORDINATOR, PROVINCE_ADMIN, SUPERVISOR, UNIT_
 MENU = "Supervision"
 ALL_MENUS = (
     f"{MENU}|Check points|Check plans|Findings|Rectification orders|Rectification queue"
-    "|Circulated notices"
+    "|Circulated notices|Supervision figures"
 )
 ANSWERER = [
     ("SupervisionFindings|SupervisionOrders|SupervisionNotices", "can_read"),
     ("SupervisionOrders", "can_write"),
     (
-        f"{MENU}|Findings|Rectification orders|Rectification queue|Circulated notices",
+        f"{MENU}|Findings|Rectification orders|Rectification queue|Circulated notices"
+        "|Supervision figures",
         "menu_access",
     ),
 ]

@@ -12,6 +12,7 @@ from app.supervision.views import (
     FindingView,
     NoticeView,
     RectificationOrderView,
+    SupervisionFiguresView,
 )
 
 
@@ -49,6 +50,13 @@ def register(appbuilder: AppBuilder) -> None:
         "Circulated notices",
         label=_l("Circulated notices"),
         icon="fa-bullhorn",
+        **menu,
+    )
+    appbuilder.add_view(
+        SupervisionFiguresView,
+        "Supervision figures",
+        label=_l("Supervision figures"),
+        icon="fa-chart-bar",
         **menu,
     )
     for api in (FindingApi, RectificationOrderApi):

@@ -37,7 +37,7 @@ class FindingSource(LabelledEnum):
 
 
 class FindingState(LabelledEnum):
-    OPEN = "open", _l("Open")
+    OPEN = "open", _l("Awaiting action")
     ORDERED = "ordered", _l("Rectification ordered")
     RESOLVED = "resolved", _l("Resolved by the data")
     CLOSED = "closed", _l("Closed")

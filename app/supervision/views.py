@@ -542,3 +542,119 @@ class NoticeView(BaseView):
         )
         response.headers["Cache-Control"] = "no-store"
         return response
+
+
+FIGURE_HEADERS = (
+    _l("Group"),
+    _l("Findings"),
+    _l("Findings standing"),
+    _l("Orders issued"),
+    _l("Orders open"),
+    _l("Orders overdue"),
+    _l("Orders closed"),
+    _l("Closed on time"),
+    _l("On-time closing rate"),
+)
+
+
+class SupervisionFiguresView(BaseView):
+    """监督检查统计: findings and orders within reach by unit, region or check point over a
+    period, with two charts and an Excel export."""
+
+    route_base = "/supervisionfigures"
+    class_permission_name = "SupervisionFindings"
+    method_permission_name = {"show": "read", "chart": "read", "export": "read"}
+    default_view = "show"
+
+    def _compute(self) -> tuple[Any, Any, str, dt.date, dt.date]:
+        from app.supervision import figures
+
+        group_by = request.args.get("group_by") or "unit"
+        if group_by not in figures.GROUPINGS:
+            abort(400)
+        today = calendar.today()
+        try:
+            start = dt.date.fromisoformat(request.args.get("start") or f"{today.year}-01-01")
+            end = dt.date.fromisoformat(request.args.get("end") or today.isoformat())
+        except ValueError:
+            abort(400)
+        rows, total = figures.compute(
+            db.session, actor=current_actor(), start=start, end=end, group_by=group_by
+        )
+        return rows, total, group_by, start, end
+
+    @expose("/show/")
+    @has_access
+    def show(self) -> Any:
+        from app.supervision import figures
+
+        rows, total, group_by, start, end = self._compute()
+        return self.render_template(
+            "supervision/figures.html",
+            headers=FIGURE_HEADERS,
+            rows=[f.cells() for f in rows],
+            total=total.cells(),
+            group_by=group_by,
+            groupings=figures.GROUPINGS,
+            start=start,
+            end=end,
+        )
+
+    @expose("/chart/<name>")
+    @has_access
+    def chart(self, name: str) -> Any:
+        from flask import Response
+
+        from app.core import charts
+        from app.supervision import figures
+
+        today = calendar.today()
+        try:
+            start = dt.date.fromisoformat(request.args.get("start") or f"{today.year}-01-01")
+            end = dt.date.fromisoformat(request.args.get("end") or today.isoformat())
+        except ValueError:
+            abort(400)
+        actor = current_actor()
+        if name == "overdue":
+            rows, _total = figures.compute(
+                db.session, actor=actor, start=start, end=end, group_by="unit"
+            )
+            top = [f for f in rows if f.overdue][:10]
+            png = charts.bar_png(
+                _("Units with the most overdue orders"),
+                [f.label for f in top],
+                [f.overdue for f in top],
+                horizontal=True,
+            )
+        elif name == "points":
+            rows, _total = figures.compute(
+                db.session, actor=actor, start=start, end=end, group_by="check_point"
+            )
+            top = sorted(rows, key=lambda f: -f.findings)[:10]
+            png = charts.bar_png(
+                _("Findings by check point"),
+                [f.label.split(" ")[0] for f in top],
+                [f.findings for f in top],
+            )
+        else:
+            abort(404)
+        return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+    @expose("/export/")
+    @has_access
+    def export(self) -> Any:
+        from app.core.audit import AuditAction
+        from app.core.audit import record as audit
+        from app.excel.writer import stream_workbook, xlsx_response
+
+        rows, total, group_by, start, end = self._compute()
+        cells = [f.cells() for f in rows] + [[_("Total"), *total.cells()[1:]]]
+        with unit_of_work(db.session, current_actor()):
+            audit(
+                db.session,
+                AuditAction.EXPORT,
+                object_type="SupervisionFigures",
+                summary=f"supervision figures by {group_by}, {start} ~ {end}",
+            )
+        output = stream_workbook("监督检查统计", [str(h) for h in FIGURE_HEADERS], cells)
+        return xlsx_response(output, f"监督检查统计-{start}-{end}.xlsx")
