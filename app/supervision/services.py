@@ -247,9 +247,11 @@ def run_checks(
         summary.opened[rule.key] = len(new_rows)
         summary.resolved[rule.key] = len(fixed)
         summary.standing[rule.key] = len(hits)
+    # The bulk statements bypassed the identity map: reload what they changed, then stamp the run.
+    session.expire_all()
+    plan = load_plan(session, plan_id, actor=actor)
     plan.last_run_at = now
     plan.last_run_summary = summary.text[:256]
-    session.expire_all()
     record(
         session,
         AuditAction.UPDATE,

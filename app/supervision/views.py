@@ -17,7 +17,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
-from wtforms import SelectField
+from wtforms import DateField, SelectField
+from wtforms.validators import InputRequired
+from wtforms.widgets import DateInput
 
 from app.core import calendar, files, jobs, roles
 from app.core import workflow as _workflow
@@ -138,7 +140,15 @@ class CheckPlanView(ZwModelView):
         "last_run_at": _l("Last automatic run"),
         "last_run_summary": _l("Last run's result"),
     }
-    add_form_extra_fields = {"kind": enum_select(_l("Kind"), PlanKind)}
+    # Plain date inputs (the browser's own picker): FAB's date-picker widget emptied the
+    # period in Chromium before the form was sent.
+    add_form_extra_fields = {
+        "kind": enum_select(_l("Kind"), PlanKind),
+        "period_start": DateField(
+            _l("Period from"), validators=[InputRequired()], widget=DateInput()
+        ),
+        "period_end": DateField(_l("Period to"), validators=[InputRequired()], widget=DateInput()),
+    }
     edit_form_extra_fields = dict(add_form_extra_fields)
 
     def pre_add(self, item: CheckPlan) -> None:

@@ -56,6 +56,8 @@ def test_elements_missing_finds_a_published_item_without_its_phone_and_hours(ctx
     assert "办理时间" in found[0].detail and "咨询电话" in found[0].detail
     assert found[0].object_type == "ImplementationItem" and found[0].unit_id == bad.unit_id
     assert summary.opened == {"elements_missing": 1}
+    db.session.expire_all()
+    assert row.last_run_at is not None and "1" in row.last_run_summary
 
 
 def test_a_rerun_adds_nothing_and_resolves_a_finding_the_data_fixed(ctx, world, today):
