@@ -305,3 +305,33 @@ def test_check_points_are_validated_in_chinese(app, world, login):
         assert db.session.query(CheckPoint).count() == 1
     assert "该字段是必填字段" in empty
     assert "已经存在" in twice
+
+
+def test_the_api_refuses_an_order_from_a_unit_and_issues_one_for_the_supervisor(
+    app, world, api_token, evidence_dir
+):
+    with app.app_context():
+        county_supervisor(world, "sup_xiuying", "460105")
+        item(world, published=True)
+        row = plan(world, [check_point("elements_missing")])
+        db.session.commit()
+        with unit_of_work(db.session, system_actor()):
+            services.run_checks(db.session, row.id, actor=system_actor())
+        (finding,) = findings(row.id)
+        finding_id, version = finding.id, finding.version
+    api = app.test_client()
+    refused = api.post(
+        f"/api/v1/supervision_finding/{finding_id}/order",
+        json={"version": version},
+        headers=api_token("unit_operator"),
+    )
+    assert refused.status_code == 403
+    issued = api.post(
+        f"/api/v1/supervision_finding/{finding_id}/order",
+        json={"version": version, "working_days": 7},
+        headers=api_token("sup_xiuying"),
+    )
+    assert issued.status_code == 201 and issued.json["due"]
+    with app.app_context():
+        order = db.session.get(RectificationOrder, issued.json["id"])
+        assert order.working_days == 7 and order.state == "issued"
