@@ -197,3 +197,9 @@ VERIFICATION_FILES_DIR = os.environ.get(
     "VERIFICATION_FILES_DIR", str(BASE_DIR / "instance" / "verification_results")
 )
 VERIFICATION_MAX_BYTES = _int("VERIFICATION_MAX_MB", 10) * 1024 * 1024
+# Supervision (监督检查): evidence files of findings and of the units' answers to rectification
+# orders, outside the web root like the other uploads; the circulated notices (通报) issued.
+SUPERVISION_EVIDENCE_DIR = os.environ.get(
+    "SUPERVISION_EVIDENCE_DIR", str(BASE_DIR / "instance" / "supervision_files")
+)
+SUPERVISION_EVIDENCE_MAX_BYTES = _int("SUPERVISION_EVIDENCE_MAX_MB", 10) * 1024 * 1024

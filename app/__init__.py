@@ -21,6 +21,7 @@ DOMAINS = (
     "app.accounts",
     "app.ratings",
     "app.verification",
+    "app.supervision",
 )
 
 
