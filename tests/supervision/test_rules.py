@@ -18,7 +18,15 @@ from app.supervision import services
 from app.supervision.rules import RULES
 from tests.licences.factories import make_entry, make_objection
 from tests.ratings.factories import rating
-from tests.supervision.factories import basic_entry, check_point, findings, item, plan
+from tests.supervision.factories import (
+    actor,
+    basic_entry,
+    check_point,
+    county_supervisor,
+    findings,
+    item,
+    plan,
+)
 from tests.verification.factories import CST, MONDAY_10, ask, published_item, staff
 
 NOW = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC)
@@ -225,6 +233,23 @@ def test_a_verification_request_not_answered_by_its_deadline_is_found(verifiers,
         "verification_overdue": 0
     }
     assert [f.state for f in findings(plan_row.id)] == ["resolved"]
+
+
+def test_a_county_supervisors_verification_check_sees_only_the_countys_issuers(
+    verifiers, ctx, clock
+):
+    world = verifiers
+    approved = published_item(world)
+    ask(world, approved.id)  # issued by 秀英区教育局 (460105)
+    theirs = ask(world, approved.id, issuer_unit_id=world.unit("haitang_market"))
+    county_supervisor(world, "sup_haitang", "460202")
+    haitang = actor("sup_haitang")
+    plan_row = plan(world, [check_point("verification_overdue")], regions=("460202",), by=haitang)
+    db.session.commit()
+    clock(dt.datetime(2026, 3, 2, 11, 0, tzinfo=CST))
+    with unit_of_work(db.session, haitang):
+        services.run_checks(db.session, plan_row.id, actor=haitang)
+    assert [f.object_id for f in findings(plan_row.id)] == [theirs.id]
 
 
 def test_the_run_keeps_to_the_plans_scope(ctx, world, today):
