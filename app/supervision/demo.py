@@ -27,6 +27,7 @@ from app.supervision.rules import RULES
 PREFIX = "DEMO-JC-"
 BASIS_000 = "《政务服务事项管理办法》（种子000）第二十一条、第二十二条"
 BASIS_002 = "《网上政务服务管理办法》（种子002）第三十五条、第三十六条"
+BASIS_003 = "《关于在政务服务领域推行“免证办”服务的通知》（种子003）第十一条"
 SEVERITY = {
     "elements_missing": "medium",
     "promised_over_legal": "high",
@@ -34,7 +35,10 @@ SEVERITY = {
     "adjustment_overdue": "medium",
     "poor_rating_overdue": "medium",
     "licence_objection_overdue": "low",
+    "suspension_past_resume": "medium",
+    "verification_overdue": "medium",
 }
+BASIS = {"no_legal_basis": BASIS_000, "verification_overdue": BASIS_003}
 MANUAL_POINTS = (
     ("11", "服务大厅未按规定公示办事指南", "medium"),
     ("12", "暗访：窗口未一次性告知所需材料", "high"),
@@ -70,7 +74,7 @@ def seed_demo(session: Session) -> str:
                 code=f"{PREFIX}{index:02d}",
                 description=str(RULES[key].label),
                 severity=SEVERITY[key],
-                legal_basis=BASIS_002 if key != "no_legal_basis" else BASIS_000,
+                legal_basis=BASIS.get(key, BASIS_002),
                 rule_key=key,
             )
             services.validate_check_point(session, point)

@@ -18,10 +18,14 @@ The rules, and what the product's data does not support yet (left out, see READM
 * ``poor_rating_overdue`` — a poor-rating rectification ticket not rectified by its deadline.
 * ``licence_objection_overdue`` — a licence objection not marked or not resolved by its
   deadline (seed 000 licence art. 18).
+* ``suspension_past_resume`` — a suspended item past its planned resume date (seed 002 art. 14),
+  by the catalogue's own criteria (``suspended_past_resume_date_query``).
+* ``verification_overdue`` — a 免证办 verification request still awaiting its answer past its
+  verify deadline (seed 003 art. 11), judged on the deadline's instant (its timed ``due_at``).
 
-Not in the set (the data does not exist yet): suspended items past a planned resume date (no
-such field), online maturity below a target per item type (no target is stored), licences
-accepted by an item but not linked for 免证办 (the items' accepted licences are not recorded).
+Not in the set (the data does not exist yet): online maturity below a target per item type (no
+target is stored), licences accepted by an item but not linked for 免证办 (the items' accepted
+licences are not recorded).
 """
 
 from __future__ import annotations
@@ -37,9 +41,13 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from app.catalogue.models import AdjustmentRequest, BasicCatalogueEntry, ImplementationItem
+from app.catalogue.services import suspended_past_resume_date_query
+from app.core import calendar
 from app.core.models import Deadline
 from app.licences.models import LicenceEntry, LicenceObjection
 from app.ratings.models import RectificationTicket
+from app.verification.models import VerificationRequest
+from app.verification.states import OPEN_STATES
 
 _PUBLISHED = ("active", "suspended")
 
@@ -205,6 +213,53 @@ def _licence_objection_overdue(today: dt.date) -> Select:
     )
 
 
+def _suspension_past_resume(today: dt.date) -> Select:
+    catalogue = suspended_past_resume_date_query(today).whereclause
+    assert catalogue is not None  # the catalogue's query is its WHERE clause
+    return _published_items(ImplementationItem.resume_by.label("resume_by")).where(catalogue)
+
+
+def _resume_detail(row: Any) -> str:
+    return _(
+        "Suspended; planned to resume on %(day)s, not resumed.", day=row["resume_by"].isoformat()
+    )
+
+
+def _verification_overdue(today: dt.date) -> Select:
+    # A timed deadline is due at an instant (naive UTC): late once the clock passes it, but
+    # never after ``today`` (a run for a past day does not count what fell due later).
+    now = calendar.now().replace(tzinfo=None)
+    late = or_(
+        Deadline.due_date < today,
+        and_(Deadline.due_at.is_not(None), Deadline.due_at < now, Deadline.due_date <= today),
+    )
+    return (
+        select(
+            VerificationRequest.id.label("object_id"),
+            VerificationRequest.issuer_unit_id.label("unit_id"),
+            VerificationRequest.issuer_region_id.label("region_id"),
+            (VerificationRequest.case_no + literal(" ") + VerificationRequest.material_name).label(
+                "subject"
+            ),
+            Deadline.due_at.label("due_at"),
+            Deadline.due_date.label("due"),
+        )
+        .join(Deadline, Deadline.id == VerificationRequest.verify_deadline_id)
+        .where(
+            VerificationRequest.state.in_(OPEN_STATES),
+            Deadline.completed_at.is_(None),
+            late,
+        )
+    )
+
+
+def _verification_detail(row: Any) -> str:
+    due = row["due_at"]
+    if due is None:
+        return _due_detail(row)
+    return _("Due at %(moment)s, not answered.", moment=calendar.format_datetime(due))
+
+
 _RULES = (
     Rule(
         "elements_missing",
@@ -247,6 +302,20 @@ _RULES = (
         LicenceObjection,
         _licence_objection_overdue,
         _due_detail,
+    ),
+    Rule(
+        "suspension_past_resume",
+        _l("Suspended item past its planned resume date"),
+        ImplementationItem,
+        _suspension_past_resume,
+        _resume_detail,
+    ),
+    Rule(
+        "verification_overdue",
+        _l("Verification request not answered by its deadline"),
+        VerificationRequest,
+        _verification_overdue,
+        _verification_detail,
     ),
 )
 RULES: dict[str, Rule] = {rule.key: rule for rule in _RULES}

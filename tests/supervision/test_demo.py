@@ -21,7 +21,7 @@ def test_seed_demo_fills_plans_findings_and_orders_in_every_state_once(app, worl
         db.session.commit()
         assert summary.startswith("supervision:")
         assert db.session.scalar(select(func.count()).select_from(CheckPlan)) == 2
-        assert db.session.scalar(select(func.count()).select_from(CheckPoint)) == 8
+        assert db.session.scalar(select(func.count()).select_from(CheckPoint)) == 10
         sources = set(db.session.execute(select(Finding.source)).scalars())
         assert sources == {"auto", "manual"}
         orders = db.session.execute(select(RectificationOrder)).scalars().all()

@@ -18,7 +18,16 @@ from app.supervision import services
 from app.supervision.rules import RULES
 from tests.licences.factories import make_entry, make_objection
 from tests.ratings.factories import rating
-from tests.supervision.factories import basic_entry, check_point, findings, item, plan
+from tests.supervision.factories import (
+    actor,
+    basic_entry,
+    check_point,
+    county_supervisor,
+    findings,
+    item,
+    plan,
+)
+from tests.verification.factories import CST, MONDAY_10, ask, published_item, staff
 
 NOW = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC)
 COMPLETE = {"service_hours": "工作日 9:00-17:00", "consult_phone": "0898-66668888"}
@@ -168,6 +177,79 @@ def test_a_licence_objection_past_its_deadline_is_found(ctx, world, today):
     db.session.commit()
     _run(plan_row.id)
     assert [f.object_id for f in findings(plan_row.id)] == [late]
+
+
+def test_a_suspended_item_past_its_planned_resume_date_is_found(ctx, world, today):
+    late = item(world, entry=_entry(name="甲"), published=True, **COMPLETE)
+    planned = item(world, entry=_entry(name="乙"), published=True, **COMPLETE)
+    open_ended = item(world, entry=_entry(name="丙"), published=True, **COMPLETE)
+    for row, resume_by in ((late, today - dt.timedelta(days=3)), (planned, today)):
+        row.status, row.resume_by = "suspended", resume_by
+    open_ended.status = "suspended"  # suspended with no planned resume date: nothing to miss
+    plan_row = plan(world, [check_point("suspension_past_resume")])
+    db.session.commit()
+    _run(plan_row.id)
+    (finding,) = findings(plan_row.id)
+    assert finding.object_id == late.id and finding.object_type == "ImplementationItem"
+    assert (today - dt.timedelta(days=3)).isoformat() in finding.detail
+    assert finding.unit_id == late.unit_id and "甲" in finding.subject
+    late.status, late.resume_by = "active", None  # resumed (a RESUME adjustment applied)
+    db.session.commit()
+    again = _run(plan_row.id)
+    assert again.resolved == {"suspension_past_resume": 1}
+    assert [f.state for f in findings(plan_row.id)] == ["resolved"]
+
+
+@pytest.fixture
+def verifiers(app, world, clock):
+    staff(app, world)
+    clock(MONDAY_10)
+    return world
+
+
+def test_a_verification_request_not_answered_by_its_deadline_is_found(verifiers, ctx, clock):
+    world = verifiers
+    approved = published_item(world)
+    late = ask(world, approved.id)  # general, at a window: due at 10:30
+    later = ask(world, approved.id, complexity="complex")  # due in 24 hours
+    answered = ask(world, approved.id)
+    answered.state = "verified"
+    answered.verify_deadline.completed_at = dt.datetime(2026, 3, 2, 2, 20)
+    plan_row = plan(world, [check_point("verification_overdue")])
+    db.session.commit()
+    clock(dt.datetime(2026, 3, 2, 10, 20, tzinfo=CST))
+    assert _run(plan_row.id).opened == {"verification_overdue": 0}  # not due yet
+    clock(dt.datetime(2026, 3, 2, 11, 0, tzinfo=CST))
+    _run(plan_row.id)
+    (finding,) = findings(plan_row.id)
+    assert finding.object_id == late.id and finding.object_type == "VerificationRequest"
+    assert finding.unit_id == world.unit("xiuying_edu") and "2026-03-02 10:30" in finding.detail
+    assert later.id != finding.object_id
+    late.state = "verified"  # answered, late: the open finding is closed by the data
+    late.verify_deadline.completed_at = dt.datetime(2026, 3, 2, 3, 5)
+    db.session.commit()
+    again = _run(plan_row.id)
+    assert again.resolved == {"verification_overdue": 1} and again.opened == {
+        "verification_overdue": 0
+    }
+    assert [f.state for f in findings(plan_row.id)] == ["resolved"]
+
+
+def test_a_county_supervisors_verification_check_sees_only_the_countys_issuers(
+    verifiers, ctx, clock
+):
+    world = verifiers
+    approved = published_item(world)
+    ask(world, approved.id)  # issued by 秀英区教育局 (460105)
+    theirs = ask(world, approved.id, issuer_unit_id=world.unit("haitang_market"))
+    county_supervisor(world, "sup_haitang", "460202")
+    haitang = actor("sup_haitang")
+    plan_row = plan(world, [check_point("verification_overdue")], regions=("460202",), by=haitang)
+    db.session.commit()
+    clock(dt.datetime(2026, 3, 2, 11, 0, tzinfo=CST))
+    with unit_of_work(db.session, haitang):
+        services.run_checks(db.session, plan_row.id, actor=haitang)
+    assert [f.object_id for f in findings(plan_row.id)] == [theirs.id]
 
 
 def test_the_run_keeps_to_the_plans_scope(ctx, world, today):
