@@ -521,6 +521,7 @@ class FilingView(ZwModelView):
             rows=services.filing_rows(filing),
             intact=services.filing_intact(filing),
             decisions=FILING.allowed(current_actor(), filing, db.session),
+            show_value=show_value,
             title=_("Filing"),
         )
 
