@@ -99,7 +99,7 @@ class ListImportView(BaseView):
     @has_access
     def template(self) -> Any:
         output = services.template(db.session, actor=current_actor(), spec=self.spec)
-        return xlsx_response(output, f"{self.spec.name}-template.xlsx")
+        return xlsx_response(output, services.template_filename(self.spec))
 
     @expose("/export")
     @has_access
@@ -257,7 +257,7 @@ class ListImportView(BaseView):
             services.stored_path(batch.stored_name),
             mimetype=mimetype,
             as_attachment=True,
-            download_name=f"import-{batch.id}.{batch.file_kind}",
+            download_name=_("Import %(id)s (original).%(kind)s", id=batch.id, kind=batch.file_kind),
         )
 
     @expose("/<int:batch_id>/errors")
@@ -270,7 +270,7 @@ class ListImportView(BaseView):
             services.stored_path(batch.annotated_name),
             mimetype=XLSX_MIMETYPE,
             as_attachment=True,
-            download_name=f"import-{batch.id}-errors.xlsx",
+            download_name=_("Import %(id)s (errors marked).xlsx", id=batch.id),
         )
 
 
