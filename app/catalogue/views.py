@@ -40,6 +40,7 @@ from app.catalogue.states import (
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView
 from app.core.calendar import format_datetime
+from app.core.context import person_name
 from app.core.errors import DomainError, ValidationError, render_domain_error
 from app.core.models import Region
 from app.core.reach import ReachInterface
@@ -507,6 +508,8 @@ class FilingView(ZwModelView):
         "filed_by": _l("Filed by"),
         "row_count": _l("Rows"),
     }
+    # Who filed, by name (the column keeps the login name, as the audit log does).
+    formatters_columns = {"filed_by": person_name}
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
