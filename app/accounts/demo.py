@@ -1,4 +1,5 @@
-"""Demo data of the accounts domain: a liaison, window users and pending requests (idempotent)."""
+"""Demo data of the accounts domain: a liaison, window users, and requests in every state
+(pending, approved by the county coordinator, rejected with a reason). Idempotent."""
 
 from __future__ import annotations
 
@@ -16,6 +17,18 @@ HALL = "秀英区政务服务中心"
 PENDING = [
     ("林晓", "13876000001", "A06", "lin_xiao"),
     ("黄海", "13876000002", "A07", "huang_hai"),
+]
+# (person, mobile, window, user name, decision, reason) decided by the county coordinator.
+DECIDED = [
+    ("周丽", "13876000003", "A08", "zhou_li", "approve", ""),
+    (
+        "陈思",
+        "13876000004",
+        "A09",
+        "chen_si",
+        "reject",
+        "该人员未在本单位窗口岗位任职，请核实后重新申请。",
+    ),
 ]
 
 
@@ -75,4 +88,57 @@ def seed_demo(session: Session) -> str:
         )
         added += 1
     session.flush()
+    added += _decided(session, unit)
     return f"window users and requests added: {added}"
+
+
+def _decided(session: Session, unit: Unit) -> int:
+    """Requests the unit filed and the county coordinator decided, through the services."""
+    from app.core.actor import actor_for_user
+    from app.core.unit_of_work import unit_of_work
+    from app.extensions import appbuilder
+
+    operator = session.execute(
+        select(AppUser).where(AppUser.username == "unit_operator")
+    ).scalar_one_or_none()
+    coordinator = session.execute(
+        select(AppUser).where(AppUser.username == "county_coordinator")
+    ).scalar_one_or_none()
+    if operator is None or coordinator is None:
+        return 0
+    added = 0
+    for person, mobile, window, username, decision, reason in DECIDED:
+        if session.execute(
+            select(AccountRequest.id).where(AccountRequest.username == username)
+        ).first():
+            continue
+        filer = actor_for_user(operator)
+        with unit_of_work(session, filer):
+            item = services.file_request(
+                session,
+                services.RequestData(
+                    kind=RequestKind.NEW.value,
+                    unit_id=unit.id,
+                    person_name=person,
+                    mobile=mobile,
+                    hall=HALL,
+                    window_no=window,
+                    role_name=services.WINDOW_STAFF,
+                    username=username,
+                ),
+                actor=filer,
+            )
+        decider = actor_for_user(coordinator)
+        with unit_of_work(session, decider):
+            if decision == "approve":
+                services.approve(
+                    session,
+                    item,
+                    actor=decider,
+                    security_manager=appbuilder.sm,
+                    version=item.version,
+                )
+            else:
+                services.reject(session, item, actor=decider, reason=reason, version=item.version)
+        added += 1
+    return added

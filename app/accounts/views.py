@@ -3,6 +3,7 @@ and the security administrator's account-security and online-users views."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -298,6 +299,22 @@ class AccountOverviewView(BaseView):
         )
 
 
+_PERIODS = {
+    "second": _l("second"),
+    "minute": _l("minute"),
+    "hour": _l("hour"),
+    "day": _l("day"),
+}
+
+
+def rate_limit_label(limit: str | None) -> str:
+    """Flask-Limiter's 「10 per minute」 as users read it: 「每分钟 10 次」."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:per|/)\s*(second|minute|hour|day)s?\s*", limit or "")
+    if match is None:
+        return limit or ""
+    return _("%(n)s times per %(period)s", n=match.group(1), period=_PERIODS[match.group(2)])
+
+
 class SecurityPolicyView(BaseView):
     """The password, lockout and session policy in force (read-only, for the security admin)."""
 
@@ -340,7 +357,11 @@ class SecurityPolicyView(BaseView):
                 "SESSION_IDLE_MINUTES",
                 policy.setting("SESSION_IDLE_MINUTES"),
             ),
-            (_("Login rate limit per IP"), "LOGIN_RATE_LIMIT", config.get("LOGIN_RATE_LIMIT")),
+            (
+                _("Login rate limit per IP"),
+                "LOGIN_RATE_LIMIT",
+                rate_limit_label(config.get("LOGIN_RATE_LIMIT")),
+            ),
             (_("Password hash"), "PASSWORD_HASH_METHOD", config.get("FAB_PASSWORD_HASH_METHOD")),
             (
                 _("Secure cookies"),

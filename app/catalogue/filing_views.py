@@ -19,6 +19,7 @@ from app.catalogue.views import field_label, show_value
 from app.core import calendar
 from app.core.actor import current_actor
 from app.core.base_views import ZwModelView
+from app.core.context import person_name
 from app.core.errors import DomainError, render_domain_error
 from app.core.models import Region
 from app.core.reach import ReachInterface
@@ -66,6 +67,8 @@ class FilingView(ZwModelView):
         "decision_reason": _l("Reason"),
         "note": _l("Note"),
     }
+    # Who filed, by name (the column keeps the login name, as the audit log does).
+    formatters_columns = {"filed_by": person_name}
 
     @expose("/export/")
     @has_access
@@ -102,6 +105,7 @@ class FilingView(ZwModelView):
             rows=services.filing_rows(filing),
             intact=services.filing_intact(filing),
             decisions=FILING.allowed(current_actor(), filing, db.session),
+            show_value=show_value,
             title=_("Filing"),
         )
 

@@ -474,6 +474,6 @@ class AuditLogView(ZwModelView):
         return self.export_filtered_list(
             columns=self.export_columns,
             title=_l("Audit log"),
-            filename_stem="audit-log",
+            filename_stem=_("Audit log"),  # the file is named as the page
             default_order=("id", "desc"),
         )

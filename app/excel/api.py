@@ -84,7 +84,7 @@ class ListApi(BaseApi):
               $ref: '#/components/responses/401'
         """
         output = services.template(db.session, actor=current_actor(), spec=self.spec)
-        return xlsx_response(output, f"{self.spec.name}-template.xlsx")
+        return xlsx_response(output, services.template_filename(self.spec))
 
     @expose("/export", methods=["GET"])
     @protect()

@@ -105,7 +105,7 @@ class ListImportView(BaseView):
     @has_access
     def template(self) -> Any:
         output = services.template(db.session, actor=current_actor(), spec=self.spec)
-        return xlsx_response(output, f"{self.spec.name}-template.xlsx")
+        return xlsx_response(output, services.template_filename(self.spec))
 
     @expose("/export")
     @has_access
@@ -265,7 +265,7 @@ class ListImportView(BaseView):
             self._stored(batch, batch.stored_name),
             mimetype=mimetype,
             as_attachment=True,
-            download_name=f"import-{batch.id}.{batch.file_kind}",
+            download_name=_("Import %(id)s (original).%(kind)s", id=batch.id, kind=batch.file_kind),
         )
 
     @expose("/<int:batch_id>/errors")
@@ -278,7 +278,7 @@ class ListImportView(BaseView):
             self._stored(batch, batch.annotated_name),
             mimetype=XLSX_MIMETYPE,
             as_attachment=True,
-            download_name=f"import-{batch.id}-errors.xlsx",
+            download_name=_("Import %(id)s (errors marked).xlsx", id=batch.id),
         )
 
 

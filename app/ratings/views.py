@@ -195,7 +195,11 @@ class RectificationTicketView(ZwModelView):
     search_columns = ["rating", "unit", "state", "opened_at"]
     base_order = ("opened_at", "desc")
     show_template = "ratings/ticket_show.html"
+    # The template shows the workflow below; the columns above are the ticket's own, labelled.
+    show_columns = ["id", "rating", "unit", "region", "state_label", "opened_at", "closed_at"]
     label_columns = {
+        "region": _l("Region"),
+        "closed_at": _l("Closed at"),
         "id": _l("Ticket"),
         "rating": _l("Rating"),
         "unit": _l("Unit"),

@@ -161,3 +161,9 @@ def test_delete_confirmation_is_in_chinese(app, world, login):
     page = login("province_admin").get("/calendardayview/list/").get_data(as_text=True)
     assert "确定删除这条记录吗" in page
     assert "Are you sure you want to delete this item?" not in page
+
+
+def test_policy_page_reads_the_rate_limit_in_chinese(app, world, login):
+    text = _text(login("security_admin").get("/security/policy/").get_data(as_text=True))
+    assert "每分钟 10 次" in text
+    assert "per minute" not in text

@@ -69,3 +69,26 @@ def test_item_of_another_county_stays_out_of_reach(app, world, login):
     assert login("county_coordinator").get(f"/implementationitemview/show/{pk}").status_code == 404
     with app.app_context():
         assert db.session.get(ImplementationItem, pk) is not None
+
+
+def test_filing_names_who_filed_by_name(app, world, login):
+    from app.core.models import Region
+    from app.core.unit_of_work import unit_of_work
+
+    with app.app_context():
+        coordinator = db.session.query(AppUser).filter_by(username="county_coordinator").one()
+        coordinator.first_name = "王协调"
+        f.item(world, published=True)
+        db.session.commit()
+        actor = actor_for_user(coordinator)
+        with unit_of_work(db.session, actor):
+            filing = services.file_list(
+                db.session, actor=actor, region=db.session.get(Region, world.region("460105"))
+            )
+        pk = filing.id
+    client = login("county_coordinator")
+    listing = _text(client.get("/filingview/list/").data.decode())
+    shown = _text(client.get(f"/filingview/show/{pk}").data.decode())
+    for text in (listing, shown):
+        assert "王协调" in text
+        assert "county_coordinator" not in text.replace("county_coordinator2", "")

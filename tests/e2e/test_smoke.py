@@ -14,7 +14,7 @@ def test_province_admin_logs_in_and_opens_the_unit_list(sign_in, page, tmp_path)
     page.click("a:has-text('实施单位')")
     page.wait_for_load_state("networkidle")
     body = page.locator("body").inner_text()
-    assert "海南省人民政府政务服务中心" in body  # a province-level unit, on the first page
+    assert "海南省人民政府政务服务中心" in body  # the first page (by name) of 59 demo units
     assert "11460000" in body  # credit codes of the province's units
     page.screenshot(path=str(tmp_path / "units.png"), full_page=True)
 

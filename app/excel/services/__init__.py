@@ -44,6 +44,7 @@ from app.excel.services.files import (
     specs,
     stored_path,
     template,
+    template_filename,
 )
 from app.excel.services.plan import PLAN_FORMAT
 from app.excel.services.workflow import (
@@ -92,5 +93,6 @@ __all__ = [
     "start_preview",
     "stored_path",
     "template",
+    "template_filename",
     "upload",
 ]

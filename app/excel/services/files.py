@@ -221,4 +221,10 @@ def get_batch(session: Session, *, actor: Actor, batch_id: int, spec: ListSpec) 
 
 
 def export_filename(spec: ListSpec) -> str:
-    return f"{spec.name}-{calendar.today().isoformat()}.xlsx"
+    """Downloads are named in Chinese, as the list is: 实施清单-2026-12-03.xlsx."""
+    return f"{spec.title or spec.name}-{calendar.today().isoformat()}.xlsx"
+
+
+def template_filename(spec: ListSpec) -> str:
+    """实施清单导入模板.xlsx."""
+    return f"{spec.title or spec.name}导入模板.xlsx"

@@ -77,7 +77,7 @@ class LicenceStatusEventView(ZwModelView):
         return self.export_filtered_list(
             columns=columns,
             title=_l("Licence status events"),
-            filename_stem="licence-status-events",
+            filename_stem=str(_l("Licence status events")),
             default_order=("event_date", "desc"),
             row=lambda item: [
                 item.licence_number,
