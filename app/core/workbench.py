@@ -50,6 +50,10 @@ class Todo:
     provisional: bool = False
     urgent: int = 0
     note: str = ""
+    #: For timed deadlines (minutes, hours): how late the oldest runs and when the next one is
+    #: due, as the domain words them (shown instead of the working days).
+    late: str = ""
+    left: str = ""
 
     @property
     def urgency(self) -> tuple[int, int, int, int, int]:

@@ -59,6 +59,9 @@ def register(appbuilder: AppBuilder) -> None:
         icon="fa-chart-bar",
         **menu,
     )
+    from app.supervision import workbench
+
+    workbench.register()  # the supervision tiles of the landing page
     for api in (FindingApi, RectificationOrderApi):
         appbuilder.add_api(api)
     from flask import current_app

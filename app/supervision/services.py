@@ -607,11 +607,24 @@ def reject_order(
     return order
 
 
-def queue(session: Session, *, actor: Actor, open_only: bool = True) -> list[RectificationOrder]:
-    """The orders within reach, the earliest due first (overdue at the top)."""
+def queue(
+    session: Session,
+    *,
+    actor: Actor,
+    open_only: bool = True,
+    state: str | None = None,
+    overdue_on: dt.date | None = None,
+) -> list[RectificationOrder]:
+    """The orders within reach, the earliest due first (overdue at the top); only those in
+    ``state``, or only those waiting for the unit past their due date on ``overdue_on`` (the
+    workbench's tiles link here with the same filters they count with)."""
     query = select(RectificationOrder).join(Deadline, RectificationOrder.deadline_id == Deadline.id)
     if open_only:
         query = query.where(RectificationOrder.state.in_(OPEN_ORDER_STATES))
+    if state is not None:
+        query = query.where(RectificationOrder.state == state)
+    if overdue_on is not None:
+        query = query.where(Deadline.completed_at.is_(None), Deadline.due_date < overdue_on)
     query = actor.reach.scope(query, RectificationOrder).order_by(
         Deadline.due_date, RectificationOrder.id
     )

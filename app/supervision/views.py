@@ -34,7 +34,7 @@ from app.extensions import db
 from app.supervision import notices, services
 from app.supervision.models import CheckPlan, CheckPoint, Finding, RectificationOrder
 from app.supervision.rules import rule_choices
-from app.supervision.states import ORDER, FindingState, PlanKind, Severity
+from app.supervision.states import ORDER, FindingState, OrderState, PlanKind, Severity
 
 
 def _overdue(value: Any) -> Any:
@@ -403,8 +403,14 @@ class RectificationOrderView(ZwModelView):
     @has_access
     def queue(self) -> Any:
         """The open orders within reach (the unit's, the region's), the earliest due first."""
-        orders = services.queue(db.session, actor=current_actor())
         today = calendar.today()
+        state = request.args.get("state")
+        orders = services.queue(
+            db.session,
+            actor=current_actor(),
+            state=state if state in {s.value for s in OrderState} else None,
+            overdue_on=today if request.args.get("overdue") == "1" else None,
+        )
         rows = [
             {"order": o, "days_left": calendar.working_days_between(today, o.deadline.due_date)}
             for o in orders

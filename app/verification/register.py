@@ -14,6 +14,9 @@ from app.verification.views import (
 
 
 def register(appbuilder: AppBuilder) -> None:
+    from app.verification import workbench
+
+    workbench.register()  # the verification tiles of the landing page
     menu = {
         "category": "Verification",
         "category_label": _l("Certificate-free verification"),

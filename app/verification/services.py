@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import String, cast, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from app.catalogue.models import ImplementationItem
@@ -28,7 +28,7 @@ from app.core import calendar, files, personal_data, workflow
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
 from app.core.errors import Forbidden, OutOfReach, ValidationError
-from app.core.models import Deadline, Unit, utcnow
+from app.core.models import AppUser, AuditLog, Deadline, Unit, utcnow
 from app.verification.models import VerificationRequest, VerificationResult
 from app.verification.states import (
     REQUEST,
@@ -519,21 +519,61 @@ INCOMING = "incoming"
 OUTGOING = "outgoing"
 
 
+def queue_filter(actor: Actor, side: str = INCOMING) -> list[Any]:
+    """Which requests a queue side holds: ``incoming``: those addressed to the actor's unit (all
+    of them for a wider reach); ``outgoing``: those its window sent (the workbench's tiles count
+    with the same conditions)."""
+    unit_id = getattr(actor.user, "unit_id", None)
+    if unit_id is None:
+        return []
+    column = (
+        VerificationRequest.issuer_unit_id
+        if side == INCOMING
+        else VerificationRequest.requester_unit_id
+    )
+    return [column == unit_id]
+
+
+def result_unopened() -> Any:
+    """The request's result not yet opened (viewed or downloaded, as :func:`open_result`
+    audits it) by anyone of the requesting window's unit."""
+    opened = (
+        select(AuditLog.id)
+        .join(AppUser, AppUser.id == AuditLog.actor_id)
+        .where(
+            AuditLog.object_type == "VerificationResult",
+            AuditLog.object_id == cast(VerificationResult.id, String),
+            AuditLog.action.in_((AuditAction.SECURITY.value, AuditAction.EXPORT.value)),
+            AppUser.unit_id == VerificationRequest.requester_unit_id,
+            # Read since it was issued (the log outlives any reused id).
+            AuditLog.occurred_at >= VerificationResult.issued_at,
+        )
+        # Two levels up: the request of the query, its result of ``has``.
+        .correlate(VerificationRequest, VerificationResult)
+    )
+    return VerificationRequest.result.has(~exists(opened))
+
+
 def queue(
-    session: Session, *, actor: Actor, side: str = INCOMING, open_only: bool = True
+    session: Session,
+    *,
+    actor: Actor,
+    side: str = INCOMING,
+    open_only: bool = True,
+    state: str | None = None,
+    unopened: bool = False,
 ) -> list[VerificationRequest]:
-    """The requests within reach, the least time left first. ``incoming``: those addressed to
-    the actor's unit (all of them for a wider reach); ``outgoing``: those its window sent."""
+    """The requests within reach, the least time left first (see :func:`queue_filter`); the
+    open ones, or with ``state`` those in that state; with ``unopened`` only those whose result
+    the window has not opened yet."""
     due = aliased(Deadline)
     query = select(VerificationRequest).join(due, VerificationRequest.verify_deadline_id == due.id)
-    unit_id = getattr(actor.user, "unit_id", None)
-    if unit_id is not None:
-        column = (
-            VerificationRequest.issuer_unit_id
-            if side == INCOMING
-            else VerificationRequest.requester_unit_id
-        )
-        query = query.where(column == unit_id)
+    query = query.where(*queue_filter(actor, side))
+    if state is not None:
+        query = query.where(VerificationRequest.state == state)
+        open_only = False
+    if unopened:
+        query = query.where(result_unopened())
     if open_only:
         query = query.where(VerificationRequest.state == RequestState.PENDING.value)
     query = actor.reach.scope(query, VerificationRequest).order_by(

@@ -23,7 +23,14 @@ from app.core.unit_of_work import unit_of_work
 from app.extensions import db
 from app.verification import figures, services
 from app.verification.models import VerificationRequest
-from app.verification.states import REQUEST, Channel, Complexity, IdType, MaterialKind
+from app.verification.states import (
+    REQUEST,
+    Channel,
+    Complexity,
+    IdType,
+    MaterialKind,
+    RequestState,
+)
 
 
 def _overdue(value: Any) -> Any:
@@ -177,14 +184,28 @@ class VerificationRequestView(ZwModelView):
         """Requests to the actor's unit, and those its window sent, the least time left first."""
         actor = current_actor()
         working = calendar.WorkingCalendar.load(db.session)
+        # The workbench's tiles link to one side, in one state (returned requests to re-route).
+        only = request.args.get("side")
+        state = request.args.get("state")
+        state = state if state in {s.value for s in RequestState} else None
 
-        def rows(side: str) -> list[dict[str, Any]]:
+        def rows(side: str) -> list[dict[str, Any]] | None:
+            if only in (services.INCOMING, services.OUTGOING) and side != only:
+                return None
             return [
                 {
                     "request": r,
-                    "minutes_left": calendar.time_left(r.verify_deadline, working_calendar=working),
+                    "minutes_left": calendar.time_left(r.verify_deadline, working_calendar=working)
+                    if r.is_open
+                    else None,
                 }
-                for r in services.queue(db.session, actor=actor, side=side)
+                for r in services.queue(
+                    db.session,
+                    actor=actor,
+                    side=side,
+                    state=state,
+                    unopened=request.args.get("unopened") == "1",
+                )
             ]
 
         return self.render_template(

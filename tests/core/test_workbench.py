@@ -46,6 +46,9 @@ def test_a_source_is_asked_only_for_the_roles_it_was_registered_for(ctx, world):
 
     workbench.register_todo(source, for_roles={roles.SUPERVISOR})
     workbench.register_todo(source, for_roles={roles.SUPERVISOR})  # a second app: once
+    # The domains' own sources (the supervisor's too) link with url_for: as on the page.
+    request = ctx.test_request_context("/")
+    request.push()
     try:
         assert [
             t.key
@@ -59,6 +62,7 @@ def test_a_source_is_asked_only_for_the_roles_it_was_registered_for(ctx, world):
         ]
         assert asked == ["supervisor"]
     finally:
+        request.pop()
         workbench.REGISTRY.todos[:] = [
             e for e in workbench.REGISTRY.todos if e.source is not source
         ]
