@@ -48,6 +48,7 @@ OTHER_TYPE_LABELS: dict[str, Any] = {
     "ItemVersion": _l("Published version"),
     "AdjustmentStep": _l("Adjustment step"),
     "TicketStep": _l("Ticket step"),
+    "OrderStep": _l("Rectification order step"),
     "LicenceFaceField": _l("Licence face field"),
     "Rating": _l("Rating"),
     "UserSession": _l("Sign-in session"),
@@ -94,6 +95,13 @@ SUMMARY_WORDS: dict[str, Any] = {
     "filing": _l("filing"),
     "rows": _l("rows"),
     "locked": _l("locked"),
+    # An adjustment request's summary names its kind (``#3 change``).
+    "add": _l("Add"),
+    "change": _l("Change"),
+    "suspend": _l("Suspend"),
+    "resume": _l("Resume"),
+    "cancel": _l("Cancel"),
+    "terminate": _l("Terminate"),
 }
 
 # What each kind of deadline is for (``Deadline.purpose``, written by the domains' services).
@@ -106,9 +114,12 @@ DEADLINE_PURPOSES: dict[str, Any] = {
     "poor_rating_verify": _l("Poor rating: verification"),
     "poor_rating_rectify": _l("Poor rating: rectify step"),
     "poor_rating_call_back": _l("Poor rating: call-back"),
+    "verification_verify": _l("Verification: answer"),
+    "verification_return": _l("Verification: return"),
+    "supervision_order": _l("Rectification order"),
 }
 # Records whose summary names a step (their ``__repr__``).
-STEP_SUMMARIES = frozenset({"AdjustmentStep", "TicketStep"})
+STEP_SUMMARIES = frozenset({"AdjustmentStep", "TicketStep", "OrderStep"})
 
 _ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$")
 _WORD = re.compile(r"[a-z][a-z_]*[a-z]")
@@ -197,7 +208,11 @@ def summary_label(action: str, summary: str, object_type: str = "") -> str:
         if sep and purpose in DEADLINE_PURPOSES:
             return f"{DEADLINE_PURPOSES[purpose]} → {rest}"
         return summary
-    if action != AuditAction.TRANSITION.value and object_type not in STEP_SUMMARIES:
+    if (
+        action != AuditAction.TRANSITION.value
+        and object_type not in STEP_SUMMARIES
+        and object_type != "AdjustmentRequest"
+    ):
         return summary
     steps, states = _workflow_labels()
 

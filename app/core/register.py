@@ -38,6 +38,7 @@ def register(appbuilder: AppBuilder) -> None:
     # Step histories name people, not login names: {{ step.actor_name|person }}.
     current_app.jinja_env.filters["person"] = person_name
     current_app.jinja_env.filters["step_label"] = audit_display.step_label
+    current_app.jinja_env.filters["object_type_label"] = audit_display.object_type_label
     # {% if can("workflow.step", record) %}: a button shows exactly when the step is allowed.
     current_app.jinja_env.globals["can"] = can_in_template
     org = {

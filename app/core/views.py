@@ -163,6 +163,7 @@ class UnitView(ZwModelView):
 CALENDAR_SOURCES = {
     "chinese-calendar": _l("Official schedule (seeded)"),
     "manual": _l("Entered by an administrator"),
+    "notice": _l("Entered from the State Council's notice"),
 }
 
 

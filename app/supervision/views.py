@@ -277,6 +277,8 @@ class FindingView(ZwModelView):
         "found_on",
     ]
     search_columns = ["plan", "check_point", "unit", "state", "source", "found_on", "rule_key"]
+    # The page's own panel shows the rest (detail, evidence, order) in Chinese.
+    show_columns = ["id", "plan", "check_point", "unit", "region", "subject", "found_on"]
     base_order = ("id", "desc")
     label_columns = {
         "id": _l("Finding"),
@@ -290,6 +292,7 @@ class FindingView(ZwModelView):
         "state_label": _l("State"),
         "found_on": _l("Found on"),
         "rule_key": _l("Automatic rule"),
+        "region": _l("Region"),
     }
 
     @expose("/show/<pk>", methods=["GET"])

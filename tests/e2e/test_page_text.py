@@ -45,6 +45,7 @@ ALLOWED = {
     "JPG",
     "xls",
     "xlsx",
+    "docx",
     "csv",
     "API",
     "JSON",
