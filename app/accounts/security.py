@@ -32,6 +32,7 @@ from flask_appbuilder.security.forms import ResetPasswordForm
 from flask_appbuilder.security.schemas import login_post
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.views import expose
+from flask_appbuilder.widgets import ListWidget, ShowWidget
 from flask_babel import lazy_gettext as _l
 from flask_jwt_extended import (
     JWTManager,
@@ -51,6 +52,7 @@ from wtforms.validators import ValidationError as FormValidationError
 
 from app.accounts import policy, sessions
 from app.accounts.states import SessionEnd
+from app.core import permission_labels
 from app.core.actor import Actor
 from app.core.audit import AuditAction, record
 from app.core.calendar import format_datetime
@@ -320,6 +322,37 @@ class UserDBModelView(fab_views.UserDBModelView):
         super().pre_update(item)
 
 
+def _permission_views(permission_views: Any) -> str:
+    """A role's permissions, one a line, in Chinese (the show page keeps line breaks)."""
+    return "\n".join(sorted(str(pv) for pv in permission_views or []))
+
+
+class RoleModelView(fab_views.RoleModelView):
+    """FAB's role admin (the security administrator's) with the permissions in Chinese: the
+    generic list and show widgets, which apply ``formatters_columns`` (no FAB_ROLES here)."""
+
+    list_widget = ListWidget
+    show_widget = ShowWidget
+    formatters_columns = {"name": permission_labels.role_label, "permissions": _permission_views}
+    # FAB's default adds its user and group relations, labelled in English; no role has groups.
+    search_columns = ["name", "permissions"]
+
+
+class PermissionModelView(fab_views.PermissionModelView):
+    formatters_columns = {"name": permission_labels.permission_label}
+
+
+class ViewMenuModelView(fab_views.ViewMenuModelView):
+    formatters_columns = {"name": permission_labels.view_menu_label}
+
+
+class PermissionViewModelView(fab_views.PermissionViewModelView):
+    """Its columns are the permission and view objects, shown by ``str`` (Chinese)."""
+
+    # FAB's default adds the role relation, labelled in English.
+    search_columns = ["permission", "view_menu"]
+
+
 # The one answer to a missing, malformed, badly signed, expired, revoked or no longer valid token
 # (ended session, unknown or disabled user): 401, no detail and no internal ids.
 TOKEN_INVALID_MESSAGE = _l("Your sign-in is no longer valid. Please sign in again.")
@@ -478,6 +511,10 @@ class ZwSecurityManager(SecurityManager):
     resetpasswordview = ZwResetPasswordView
     authdbview = ZwAuthDBView
     userinfoeditview = ZwUserInfoEditView
+    rolemodelview = RoleModelView
+    permissionmodelview = PermissionModelView
+    viewmenumodelview = ViewMenuModelView
+    permissionviewmodelview = PermissionViewModelView
     security_api = SecurityApi
 
     def create_limiter(self, app: Flask) -> Limiter:

@@ -8,7 +8,7 @@ from flask import current_app
 from flask_appbuilder import AppBuilder
 from flask_babel import lazy_gettext as _l
 
-from app.core import audit_display, calendar, fab_strings, workflow
+from app.core import audit_display, calendar, fab_strings, permission_labels, workflow
 from app.core.api import CalendarDayApi, CalendarYearApi, RegionApi, UnitApi, WorkingDayApi
 from app.core.context import person_name
 from app.core.views import AuditLogView, CalendarDayView, CalendarYearView, RegionView, UnitView
@@ -31,6 +31,7 @@ def register(appbuilder: AppBuilder) -> None:
 
     context.register()  # the calendar's to-do on the landing page
     fab_strings.install()
+    permission_labels.install()
     _register_spreadsheet()
     # Every template shows stored instants in the province's zone: {{ value|local_time }}.
     current_app.jinja_env.filters["local_time"] = calendar.format_datetime

@@ -4,8 +4,8 @@ menu (and the first record of a few lists), and look for English UI words, ``Non
 
 Bounded: at most ``PAGES_PER_ROLE`` pages per role. What may stay Latin is listed: proper names
 and codes (Excel, IP, HMAC-SHA256, file types, login names, configuration keys, hashes, user
-agents, e-mail addresses). FAB's role and permission pages are left out: they list FAB's own
-permission and view identifiers (``can_edit on UserDBModelView``), which are codes.
+agents, e-mail addresses). FAB's role and permission pages are scanned too: they name
+permissions and views by their Chinese labels (app/core/permission_labels.py).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ ROLES = [
     "province_admin",
 ]
 PAGES_PER_ROLE = 15
-# FAB's permission model: identifiers, not words (see the module's docstring).
-SKIPPED = ("/roles/", "/permissions/", "/viewmenus/", "/permissionviews/", "/lang/", "logout")
+# The language switch and sign-out are actions, not pages.
+SKIPPED = ("/lang/", "logout")
 # Latin that is a proper name, a unit or a code, not an untranslated UI word.
 ALLOWED = {
     "Excel",
