@@ -202,7 +202,7 @@ def issue_notice(
         AuditAction.CREATE,
         object_type="SupervisionNotice",
         object_id=notice.id,
-        summary=f"notice issued: {notice.title}"[:256],
+        summary=_("Notice issued: %(title)s", title=notice.title)[:256],
         after={
             "region": region.code,
             "period": [first.isoformat(), last.isoformat()],
@@ -253,6 +253,6 @@ def notice_file(
         AuditAction.EXPORT,
         object_type="SupervisionNotice",
         object_id=notice.id,
-        summary=f"notice read: {notice.title}"[:256],
+        summary=_("Notice read: %(title)s", title=notice.title)[:256],
     )
     return notice, path

@@ -257,7 +257,7 @@ def run_checks(
         AuditAction.UPDATE,
         object_type="CheckPlan",
         object_id=plan.id,
-        summary=f"automatic checks run: plan #{plan.id}"[:256],
+        summary=_("Automatic checks run: plan #%(id)d", id=plan.id)[:256],
         after={
             "opened": summary.opened,
             "resolved": summary.resolved,
@@ -402,7 +402,7 @@ def record_finding(
         AuditAction.CREATE,
         object_type="Finding",
         object_id=finding.id,
-        summary=f"finding recorded: {finding.subject}"[:256],
+        summary=_("Finding recorded: %(subject)s", subject=finding.subject)[:256],
         after={
             "plan_id": plan.id,
             "check_point_id": finding.check_point_id,
@@ -426,7 +426,11 @@ def evidence_file(
         AuditAction.EXPORT,
         object_type="SupervisionEvidence",
         object_id=evidence.id,
-        summary=f"evidence of finding #{evidence.finding_id} read: {evidence.filename}"[:256],
+        summary=_(
+            "Evidence of finding #%(id)d read: %(name)s",
+            id=evidence.finding_id,
+            name=evidence.filename,
+        )[:256],
     )
     return evidence, path
 
@@ -506,7 +510,7 @@ def issue_order(
         version=None,
         checked=True,
         deadline_close=False,
-        summary=f"rectification ordered: finding #{finding.id}",
+        summary=_("Rectification ordered: finding #%(id)d", id=finding.id),
         after={"working_days": days, "due": deadline.due_date},
     )
     _step(order, "issue", order.requirement, actor, False)
@@ -536,7 +540,7 @@ def answer_order(
         actor=actor,
         version=version,
         checked=True,
-        summary=f"order answered: #{order.id}",
+        summary=_("Rectification order #%(id)d answered", id=order.id),
     )
     order.measures = measures.strip()
     order.was_late = order.was_late or moved.overdue
@@ -562,7 +566,7 @@ def accept_order(
         ORDER["accept"],
         actor=actor,
         version=version,
-        summary=f"order accepted: #{order.id}",
+        summary=_("Rectification order #%(id)d accepted", id=order.id),
     )
     order.closed_at = utcnow()
     order.finding.state = FindingState.CLOSED.value
@@ -597,7 +601,7 @@ def reject_order(
         reason=reason,
         checked=True,
         deadline_close=False,
-        summary=f"order rejected: #{order.id}",
+        summary=_("Rectification order #%(id)d rejected", id=order.id),
     )
     order.deadline = calendar.schedule_deadline(session, calendar.today(), days, ORDER_PURPOSE)
     order.working_days = days

@@ -261,7 +261,7 @@ def create_request(
         actor=actor,
         version=None,
         checked=True,
-        summary=f"verification requested: case {request.case_no}",
+        summary=_("Verification requested: case %(case)s", case=request.case_no),
         after=audit_values(request),
     )
     return request
@@ -321,7 +321,7 @@ def verify(
         actor=actor,
         version=version,
         checked=True,
-        summary=f"verified: request #{request.id}",
+        summary=_("Verification request #%(id)d verified", id=request.id),
     )
     _answered(request, actor)
     written = files.write_file(directory, extension, content)
@@ -377,7 +377,7 @@ def return_request(
         actor=actor,
         version=version,
         checked=True,
-        summary=f"returned: request #{request.id}",
+        summary=_("Verification request #%(id)d returned", id=request.id),
         after={"reason": request.return_reason, "suggested_unit_id": request.suggested_unit_id},
     )
     _answered(request, actor)
@@ -398,7 +398,7 @@ def reroute(
         actor=actor,
         version=version,
         checked=True,
-        summary=f"sent on: request #{request.id}",
+        summary=_("Verification request #%(id)d sent on", id=request.id),
         after={"suggested_unit_id": request.suggested_unit_id},
     )
     new = create_request(
