@@ -64,9 +64,15 @@ def test_the_own_units_registration_is_left_to_the_other_reviewer(sign_in, page)
     assert page.locator("#queue-entries .review-by-other").count() >= 1
 
 
-@pytest.mark.parametrize(
-    "username", ["supervisor", "window_staff", "sys_admin", "security_admin", "audit_admin"]
-)
+def test_the_supervisor_sees_the_demos_overdue_orders_in_red(sign_in, page):
+    sign_in("supervisor")
+    tile = page.locator("#todo-supervision-overdue")
+    assert int(tile.get_attribute("data-count")) >= 1
+    assert "list-group-item-danger" in (tile.get_attribute("class") or "")
+    _screenshot(page, "supervisor")
+
+
+@pytest.mark.parametrize("username", ["window_staff", "sys_admin", "security_admin", "audit_admin"])
 def test_roles_without_queues_get_a_calm_workbench(sign_in, page, username):
     sign_in(username)
     assert page.locator("#welcome").is_visible()
